@@ -1,0 +1,8 @@
+/**
+ * vigil's self-metrics: a registry of counters, gauges and histograms rendered for `/metrics`.
+ * Imports nothing of vigil, so every engine may use it.
+ * @module
+ */
+export { Counter, DEFAULT_BUCKETS, ExpositionWriter, Family, Gauge, Histogram, Registry, formatValue } from './registry.js';
+export type { Collector, HistogramOpts, MetricOpts } from './registry.js';
+export { registerProcessMetrics } from './process-metrics.js';
