@@ -6,3 +6,5 @@
 export { Counter, DEFAULT_BUCKETS, ExpositionWriter, Family, Gauge, Histogram, Registry, formatValue } from './registry.js';
 export type { Collector, HistogramOpts, MetricOpts } from './registry.js';
 export { registerProcessMetrics } from './process-metrics.js';
+export { LogfmtLogger, NOP_LOGGER } from './logger.js';
+export type { LogFields, LogLevel, Logger, LogfmtLoggerOptions } from './logger.js';

@@ -1,0 +1,63 @@
+/**
+ * The server's composition root: builds storage, engines and HTTP routes from ServerOptions,
+ * and runs them as one service group.
+ * @module
+ */
+import { mkdirSync } from 'node:fs';
+import { HttpServer, Router, mountLifecycle, mountMetrics } from '../api/index.js';
+import { LogfmtLogger, Registry, registerProcessMetrics, type Logger } from '../instrument/index.js';
+import { runGroup, type Service } from './service-group.js';
+import type { ServerOptions } from './server-flags.js';
+import { VERSION } from './version.js';
+
+/** ServerApp is a built, not yet running, server. */
+export interface ServerApp {
+  readonly log: Logger;
+  /** run serves until signal aborts. */
+  run(signal: AbortSignal): Promise<void>;
+  /** reload re-reads the configuration file and applies it. */
+  reload(): Promise<void>;
+}
+
+/** buildServer wires every component for `vigil server` / `vigil up`. */
+export async function buildServer(opts: ServerOptions, mode: 'server' | 'up'): Promise<ServerApp> {
+  const log = new LogfmtLogger({ level: opts.logLevel, format: opts.logFormat });
+  for (const d of [opts.dataDir, opts.tsdbPath, opts.logsPath, opts.statePath]) mkdirSync(d, { recursive: true });
+  const registry = new Registry();
+  registerProcessMetrics(registry);
+  registry
+    .gauge({ name: 'vigil_build_info', help: 'A metric with a constant 1 value labelled by the version vigil was built from.', labelNames: ['version', 'mode'] })
+    .labels(VERSION, mode)
+    .set(1);
+
+  let ready = false;
+  const ac = new AbortController();
+  const reload = async (): Promise<void> => {
+    log.info('loading configuration', { file: opts.configFile ?? '(built-in)' });
+  };
+
+  const router = new Router();
+  mountLifecycle(router, { enableLifecycle: opts.enableLifecycle, ready: () => ready, reload, quit: () => ac.abort() });
+  mountMetrics(router, registry);
+  const http = new HttpServer({
+    listenAddress: opts.listenAddress,
+    router,
+    onError: (err, req) => log.error('HTTP handler failed', { path: req?.path, err: err instanceof Error ? err.message : String(err) }),
+  });
+
+  const services: Service[] = [{ name: 'http', run: (s) => http.run(s) }];
+
+  return {
+    log,
+    reload,
+    async run(signal: AbortSignal): Promise<void> {
+      signal.addEventListener('abort', () => ac.abort(), { once: true });
+      const addr = await http.listen();
+      log.info('vigil started', { version: VERSION, mode, listen: `${addr.address}:${addr.port}` });
+      await reload();
+      ready = true;
+      await runGroup(services, ac.signal);
+      log.info('vigil stopped');
+    },
+  };
+}
