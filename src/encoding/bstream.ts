@@ -2,66 +2,77 @@
  * Bit streams for the XOR (Gorilla) chunk encoding. Bits are written most significant first
  * into bytes, as Prometheus's bstream does. 64-bit quantities are handled as two 32-bit
  * halves (hi, lo) so no BigInt is needed.
+ *
+ * The writer keeps every byte past the write position zero, so it can OR bits in without
+ * clearing; the reader loads a 32-bit big-endian window and shifts, so a read of up to 32 bits
+ * touches at most five bytes and no loop.
  * @module
  */
 
 /** BitWriter appends bits to a growable byte buffer. */
 export class BitWriter {
-  /** The bytes written so far; valid up to `length()`. Owned by the writer. */
+  /** The bytes written so far; valid up to `length()`. Owned by the writer and replaced when it grows. */
   buf: Uint8Array;
-  #byte = 0; // index of the byte being filled
-  #free = 8; // free bits left in buf[#byte] (8 = the byte is not started)
+  #pos = 0; // bits written
 
   constructor(initialBytes = 128) {
-    this.buf = new Uint8Array(Math.max(2, initialBytes));
+    this.buf = new Uint8Array(Math.max(8, initialBytes));
   }
 
   /** fromBytes continues writing after existing content whose last byte has `freeBits` unused bits. */
-  static fromBytes(bytes: Uint8Array, freeBits: number): BitWriter {
-    const w = new BitWriter(bytes.length + 16);
+  static fromBytes(bytes: Uint8Array, freeBits: number, extraBytes = 16): BitWriter {
+    const w = new BitWriter(bytes.length + Math.max(8, extraBytes));
     w.buf.set(bytes);
-    if (bytes.length === 0) return w;
-    if (freeBits === 0) {
-      w.#byte = bytes.length;
-      w.#free = 8;
-    } else {
-      w.#byte = bytes.length - 1;
-      w.#free = freeBits;
+    if (bytes.length > 0) {
+      w.#pos = bytes.length * 8 - freeBits;
+      // Keep the invariant that bits past the position are zero.
+      const last = bytes.length - 1;
+      if (freeBits > 0) w.buf[last] = w.buf[last]! & (0xff << freeBits);
     }
     return w;
   }
 
   /** length returns the number of bytes holding at least one written bit. */
   length(): number {
-    return this.#free === 8 ? this.#byte : this.#byte + 1;
+    return (this.#pos + 7) >>> 3;
+  }
+
+  /** bitLength returns the number of bits written. */
+  bitLength(): number {
+    return this.#pos;
   }
 
   /** freeBits returns the unused low bits of the last byte (0 when byte-aligned). */
   freeBits(): number {
-    return this.#free === 8 ? 0 : this.#free;
+    return (8 - (this.#pos & 7)) & 7;
   }
 
   /** bytes returns a view of the written bytes (shared with the writer). */
   bytes(): Uint8Array {
-    return this.buf.subarray(0, this.length());
+    return this.buf.subarray(0, (this.#pos + 7) >>> 3);
   }
 
-  #grow(): void {
-    const nb = new Uint8Array(this.buf.length * 2);
-    nb.set(this.buf);
+  /** compact shrinks the buffer to the written bytes plus `spareBytes`, to save memory. */
+  compact(spareBytes = 8): void {
+    const need = ((this.#pos + 7) >>> 3) + Math.max(8, spareBytes);
+    if (this.buf.length > need) this.buf = this.buf.slice(0, need);
+  }
+
+  #grow(minBytes: number): void {
+    let cap = this.buf.length * 2;
+    while (cap < minBytes) cap *= 2;
+    const nb = new Uint8Array(cap);
+    nb.set(this.buf.subarray(0, (this.#pos + 7) >>> 3));
     this.buf = nb;
   }
 
   /** writeBit writes one bit (0 or 1). */
   writeBit(bit: number): void {
-    if (this.#byte >= this.buf.length - 1) this.#grow();
-    if (this.#free === 8) this.buf[this.#byte] = 0;
-    this.#free--;
-    if (bit) this.buf[this.#byte]! |= 1 << this.#free;
-    if (this.#free === 0) {
-      this.#byte++;
-      this.#free = 8;
-    }
+    const pos = this.#pos;
+    const i = pos >>> 3;
+    if (i + 1 >= this.buf.length) this.#grow(i + 9);
+    if (bit !== 0) this.buf[i] = this.buf[i]! | (0x80 >>> (pos & 7));
+    this.#pos = pos + 1;
   }
 
   /** writeByte writes 8 bits. */
@@ -71,21 +82,26 @@ export class BitWriter {
 
   /** writeBits writes the low `n` bits of v (0 ≤ n ≤ 32), most significant first. */
   writeBits(v: number, n: number): void {
-    if (this.#byte + 5 >= this.buf.length) this.#grow();
+    if (n <= 0) return;
+    const pos = this.#pos;
+    let i = pos >>> 3;
+    if (i + 5 >= this.buf.length) this.#grow(i + 13);
     const buf = this.buf;
-    while (n > 0) {
-      if (this.#free === 8) buf[this.#byte] = 0;
-      const take = n < this.#free ? n : this.#free;
-      // The `take` bits of v just below bit n.
-      const bits = (v >>> (n - take)) & ((1 << take) - 1);
-      this.#free -= take;
-      buf[this.#byte]! |= bits << this.#free;
-      n -= take;
-      if (this.#free === 0) {
-        this.#byte++;
-        this.#free = 8;
-      }
+    v &= 0xffffffff >>> (32 - n); // int32 bits; negative when n = 32 and bit 31 is set
+    const free = 8 - (pos & 7);
+    this.#pos = pos + n;
+    if (n <= free) {
+      buf[i] = buf[i]! | (v << (free - n));
+      return;
     }
+    let rem = n - free;
+    buf[i] = buf[i]! | (v >>> rem);
+    i++;
+    while (rem >= 8) {
+      rem -= 8;
+      buf[i++] = v >>> rem; // the store keeps the low 8 bits
+    }
+    if (rem > 0) buf[i] = v << (8 - rem);
   }
 
   /** writeBits64 writes the low `n` bits (0 ≤ n ≤ 64) of the 64-bit value hi:lo. */
@@ -107,14 +123,14 @@ export class BitReader {
 
   constructor(buf: Uint8Array, bitLength = buf.length * 8) {
     this.#buf = buf;
-    this.#end = bitLength;
+    this.#end = Math.min(bitLength, buf.length * 8);
   }
 
   /** reset starts reading another buffer. */
   reset(buf: Uint8Array, bitLength = buf.length * 8): void {
     this.#buf = buf;
     this.#pos = 0;
-    this.#end = bitLength;
+    this.#end = Math.min(bitLength, buf.length * 8);
   }
 
   /** remaining returns the number of unread bits. */
@@ -127,12 +143,17 @@ export class BitReader {
     return this.#pos;
   }
 
+  /** seekBit moves to an absolute bit position (clamped to the end). */
+  seekBit(pos: number): void {
+    this.#pos = Math.max(0, Math.min(pos, this.#end));
+  }
+
   /** readBit returns the next bit, or -1 at the end. */
   readBit(): number {
-    if (this.#pos >= this.#end) return -1;
-    const b = (this.#buf[this.#pos >>> 3]! >>> (7 - (this.#pos & 7))) & 1;
-    this.#pos++;
-    return b;
+    const pos = this.#pos;
+    if (pos >= this.#end) return -1;
+    this.#pos = pos + 1;
+    return (this.#buf[pos >>> 3]! >>> (7 - (pos & 7))) & 1;
   }
 
   /**
@@ -140,23 +161,29 @@ export class BitReader {
    * than n bits remain.
    */
   readBits(n: number): number {
-    if (this.#pos + n > this.#end) return -1;
+    const pos = this.#pos;
+    if (pos + n > this.#end) return -1;
     if (n === 0) return 0;
-    const buf = this.#buf;
-    let pos = this.#pos;
-    let v = 0;
-    let left = n;
-    while (left > 0) {
-      const byte = buf[pos >>> 3]!;
-      const off = pos & 7;
-      const avail = 8 - off;
-      const take = left < avail ? left : avail;
-      const bits = (byte >>> (avail - take)) & ((1 << take) - 1);
-      v = v * (1 << take) + bits; // arithmetic keeps it unsigned up to 32 bits
-      left -= take;
-      pos += take;
-    }
-    this.#pos = pos;
-    return v;
+    this.#pos = pos + n;
+    return peekBits(this.#buf, pos, n);
   }
+}
+
+/**
+ * peekBits returns the n bits (1 ≤ n ≤ 32) starting at bit `pos` of buf, unsigned. The caller
+ * checks that they exist; bytes past the end of buf read as zero.
+ */
+export function peekBits(buf: Uint8Array, pos: number, n: number): number {
+  const i = pos >>> 3;
+  const off = pos & 7;
+  const len = buf.length;
+  let w: number;
+  if (i + 4 <= len) {
+    w = (buf[i]! << 24) | (buf[i + 1]! << 16) | (buf[i + 2]! << 8) | buf[i + 3]!;
+  } else {
+    w = (buf[i]! << 24) | ((i + 1 < len ? buf[i + 1]! : 0) << 16) | ((i + 2 < len ? buf[i + 2]! : 0) << 8);
+  }
+  if (off + n <= 32) return (w << off) >>> (32 - n);
+  const b4 = i + 4 < len ? buf[i + 4]! : 0;
+  return (((w << off) >>> (32 - n)) | (b4 >>> (40 - off - n))) >>> 0;
 }

@@ -1,0 +1,473 @@
+/**
+ * The XOR (Gorilla) float chunk, byte for byte as Prometheus writes it (chunks.md, bstream.md):
+ *
+ * ```
+ * ┌──────────────────────┬───────────────┬───────────────┬──────────────────────┬──────────────────────┬──────────────────────┬──────────────────────┬─────┬──────────────────┐
+ * │ num_samples <uint16> │ ts_0 <varint> │ v_0 <float64> │ ts_1_delta <uvarint> │ v_1_xor <varbit_xor> │ ts_2_dod <varbit_ts> │ v_2_xor <varbit_xor> │ ... │ padding <x bits> │
+ * └──────────────────────┴───────────────┴───────────────┴──────────────────────┴──────────────────────┴──────────────────────┴──────────────────────┴─────┴──────────────────┘
+ * ```
+ *
+ * `varbit_ts` widens Gorilla's buckets because Prometheus stamps in ms, not s: `0` (dod = 0),
+ * `10`+14 bits, `110`+17 bits, `1110`+20 bits, `1111`+64 bits. `varbit_xor` is `0` (same
+ * value), `10`+significant bits in the previous leading/trailing-zero window, or
+ * `11`+leading(5)+sigbits(6, 64 written as 0)+significant bits. Floats are XOR-ed as two 32-bit
+ * halves, never BigInt, and nothing is allocated per sample.
+ * @module
+ */
+import { BitWriter, peekBits, putVarint, putUvarint } from '../../encoding/index.js';
+import { ValueType, type SampleIterator } from '../../storage/index.js';
+import { Encoding, type Chunk, type ChunkAppender } from './chunk.js';
+import { ChunkDecodeError, OutOfOrderChunkSampleError } from './errors.js';
+
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+const LO = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
+const HI = 1 - LO;
+const TWO32 = 2 ** 32;
+const EMPTY_HEADER = new Uint8Array(2);
+const VARINT_SCRATCH = new Uint8Array(10);
+
+/**
+ * Writable state shared by a chunk and its appender. `pad` is 1 when the data ends with a spare
+ * zero byte: Prometheus's bstream leaves one after a whole-byte write that ends byte-aligned
+ * (always after the first sample), and its chunks carry it on disk, so ours do too.
+ */
+interface XORState {
+  readonly w: BitWriter;
+  pad: number;
+}
+
+/** XORChunk is a float chunk in Prometheus's XOR encoding. */
+export class XORChunk implements Chunk {
+  readonly encoding = Encoding.XOR;
+  // Read-only view (from bytes) until an appender is requested; then the writer owns the data.
+  #view: Uint8Array;
+  #s: XORState | undefined;
+
+  /** Creates an empty chunk; `capacity` is the initial buffer size in bytes. */
+  constructor(options: { readonly capacity?: number } = {}) {
+    const { capacity = 32 } = options;
+    this.#view = EMPTY_HEADER;
+    const w = new BitWriter(capacity);
+    w.writeBits(0, 16);
+    this.#s = { w, pad: 0 };
+  }
+
+  /**
+   * fromBytes wraps encoded chunk data (starting with the 2-byte sample count) without copying.
+   * The bytes must stay unchanged while the chunk is used.
+   */
+  static fromBytes(bytes: Uint8Array): XORChunk {
+    if (bytes.length < 2) throw new ChunkDecodeError(`${bytes.length} bytes, need at least the 2-byte header`, 0, 0);
+    const c = new XORChunk({ capacity: 8 });
+    c.#s = undefined;
+    c.#view = bytes;
+    return c;
+  }
+
+  bytes(): Uint8Array {
+    const s = this.#s;
+    if (s === undefined) return this.#view;
+    // The writer keeps every byte past its position zero and has headroom, so the pad byte exists.
+    return s.w.buf.subarray(0, s.w.length() + s.pad);
+  }
+
+  numSamples(): number {
+    const b = this.#s === undefined ? this.#view : this.#s.w.buf;
+    return (b[0]! << 8) | b[1]!;
+  }
+
+  appender(): ChunkAppender {
+    let s = this.#s;
+    if (s === undefined) {
+      const it = new XORIterator();
+      it.reset(this.#view);
+      while (it.next() !== ValueType.None);
+      const err = it.err();
+      if (err !== undefined) throw err;
+      const free = this.#view.length * 8 - it.bitPosition();
+      const w = BitWriter.fromBytes(this.#view.subarray(0, (it.bitPosition() + 7) >>> 3), (8 - (it.bitPosition() & 7)) & 7, 32);
+      s = { w, pad: free >= 8 ? 1 : 0 };
+      this.#s = s;
+      return new XORAppender(s, it);
+    }
+    const it = new XORIterator();
+    it.reset(this.bytes());
+    while (it.next() !== ValueType.None);
+    const err = it.err();
+    if (err !== undefined) throw err;
+    return new XORAppender(s, it);
+  }
+
+  iterator(reuse?: SampleIterator): SampleIterator {
+    const it = reuse instanceof XORIterator ? reuse : new XORIterator();
+    it.reset(this.bytes());
+    return it;
+  }
+
+  compact(): void {
+    this.#s?.w.compact(8);
+  }
+}
+
+class XORAppender implements ChunkAppender {
+  readonly #s: XORState;
+  readonly #w: BitWriter;
+  #n: number;
+  #t: number;
+  #tDelta: number;
+  #vHi: number;
+  #vLo: number;
+  #leading: number; // 0xff: no window yet
+  #trailing: number;
+
+  constructor(s: XORState, state: XORIterator) {
+    this.#s = s;
+    this.#w = s.w;
+    this.#n = state.numRead();
+    this.#t = state.atT();
+    this.#tDelta = state.tDelta();
+    this.#vHi = state.valueHi();
+    this.#vLo = state.valueLo();
+    this.#leading = state.windowLeading();
+    this.#trailing = state.windowTrailing();
+  }
+
+  append(t: number, v: number): void {
+    const w = this.#w;
+    const n = this.#n;
+    F64[0] = v;
+    const hi = U32[HI]!;
+    const lo = U32[LO]!;
+    if (n === 0) {
+      const end = putVarint(VARINT_SCRATCH, 0, t);
+      for (let i = 0; i < end; i++) w.writeBits(VARINT_SCRATCH[i]!, 8);
+      w.writeBits(hi, 32);
+      w.writeBits(lo, 32);
+      this.#s.pad = 1; // a 64-bit write that ends byte-aligned
+    } else {
+      if (t < this.#t) throw new OutOfOrderChunkSampleError(t, this.#t);
+      if (n >= 0xffff) throw new RangeError('XOR chunk is full (65535 samples)');
+      const tDelta = t - this.#t;
+      if (n === 1) {
+        const end = putUvarint(VARINT_SCRATCH, 0, tDelta);
+        for (let i = 0; i < end; i++) w.writeBits(VARINT_SCRATCH[i]!, 8);
+      } else {
+        const dod = tDelta - this.#tDelta;
+        if (dod === 0) {
+          w.writeBit(0);
+        } else if (dod >= -8191 && dod <= 8192) {
+          w.writeBits(0b10, 2);
+          w.writeBits(dod, 14);
+        } else if (dod >= -65535 && dod <= 65536) {
+          w.writeBits(0b110, 3);
+          w.writeBits(dod, 17);
+        } else if (dod >= -524287 && dod <= 524288) {
+          w.writeBits(0b1110, 4);
+          w.writeBits(dod, 20);
+        } else {
+          w.writeBits(0b1111, 4);
+          const dh = Math.floor(dod / TWO32);
+          w.writeBits(dh, 32);
+          w.writeBits(dod - dh * TWO32, 32);
+        }
+      }
+      this.#tDelta = tDelta;
+      const lastBits = this.#writeValue(w, hi, lo);
+      this.#s.pad = lastBits >= 8 && (lastBits & 7) === 0 && (w.bitLength() & 7) === 0 ? 1 : 0;
+    }
+    this.#t = t;
+    this.#vHi = hi;
+    this.#vLo = lo;
+    const c = n + 1;
+    this.#n = c;
+    const buf = w.buf;
+    buf[0] = c >>> 8;
+    buf[1] = c;
+  }
+
+  // #writeValue writes the XOR of the value with the previous one and returns the size of the
+  // last write Prometheus's bstream would make for it (which decides the pad byte).
+  #writeValue(w: BitWriter, hi: number, lo: number): number {
+    const dHi = hi ^ this.#vHi;
+    const dLo = lo ^ this.#vLo;
+    if (dHi === 0 && dLo === 0) {
+      w.writeBit(0);
+      return 1;
+    }
+    let lead = dHi !== 0 ? Math.clz32(dHi) : 32 + Math.clz32(dLo);
+    const trail = dLo !== 0 ? 31 - Math.clz32(dLo & -dLo) : 63 - Math.clz32(dHi & -dHi);
+    // Five bits hold the leading count: clamp, and write the extra zero bits as significant.
+    if (lead >= 32) lead = 31;
+    const pl = this.#leading;
+    if (pl !== 0xff && lead >= pl && trail >= this.#trailing) {
+      const sig = 64 - pl - this.#trailing;
+      w.writeBits(0b10, 2);
+      writeShifted(w, dHi, dLo, this.#trailing, sig);
+      return sig;
+    }
+    this.#leading = lead;
+    this.#trailing = trail;
+    const sig = 64 - lead - trail;
+    // 64 significant bits do not fit 6 bits; 0 stands for 64 (0 itself is the "same value" case).
+    w.writeBits((0b11 << 11) | (lead << 6) | (sig & 63), 13);
+    writeShifted(w, dHi, dLo, trail, sig);
+    return sig;
+  }
+}
+
+// writeShifted writes the low `nbits` of (hi:lo) >>> shift.
+function writeShifted(w: BitWriter, hi: number, lo: number, shift: number, nbits: number): void {
+  let h: number;
+  let l: number;
+  if (shift === 0) {
+    h = hi;
+    l = lo;
+  } else if (shift < 32) {
+    l = (lo >>> shift) | (hi << (32 - shift));
+    h = hi >>> shift;
+  } else {
+    l = hi >>> (shift - 32);
+    h = 0;
+  }
+  if (nbits > 32) {
+    w.writeBits(h, nbits - 32);
+    w.writeBits(l, 32);
+  } else {
+    w.writeBits(l, nbits);
+  }
+}
+
+/**
+ * XORIterator decodes an XOR chunk. It implements storage's SampleIterator; the sample count is
+ * read once at reset, so samples appended to the chunk later are not seen.
+ */
+export class XORIterator implements SampleIterator {
+  #buf: Uint8Array = EMPTY_HEADER;
+  #pos = 0; // bit position
+  #end = 0; // bit length
+  #numTotal = 0;
+  #numRead = 0;
+  #done = false;
+  #t = 0;
+  #tDelta = 0;
+  #vHi = 0;
+  #vLo = 0;
+  #leading = 0;
+  #trailing = 0;
+  #window = false; // a leading/trailing window has been read
+  #err: ChunkDecodeError | undefined = undefined;
+
+  /** reset starts iterating encoded chunk data (header included). */
+  reset(bytes: Uint8Array): this {
+    this.#buf = bytes;
+    this.#end = bytes.length * 8;
+    this.#pos = 16;
+    this.#numTotal = bytes.length >= 2 ? (bytes[0]! << 8) | bytes[1]! : 0;
+    this.#numRead = 0;
+    this.#done = false;
+    this.#t = 0;
+    this.#tDelta = 0;
+    this.#vHi = 0;
+    this.#vLo = 0;
+    this.#leading = 0;
+    this.#trailing = 0;
+    this.#window = false;
+    this.#err = bytes.length >= 2 ? undefined : new ChunkDecodeError('missing header', 0, 0);
+    return this;
+  }
+
+  next(): ValueType {
+    if (this.#done) return ValueType.None;
+    const n = this.#numRead;
+    if (n >= this.#numTotal || this.#err !== undefined) {
+      this.#done = true;
+      return ValueType.None;
+    }
+    const buf = this.#buf;
+    let pos = this.#pos;
+    if (n === 0) {
+      let off = pos >>> 3;
+      // varint t0
+      let u = 0;
+      let mul = 1;
+      let b = 0x80;
+      for (let i = 0; i < 10 && b >= 0x80; i++) {
+        if (off >= buf.length) return this.#fail('truncated first timestamp', off * 8);
+        b = buf[off++]!;
+        u += (b & 0x7f) * mul;
+        mul *= 0x80;
+      }
+      if (b >= 0x80) return this.#fail('overlong first timestamp', off * 8);
+      if (off + 8 > buf.length) return this.#fail('truncated first value', off * 8);
+      this.#t = u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+      this.#vHi = ((buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!) >>> 0;
+      this.#vLo = ((buf[off + 4]! << 24) | (buf[off + 5]! << 16) | (buf[off + 6]! << 8) | buf[off + 7]!) >>> 0;
+      this.#pos = (off + 8) * 8;
+      this.#numRead = 1;
+      return ValueType.Float;
+    }
+    if (n === 1) {
+      let off = pos >>> 3;
+      let u = 0;
+      let mul = 1;
+      let b = 0x80;
+      for (let i = 0; i < 10 && b >= 0x80; i++) {
+        if (off >= buf.length) return this.#fail('truncated timestamp delta', off * 8);
+        b = buf[off++]!;
+        u += (b & 0x7f) * mul;
+        mul *= 0x80;
+      }
+      if (b >= 0x80) return this.#fail('overlong timestamp delta', off * 8);
+      this.#tDelta = u;
+      this.#t += u;
+      pos = off * 8;
+    } else {
+      // Delta of delta: up to four control bits, then 0, 14, 17, 20 or 64 bits.
+      const c = peekBits(buf, pos, 4);
+      let dod = 0;
+      if (c < 8) {
+        pos += 1;
+      } else {
+        let sz: number;
+        if (c < 12) {
+          sz = 14;
+          pos += 2;
+        } else if (c < 14) {
+          sz = 17;
+          pos += 3;
+        } else if (c < 15) {
+          sz = 20;
+          pos += 4;
+        } else {
+          sz = 64;
+          pos += 4;
+        }
+        if (pos + sz > this.#end) return this.#fail('truncated timestamp', pos);
+        if (sz === 64) {
+          const dh = peekBits(buf, pos, 32) | 0;
+          dod = dh * TWO32 + peekBits(buf, pos + 32, 32);
+        } else {
+          const bits = peekBits(buf, pos, sz);
+          // High unsigned values are the negative ones (bstream.md).
+          dod = bits > 1 << (sz - 1) ? bits - (1 << sz) : bits;
+        }
+        pos += sz;
+      }
+      this.#tDelta += dod;
+      this.#t += this.#tDelta;
+    }
+    // Value.
+    if (pos >= this.#end) return this.#fail('truncated value', pos);
+    const c = peekBits(buf, pos, 2);
+    if (c < 2) {
+      pos += 1; // '0': same value
+    } else {
+      if (c === 3) {
+        if (pos + 13 > this.#end) return this.#fail('truncated value window', pos);
+        const hdr = peekBits(buf, pos + 2, 11);
+        let sig = hdr & 63;
+        if (sig === 0) sig = 64;
+        const lead = hdr >>> 6;
+        if (lead + sig > 64) return this.#fail(`impossible window: ${lead} leading zeros and ${sig} significant bits`, pos);
+        this.#leading = lead;
+        this.#trailing = 64 - lead - sig;
+        this.#window = true;
+        pos += 13;
+      } else {
+        pos += 2;
+      }
+      const trailing = this.#trailing;
+      const mbits = 64 - this.#leading - trailing;
+      if (pos + mbits > this.#end) return this.#fail('truncated value bits', pos);
+      let h: number;
+      let l: number;
+      if (mbits > 32) {
+        h = peekBits(buf, pos, mbits - 32);
+        l = peekBits(buf, pos + mbits - 32, 32);
+      } else {
+        h = 0;
+        l = peekBits(buf, pos, mbits);
+      }
+      pos += mbits;
+      if (trailing !== 0) {
+        if (trailing < 32) {
+          h = (h << trailing) | (l >>> (32 - trailing));
+          l = l << trailing;
+        } else {
+          h = l << (trailing - 32);
+          l = 0;
+        }
+      }
+      this.#vHi = (this.#vHi ^ h) >>> 0;
+      this.#vLo = (this.#vLo ^ l) >>> 0;
+    }
+    this.#pos = pos;
+    this.#numRead = n + 1;
+    return ValueType.Float;
+  }
+
+  #fail(detail: string, bit: number): ValueType {
+    this.#err = new ChunkDecodeError(detail, bit, this.#numRead);
+    this.#done = true;
+    return ValueType.None;
+  }
+
+  seek(t: number): ValueType {
+    if (this.#done) return ValueType.None;
+    if (this.#numRead > 0 && this.#t >= t) return ValueType.Float;
+    while (this.next() !== ValueType.None) {
+      if (this.#t >= t) return ValueType.Float;
+    }
+    return ValueType.None;
+  }
+
+  atT(): number {
+    return this.#t;
+  }
+
+  atF(): number {
+    U32[HI] = this.#vHi;
+    U32[LO] = this.#vLo;
+    return F64[0]!;
+  }
+
+  err(): Error | undefined {
+    return this.#err;
+  }
+
+  /** numRead returns how many samples have been decoded. */
+  numRead(): number {
+    return this.#numRead;
+  }
+
+  /** bitPosition returns the bit offset after the last decoded sample. */
+  bitPosition(): number {
+    return this.#pos;
+  }
+
+  /** tDelta returns the last timestamp delta (appender state). */
+  tDelta(): number {
+    return this.#tDelta;
+  }
+
+  /** valueHi returns the high 32 bits of the current value. */
+  valueHi(): number {
+    return this.#vHi;
+  }
+
+  /** valueLo returns the low 32 bits of the current value. */
+  valueLo(): number {
+    return this.#vLo;
+  }
+
+  /** windowLeading returns the XOR window's leading zeros, or 0xff before any window was set. */
+  windowLeading(): number {
+    return this.#window ? this.#leading : 0xff;
+  }
+
+  /** windowTrailing returns the XOR window's trailing zeros. */
+  windowTrailing(): number {
+    return this.#trailing;
+  }
+}
