@@ -149,22 +149,26 @@ class XORAppender implements ChunkAppender {
       if (t < this.#t) throw new OutOfOrderChunkSampleError(t, this.#t);
       if (n >= 0xffff) throw new RangeError('XOR chunk is full (65535 samples)');
       const tDelta = t - this.#t;
+      // The timestamp's bits are handed to #writeValue as a prefix, so the common sample
+      // (dod 0, small value change) costs a single writeBits call.
+      let pre = 0;
+      let preLen = 0;
       if (n === 1) {
         const end = putUvarint(VARINT_SCRATCH, 0, tDelta);
         for (let i = 0; i < end; i++) w.writeBits(VARINT_SCRATCH[i]!, 8);
       } else {
         const dod = tDelta - this.#tDelta;
         if (dod === 0) {
-          w.writeBit(0);
+          preLen = 1;
         } else if (dod >= -8191 && dod <= 8192) {
-          w.writeBits(0b10, 2);
-          w.writeBits(dod, 14);
+          pre = (0b10 << 14) | (dod & 0x3fff);
+          preLen = 16;
         } else if (dod >= -65535 && dod <= 65536) {
-          w.writeBits(0b110, 3);
-          w.writeBits(dod, 17);
+          pre = (0b110 << 17) | (dod & 0x1ffff);
+          preLen = 20;
         } else if (dod >= -524287 && dod <= 524288) {
-          w.writeBits(0b1110, 4);
-          w.writeBits(dod, 20);
+          pre = (0b1110 << 20) | (dod & 0xfffff);
+          preLen = 24;
         } else {
           w.writeBits(0b1111, 4);
           const dh = Math.floor(dod / TWO32);
@@ -173,7 +177,7 @@ class XORAppender implements ChunkAppender {
         }
       }
       this.#tDelta = tDelta;
-      const lastBits = this.#writeValue(w, hi, lo);
+      const lastBits = this.#writeValue(w, hi, lo, pre, preLen);
       this.#s.pad = lastBits >= 8 && (lastBits & 7) === 0 && (w.bitLength() & 7) === 0 ? 1 : 0;
     }
     this.#t = t;
@@ -186,13 +190,14 @@ class XORAppender implements ChunkAppender {
     buf[1] = c;
   }
 
-  // #writeValue writes the XOR of the value with the previous one and returns the size of the
-  // last write Prometheus's bstream would make for it (which decides the pad byte).
-  #writeValue(w: BitWriter, hi: number, lo: number): number {
+  // #writeValue writes `pre` (preLen ≤ 24 bits of timestamp encoding), then the XOR of the value
+  // with the previous one, and returns the size of the last write Prometheus's bstream would
+  // make for it (which decides the pad byte).
+  #writeValue(w: BitWriter, hi: number, lo: number, pre: number, preLen: number): number {
     const dHi = hi ^ this.#vHi;
     const dLo = lo ^ this.#vLo;
     if (dHi === 0 && dLo === 0) {
-      w.writeBit(0);
+      w.writeBits(pre << 1, preLen + 1);
       return 1;
     }
     let lead = dHi !== 0 ? Math.clz32(dHi) : 32 + Math.clz32(dLo);
@@ -200,41 +205,56 @@ class XORAppender implements ChunkAppender {
     // Five bits hold the leading count: clamp, and write the extra zero bits as significant.
     if (lead >= 32) lead = 31;
     const pl = this.#leading;
+    let ctrl: number;
+    let ctrlLen: number;
+    let shift: number;
+    let sig: number;
     if (pl !== 0xff && lead >= pl && trail >= this.#trailing) {
-      const sig = 64 - pl - this.#trailing;
-      w.writeBits(0b10, 2);
-      writeShifted(w, dHi, dLo, this.#trailing, sig);
-      return sig;
+      // '10': the previous window holds the significant bits.
+      shift = this.#trailing;
+      sig = 64 - pl - shift;
+      ctrl = (pre << 2) | 0b10;
+      ctrlLen = preLen + 2;
+    } else {
+      // '11' + leading(5) + sigbits(6); 64 significant bits do not fit 6 bits, so 0 stands
+      // for 64 (0 itself is the "same value" case).
+      this.#leading = lead;
+      this.#trailing = trail;
+      shift = trail;
+      sig = 64 - lead - trail;
+      if (preLen > 19) {
+        w.writeBits(pre, preLen);
+        pre = 0;
+        preLen = 0;
+      }
+      ctrl = (pre << 13) | (0b11 << 11) | (lead << 6) | (sig & 63);
+      ctrlLen = preLen + 13;
     }
-    this.#leading = lead;
-    this.#trailing = trail;
-    const sig = 64 - lead - trail;
-    // 64 significant bits do not fit 6 bits; 0 stands for 64 (0 itself is the "same value" case).
-    w.writeBits((0b11 << 11) | (lead << 6) | (sig & 63), 13);
-    writeShifted(w, dHi, dLo, trail, sig);
+    // The significant bits: (dHi:dLo) >>> shift.
+    let h: number;
+    let l: number;
+    if (shift === 0) {
+      h = dHi;
+      l = dLo;
+    } else if (shift < 32) {
+      l = (dLo >>> shift) | (dHi << (32 - shift));
+      h = dHi >>> shift;
+    } else {
+      l = dHi >>> (shift - 32);
+      h = 0;
+    }
+    if (ctrlLen + sig <= 32) {
+      w.writeBits(sig === 32 ? l : (ctrl << sig) | l, ctrlLen + sig);
+    } else {
+      w.writeBits(ctrl, ctrlLen);
+      if (sig > 32) {
+        w.writeBits(h, sig - 32);
+        w.writeBits(l, 32);
+      } else {
+        w.writeBits(l, sig);
+      }
+    }
     return sig;
-  }
-}
-
-// writeShifted writes the low `nbits` of (hi:lo) >>> shift.
-function writeShifted(w: BitWriter, hi: number, lo: number, shift: number, nbits: number): void {
-  let h: number;
-  let l: number;
-  if (shift === 0) {
-    h = hi;
-    l = lo;
-  } else if (shift < 32) {
-    l = (lo >>> shift) | (hi << (32 - shift));
-    h = hi >>> shift;
-  } else {
-    l = hi >>> (shift - 32);
-    h = 0;
-  }
-  if (nbits > 32) {
-    w.writeBits(h, nbits - 32);
-    w.writeBits(l, 32);
-  } else {
-    w.writeBits(l, nbits);
   }
 }
 
