@@ -1,0 +1,26 @@
+/**
+ * Prometheus-format YAML configuration: loading with file:line:col errors, Prometheus 2.42's
+ * defaults and checks, and the promtool-style checks of `vigil check config`.
+ * @module
+ */
+export { parseConfig, loadConfigFile } from './load-config.js';
+export type { ParseOptions } from './load-config.js';
+export type {
+  Config,
+  GlobalConfig,
+  ScrapeConfig,
+  HttpClientConfig,
+  AlertingConfig,
+  AlertmanagerConfig,
+  RemoteWriteConfig,
+  RemoteReadConfig,
+  QueueConfig,
+  StorageConfig,
+  TracingConfig,
+} from './config.js';
+export { DEFAULT_DECODE_LIMITS, parseBase2Bytes } from './yaml-decoder.js';
+export type { DecodeLimits } from './yaml-decoder.js';
+export { DEFAULT_GLOBAL } from './decode-sections.js';
+export { ConfigError, ConfigCheckError } from './errors.js';
+export { checkConfig } from './check-config.js';
+export type { CheckOptions, CheckResult } from './check-config.js';

@@ -1,0 +1,22 @@
+/**
+ * Service discovery: providers that turn static lists, files, Kubernetes, Consul and DNS into
+ * target groups, and the manager that merges them per scrape job.
+ * @module
+ */
+export type { TargetGroup } from './target-group.js';
+export type {
+  SDConfig,
+  StaticSDConfig,
+  FileSDConfig,
+  KubernetesSDConfig,
+  KubernetesRole,
+  ConsulSDConfig,
+  DnsSDConfig,
+  DnsRecordType,
+} from './sd-config.js';
+export { DEFAULT_HTTP_CLIENT_CONFIG } from './http-client-config.js';
+export type { HttpClientConfig, TlsConfig, OAuth2Config } from './http-client-config.js';
+export { parseTargetGroupFile, FILEPATH_LABEL, MAX_TARGET_FILE_BYTES } from './target-group-file.js';
+export { targetsFromGroup, TargetFailure } from './targets-from-group.js';
+export type { Target } from './targets-from-group.js';
+export { TargetGroupFileError, DiscoveryError } from './errors.js';
