@@ -1,0 +1,142 @@
+/**
+ * JSON lines: Docker json-file (`{"log":…,"stream":…,"time":…}`), `journalctl -o json`,
+ * Kubernetes audit events and application JSON logs with their common time, level and
+ * message keys.
+ * @module
+ */
+import { flattenJson } from './json-fields.js';
+import { JsonSlot, JsonValueKind } from './json-scan.js';
+import { JournalRecord, parseJournalJson } from './journal-fields.js';
+import { levelFromNumber, levelFromWord, type Level } from './level.js';
+import { PARSE_ERROR_FIELD, type ParseContext } from './parse-context.js';
+import { LogFormat, type ParsedLine } from './parsed-line.js';
+import { parseEpoch, parseEpochNumber, parseTimeValue } from './timestamp.js';
+
+const journalRecord = new JournalRecord();
+
+/** Fields of an audit event that are kept in the line only (they can be large). */
+const AUDIT_SKIP: ReadonlySet<string> = new Set(['requestObject', 'responseObject', 'kind', 'apiVersion']);
+
+/**
+ * parseJsonLine parses a line that starts with `{`. Returns false when it is not valid JSON;
+ * then, if it starts with `{"`, `out` carries a `parse_error` field for the caller to keep.
+ */
+export function parseJsonLine(ctx: ParseContext, s: string, refMs: number, out: ParsedLine): boolean {
+  const sc = ctx.json;
+  if (!sc.scan(s)) {
+    if (s.charCodeAt(1) === 34) out.setField(PARSE_ERROR_FIELD, `json: ${sc.error} at offset ${sc.errorAt}`);
+    return false;
+  }
+  // Docker json-file: only log/stream/time/attrs, with a string log.
+  if (sc.kind[JsonSlot.DockerLog] === JsonValueKind.String && sc.nonDockerMembers === 0) {
+    return parseDocker(ctx, s, refMs, out);
+  }
+  if (sc.journalMarkers > 0 || (sc.hasJournalMessage && sc.hasPriority)) {
+    const obj = JSON.parse(s) as Record<string, unknown>;
+    parseJournalJson(ctx, obj, journalRecord, out.t, out);
+    return true;
+  }
+  if (sc.value(JsonSlot.Kind) === 'Event' && (sc.value(JsonSlot.ApiVersion) ?? '').startsWith('audit.k8s.io/')) {
+    return parseAudit(ctx, s, refMs, out);
+  }
+  out.format = LogFormat.Json;
+  out.line = s;
+  setJsonTime(ctx, refMs, out);
+  out.level = jsonLevel(ctx);
+  if (ctx.payloadFields) {
+    const obj = JSON.parse(s) as Record<string, unknown>;
+    flattenJson(obj, (out.fields ??= {}));
+  }
+  return true;
+}
+
+function setJsonTime(ctx: ParseContext, refMs: number, out: ParsedLine): void {
+  const sc = ctx.json;
+  const tr = ctx.time;
+  let best = 0x7fffffff;
+  for (let i = 0; i < sc.timeStarts.length; i++) {
+    const rank = sc.timeRanks[i]!;
+    if (rank >= best) continue;
+    let ok: boolean;
+    if (sc.timeKinds[i] === JsonValueKind.Number) {
+      const a = sc.timeStarts[i]!;
+      const b = sc.timeEnds[i]!;
+      ok = parseEpoch(sc.s, a, b, tr) || parseEpochNumber(Number(sc.s.slice(a, b)), tr);
+    } else if (sc.timeKinds[i] === JsonValueKind.String) {
+      ok = parseTimeValue(sc.timeValue(i), ctx.tz, refMs, tr);
+    } else {
+      ok = false;
+    }
+    if (ok) {
+      best = rank;
+      out.setTime(tr.t, tr.ns);
+    }
+  }
+}
+
+function jsonLevel(ctx: ParseContext): Level | '' {
+  const sc = ctx.json;
+  const k = sc.kind[JsonSlot.Level];
+  if (k === JsonValueKind.String) return levelFromWord(sc.value(JsonSlot.Level)!);
+  if (k === JsonValueKind.Number) return levelFromNumber(Number(sc.value(JsonSlot.Level)));
+  return '';
+}
+
+/**
+ * parseDocker reads a Docker json-file line: the line is `log` without its trailing newline
+ * (a `log` without one is the first part of a line Docker split at 16 KiB: `partial`),
+ * `stream` is a label, `time` the timestamp, `attrs` (from `--log-opt labels/env`) fields.
+ * The level is looked for in the message as for any line.
+ */
+function parseDocker(ctx: ParseContext, s: string, refMs: number, out: ParsedLine): boolean {
+  const sc = ctx.json;
+  let log = sc.value(JsonSlot.DockerLog)!;
+  const stream = sc.kind[JsonSlot.DockerStream] === JsonValueKind.String ? sc.value(JsonSlot.DockerStream)! : '';
+  let t = -1;
+  let ns = 0;
+  if (sc.kind[JsonSlot.DockerTime] === JsonValueKind.String) {
+    const tr = ctx.time;
+    if (parseTimeValue(sc.value(JsonSlot.DockerTime)!, ctx.tz, refMs, tr)) {
+      t = tr.t;
+      ns = tr.ns;
+    }
+  }
+  let attrs: Record<string, unknown> | undefined;
+  if (sc.members > 1 && s.includes('"attrs"')) {
+    const obj = JSON.parse(s) as Record<string, unknown>;
+    if (obj.attrs !== null && typeof obj.attrs === 'object') attrs = obj.attrs as Record<string, unknown>;
+  }
+  const partial = !log.endsWith('\n');
+  if (!partial) log = log.slice(0, log.endsWith('\r\n') ? -2 : -1);
+  out.format = LogFormat.DockerJson;
+  out.line = log;
+  out.stream = stream;
+  out.partial = partial;
+  if (t >= 0) out.setTime(t, ns);
+  if (attrs !== undefined) flattenJson(attrs, (out.fields ??= {}));
+  return true;
+}
+
+/**
+ * parseAudit reads a Kubernetes audit event (audit.k8s.io Event): the line is the event JSON,
+ * the time `stageTimestamp` (else `requestReceivedTimestamp`), and its members are fields
+ * (nested keys joined with `_`, request and response objects left in the line only).
+ */
+function parseAudit(ctx: ParseContext, s: string, refMs: number, out: ParsedLine): boolean {
+  const sc = ctx.json;
+  const tr = ctx.time;
+  out.format = LogFormat.KubernetesAudit;
+  out.line = s;
+  const stage = sc.value(JsonSlot.StageTimestamp);
+  const recv = sc.value(JsonSlot.RequestReceivedTimestamp);
+  if ((stage !== undefined && parseTimeValue(stage, ctx.tz, refMs, tr)) || (recv !== undefined && parseTimeValue(recv, ctx.tz, refMs, tr))) {
+    out.setTime(tr.t, tr.ns);
+  }
+  const obj = JSON.parse(s) as Record<string, unknown>;
+  const fields: Record<string, string> = {};
+  flattenJson(obj, fields, AUDIT_SKIP);
+  const ips = obj.sourceIPs;
+  if (Array.isArray(ips)) fields.sourceIPs = ips.filter((x) => typeof x === 'string').join(',');
+  out.fields = fields;
+  return true;
+}

@@ -1,0 +1,44 @@
+/**
+ * ParseContext: the options and reusable scratch objects every format parser shares, so
+ * parsing a line allocates nothing but the strings it keeps.
+ * @module
+ */
+import { JsonLineScan } from './json-scan.js';
+import { LogfmtScanner } from './logfmt.js';
+import { TimeResult } from './timestamp.js';
+import { TimeZone } from './time-zone.js';
+
+/** ParseContext carries the zone for zone-less timestamps, the payload-fields switch and scratch space. */
+export class ParseContext {
+  readonly tz: TimeZone;
+  readonly payloadFields: boolean;
+  readonly time = new TimeResult();
+  readonly time2 = new TimeResult();
+  readonly logfmt = new LogfmtScanner();
+  readonly json = new JsonLineScan();
+
+  constructor(tz: TimeZone, payloadFields: boolean) {
+    this.tz = tz;
+    this.payloadFields = payloadFields;
+  }
+}
+
+/** PARSE_ERROR_FIELD is the field that says why a line that looked like a format was kept unparsed. */
+export const PARSE_ERROR_FIELD = 'parse_error';
+
+/** sanitizeFieldName turns any key into a label-safe name: `[A-Za-z0-9_]`, not starting with a digit. */
+export function sanitizeFieldName(k: string): string {
+  let ok = k.length > 0;
+  for (let i = 0; i < k.length && ok; i++) {
+    const c = k.charCodeAt(i);
+    ok = c === 95 || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (i > 0 && c >= 48 && c <= 57);
+  }
+  if (ok) return k;
+  let out = '';
+  for (let i = 0; i < k.length; i++) {
+    const c = k.charCodeAt(i);
+    out += c === 95 || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) ? k[i] : '_';
+  }
+  const c0 = out.charCodeAt(0);
+  return out === '' ? '_' : c0 >= 48 && c0 <= 57 ? '_' + out : out;
+}
