@@ -20,3 +20,9 @@ export { parseTargetGroupFile, FILEPATH_LABEL, MAX_TARGET_FILE_BYTES } from './t
 export { targetsFromGroup, TargetFailure } from './targets-from-group.js';
 export type { Target } from './targets-from-group.js';
 export { TargetGroupFileError, DiscoveryError } from './errors.js';
+export type { Discoverer } from './discoverer.js';
+export { StaticDiscoverer } from './static-discoverer.js';
+export { FileDiscoverer } from './file-discoverer.js';
+export type { FileDiscovererOptions } from './file-discoverer.js';
+export { DiscoveryManager } from './discovery-manager.js';
+export type { DiscoveryManagerOptions, NewDiscoverer } from './discovery-manager.js';
