@@ -1,0 +1,53 @@
+/**
+ * The TSDB: chunk encodings, block files, compaction, head, WAL-backed DB and retention.
+ * Implements storage's interfaces. Shared file: each engineer adds their own export lines.
+ * @module
+ */
+
+// Blocks, chunk files, meta, tombstones, compaction (engineer D).
+export { Block } from './block-reader.js';
+export { BlockQuerier, BlockSeries, BlockSeriesIterator } from './block-querier.js';
+export type { BlockReaders } from './block-querier.js';
+export { BlockWriter, writeBlock, INDEX_FILENAME, TMP_CREATION_SUFFIX, syncDir } from './block-writer.js';
+export type { BlockWriterOptions, ChunkMeta } from './block-writer.js';
+export { BlockCorruptionError, BlockWriteError, ChunkReadError } from './block-errors.js';
+export {
+  CHUNKS_DIRNAME,
+  DEFAULT_CHUNK_SEGMENT_SIZE,
+  MAGIC_CHUNKS,
+  SEGMENT_HEADER_SIZE,
+  chunkRef,
+  chunkRefOffset,
+  chunkRefSegment,
+  segmentName,
+} from './chunks-format.js';
+export { ChunkReader } from './chunks-reader.js';
+export type { ChunkReaderOptions } from './chunks-reader.js';
+export { ChunkWriter } from './chunks-writer.js';
+export { META_FILENAME, META_VERSION, formatMeta, isULID, newULID, parseMeta, readMeta, ulidTime, writeMeta } from './meta.js';
+export type { BlockCompaction, BlockDesc, BlockMeta, BlockStats } from './meta.js';
+export {
+  MAGIC_TOMBSTONES,
+  TOMBSTONES_FILENAME,
+  Tombstones,
+  decodeTombstones,
+  encodeTombstones,
+  isDeleted,
+  readTombstones,
+  writeTombstones,
+} from './tombstones.js';
+export type { Interval } from './tombstones.js';
+// Chunk encodings and the index, re-exported for the DB and the CLI.
+export { Encoding, MAX_SAMPLES_PER_CHUNK, XORChunk, XORIterator, chunkFromData, encodingName, newChunk } from './chunkenc/index.js';
+export type { Chunk, ChunkAppender } from './chunkenc/index.js';
+export {
+  IndexReader,
+  IndexWriter,
+  intersectPostings,
+  mergePostings,
+  postingsForMatchers,
+  subtractPostings,
+  EMPTY_POSTINGS,
+  ALL_POSTINGS_KEY,
+} from './index/index.js';
+export type { ChunkMetaRef, Postings, PostingsSource } from './index/index.js';
