@@ -178,7 +178,8 @@ export class LineParser {
       }
       if (payload) out.setField(sanitizeFieldName(sc.key()), sc.value());
     }
-    if (sc.errorAt >= 0 || pairs < 2 || bare > pairs || !known) return false;
+    // A line cut off inside a quoted value (errorAt ≥ 0) still counts when what came before is logfmt.
+    if (pairs < 2 || bare > pairs || !known) return false;
     out.format = LogFormat.Logfmt;
     out.line = s;
     return true;

@@ -28,6 +28,7 @@ export class LogfmtScanner {
     this.s = s;
     this.pos = 0;
     this.errorAt = -1;
+    this.firstKeyStart = -1;
   }
 
   /** next advances to the next pair; false at the end or on a syntax error (see errorAt). */
@@ -48,6 +49,7 @@ export class LogfmtScanner {
     }
     this.keyStart = ks;
     this.keyEnd = i;
+    if (this.firstKeyStart < 0) this.firstKeyStart = ks;
     this.quoted = false;
     this.escaped = false;
     if (i >= n || s.charCodeAt(i) !== 61) {
@@ -99,10 +101,22 @@ export class LogfmtScanner {
     return true;
   }
 
-  /** keyIs tells whether the current key equals `k`. */
+  /**
+   * keyIs tells whether the current key equals `k`. A terminal's echo of a control key in
+   * caret notation in front of the first key (`^Ctime=…`, captured from a console) is ignored.
+   */
   keyIs(k: string): boolean {
-    return this.keyEnd - this.keyStart === k.length && this.s.startsWith(k, this.keyStart);
+    const len = this.keyEnd - this.keyStart;
+    if (len === k.length) return this.s.startsWith(k, this.keyStart);
+    if (len === k.length + 2 && this.keyStart === this.firstKeyStart && this.s.charCodeAt(this.keyStart) === 94) {
+      const c = this.s.charCodeAt(this.keyStart + 1);
+      return c >= 64 && c <= 95 && this.s.startsWith(k, this.keyStart + 2);
+    }
+    return false;
   }
+
+  /** Where the first key of the line starts. */
+  firstKeyStart = -1;
 
   /** key returns the current key. */
   key(): string {

@@ -127,7 +127,8 @@ function refineFromLogfmt(ctx: ParseContext, s: string, from: number, refMs: num
     if (level === '' && (sc.keyIs('level') || sc.keyIs('lvl'))) level = sc.value();
     else if (time === '' && (sc.keyIs('time') || sc.keyIs('ts'))) time = sc.value();
   }
-  if (sc.errorAt >= 0 || pairs < 2 || bare > pairs) return false;
+  // A tail cut off inside a quoted value still yields the pairs before the cut.
+  if (pairs < 2 || bare > pairs) return false;
   if (level !== '') {
     const l = levelFromWord(level);
     if (l !== '') out.level = l;
