@@ -118,7 +118,7 @@ export type Collector = (w: ExpositionWriter) => void;
 export class ExpositionWriter {
   #out = '';
   /** family starts a family with its HELP and TYPE lines. */
-  family(name: string, type: Kind | 'untyped', help: string): void {
+  family(name: string, type: Kind | 'untyped' | 'summary', help: string): void {
     this.#out += `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`;
   }
   /** sample writes one sample line. */
