@@ -19,3 +19,5 @@ export type {
 export { DuplicateSampleError, OutOfBoundsError, OutOfOrderSampleError, TooOldSampleError } from './errors.js';
 export { ArraySampleIterator, EMPTY_SERIES_SET, ListSeries, ListSeriesSet } from './list-series.js';
 export { MemoryStorage } from './memory-storage.js';
+export { ChainSampleIterator, ChainedSeries, MergeSeriesSet } from './merge-series-set.js';
+export { MergeQuerier, mergeQueriers } from './merge-querier.js';

@@ -51,3 +51,13 @@ export {
   ALL_POSTINGS_KEY,
 } from './index/index.js';
 export type { ChunkMetaRef, Postings, PostingsSource } from './index/index.js';
+export { compact } from './compact.js';
+export type { CompactOptions } from './compact.js';
+export {
+  DEFAULT_BLOCK_DURATION_MS,
+  DEFAULT_MAX_BLOCK_DURATION_MS,
+  compactionRanges,
+  exponentialBlockRanges,
+  planCompaction,
+  splitByRange,
+} from './compact-planner.js';
