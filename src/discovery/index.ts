@@ -26,3 +26,5 @@ export { FileDiscoverer } from './file-discoverer.js';
 export type { FileDiscovererOptions } from './file-discoverer.js';
 export { DiscoveryManager } from './discovery-manager.js';
 export type { DiscoveryManagerOptions, NewDiscoverer } from './discovery-manager.js';
+export { DnsDiscoverer, DnsLabel, joinHostPort } from './dns-discoverer.js';
+export type { DnsDiscovererOptions } from './dns-discoverer.js';
