@@ -27,6 +27,19 @@ export function parseJsonLine(ctx: ParseContext, s: string, refMs: number, out: 
     if (s.charCodeAt(1) === 34) out.setField(PARSE_ERROR_FIELD, `json: ${sc.error} at offset ${sc.errorAt}`);
     return false;
   }
+  const arrival = out.t;
+  try {
+    return parseScanned(ctx, s, refMs, out);
+  } catch (e) {
+    // The scanner is lenient about raw control characters inside strings; JSON.parse is not.
+    out.reset(arrival);
+    out.setField(PARSE_ERROR_FIELD, `json: ${e instanceof Error ? e.message : String(e)}`);
+    return false;
+  }
+}
+
+function parseScanned(ctx: ParseContext, s: string, refMs: number, out: ParsedLine): boolean {
+  const sc = ctx.json;
   // Docker json-file: only log/stream/time/attrs, with a string log.
   if (sc.kind[JsonSlot.DockerLog] === JsonValueKind.String && sc.nonDockerMembers === 0) {
     return parseDocker(ctx, s, refMs, out);

@@ -96,6 +96,15 @@ export function levelAfter(s: string, i: number): Level | '' {
         const lvl = levelFromWord(s.slice(start, j));
         if (lvl !== '') return lvl;
       }
+      // Apache's `[module:level]`.
+      if (enclosed && close === 58) {
+        let k = j + 1;
+        while (k < n && ((s.charCodeAt(k) | 32) >= 97 && (s.charCodeAt(k) | 32) <= 122)) k++;
+        if (s.charCodeAt(k) === 93 && k - j - 1 <= 13) {
+          const lvl = levelFromWord(s.slice(j + 1, k));
+          if (lvl !== '') return lvl;
+        }
+      }
     }
     // Skip to the end of this word.
     while (j < n && s.charCodeAt(j) !== 32 && s.charCodeAt(j) !== 9) j++;
