@@ -1,0 +1,53 @@
+/**
+ * Label helpers of the engine: dropping the metric name (and the other reserved metadata
+ * labels) and merging rows that end up with the same label set.
+ * @module
+ */
+import { type Labels, METRIC_NAME } from '../model/index.js';
+import { QueryError } from './errors.js';
+import { SAME_LABELSET, StepVector } from './step-vector.js';
+
+const RESERVED = [METRIC_NAME, '__type__', '__unit__'];
+
+/** dropMetricName removes `__name__`, `__type__` and `__unit__`. */
+export function dropMetricName(l: Labels): Labels {
+  for (const n of RESERVED) if (l.has(n)) return l.without(...RESERVED);
+  return l;
+}
+
+/**
+ * mergeSameLabels merges rows with identical label sets into one; two rows with a value at the
+ * same step is an error ("vector cannot contain metrics with the same labelset").
+ */
+export function mergeSameLabels(v: StepVector): StepVector {
+  if (v.n < 2) return v;
+  const first = new Map<string, number>();
+  let dup = false;
+  for (let r = 0; r < v.n; r++) {
+    const k = v.labels[r]!.key();
+    if (first.has(k)) {
+      dup = true;
+      break;
+    }
+    first.set(k, r);
+  }
+  if (!dup) return v;
+  const out = new StepVector(v.steps, v.n);
+  const rowOf = new Map<string, number>();
+  const s = v.steps;
+  for (let r = 0; r < v.n; r++) {
+    const k = v.labels[r]!.key();
+    const o = rowOf.get(k);
+    if (o === undefined) {
+      rowOf.set(k, out.copyRowFrom(v, r));
+      continue;
+    }
+    for (let i = 0; i < s; i++) {
+      if (v.p[r * s + i] !== 1) continue;
+      if (out.p[o * s + i] === 1) throw new QueryError(SAME_LABELSET);
+      out.p[o * s + i] = 1;
+      out.v[o * s + i] = v.v[r * s + i]!;
+    }
+  }
+  return out;
+}
