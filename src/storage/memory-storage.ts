@@ -13,7 +13,9 @@ interface MemSeries {
   readonly ref: SeriesRef;
   readonly labels: Labels;
   ts: number[];
-  vs: number[];
+  // A typed array, not number[]: V8 canonicalises NaNs stored in double arrays, which would
+  // turn staleness markers into ordinary NaNs. vs[0, ts.length) hold the values.
+  vs: Float64Array;
 }
 
 /** MemoryStorage keeps every sample in plain arrays. */
@@ -41,7 +43,7 @@ export class MemoryStorage implements Storage {
     const k = labels.key();
     let s = this.#byKey.get(k);
     if (s === undefined) {
-      s = { ref: (this.#byRef.length + 1) as SeriesRef, labels, ts: [], vs: [] };
+      s = { ref: (this.#byRef.length + 1) as SeriesRef, labels, ts: [], vs: new Float64Array(8) };
       this.#byRef.push(s);
       this.#byKey.set(k, s);
     }
@@ -109,7 +111,7 @@ class MemoryAppender implements Appender {
     const s = (ref !== 0 ? this.#db.byRef(ref) : undefined) ?? this.#db.getOrCreate(labels);
     // Check against committed data and against what this batch already holds for the series.
     let lastT = s.ts.length > 0 ? s.ts[s.ts.length - 1]! : -Infinity;
-    let lastV = s.ts.length > 0 ? s.vs[s.vs.length - 1]! : NaN;
+    let lastV = s.ts.length > 0 ? s.vs[s.ts.length - 1]! : NaN;
     for (let i = this.#pending.length - 1; i >= 0; i--) {
       const p = this.#pending[i]!;
       if (p.s === s) {
@@ -131,8 +133,14 @@ class MemoryAppender implements Appender {
     if (this.#done) throw new Error('appender used after commit or rollback');
     this.#done = true;
     for (const p of this.#pending) {
+      const n = p.s.ts.length;
+      if (n === p.s.vs.length) {
+        const grown = new Float64Array(n * 2);
+        grown.set(p.s.vs);
+        p.s.vs = grown;
+      }
+      p.s.vs[n] = p.v;
       p.s.ts.push(p.t);
-      p.s.vs.push(p.v);
     }
     this.#db.added(this.#pending.length);
   }
