@@ -1,8 +1,36 @@
 /**
- * The log store: the LogStore contract, an in-memory implementation, and (later) the
- * compressed, indexed on-disk store.
+ * The log store: the LogStore contract, an in-memory implementation and the compressed,
+ * indexed, WAL-backed disk store.
  * @module
  */
 export { compareEntryTime } from './interface.js';
-export type { Direction, LineFilter, LogEntry, LogStore, SelectQuery, StreamBatch } from './interface.js';
+export type {
+  AppendListener,
+  CursorQuery,
+  Direction,
+  EntryBatch,
+  EntryFields,
+  IndexStats,
+  LineFilter,
+  LogEntry,
+  LogStore,
+  QueryableLogStore,
+  SelectQuery,
+  StreamBatch,
+  StreamCursor,
+} from './interface.js';
 export { MemoryLogStore } from './memory-log-store.js';
+export { DiskLogStore } from './disk-log-store.js';
+export type { DiskLogStoreOptions, RetentionPolicy } from './disk-log-store.js';
+export { mergeCursors } from './cursor-merge.js';
+export {
+  CorruptChunkError,
+  CorruptWalError,
+  InvalidEntryError,
+  LimitError,
+  LogStoreError,
+  StoreClosedError,
+  StoreFullError,
+  StoreWriteError,
+} from './errors.js';
+export type { WalSync } from './log-wal.js';

@@ -66,6 +66,80 @@ export interface LogStore {
   close(): Promise<void>;
 }
 
+/** Fields of one entry (structured metadata), or undefined when it has none. */
+export type EntryFields = Readonly<Record<string, string>> | undefined;
+
+/**
+ * EntryBatch is a run of entries of one stream in the query's direction, column-wise so that
+ * reading allocates no object per entry. Arrays may be longer than `count`; only the first
+ * `count` slots are valid. A batch is valid until the cursor's next call.
+ */
+export interface EntryBatch {
+  readonly count: number;
+  /** Entry times: whole Unix milliseconds and nanoseconds past them. */
+  readonly t: Float64Array;
+  readonly ns: Int32Array;
+  /** The lines, or undefined when the query asked for times only (`lines: false`). */
+  readonly lines: readonly string[] | undefined;
+  /** UTF-8 byte length of each line (always present). */
+  readonly bytes: Int32Array;
+  /** Structured fields per entry, or undefined when no entry of the batch has any. */
+  readonly fields: readonly EntryFields[] | undefined;
+}
+
+/** StreamCursor reads one stream's entries in the query's direction. */
+export interface StreamCursor {
+  readonly labels: Labels;
+  /**
+   * next resolves to the next non-empty batch, or undefined once the stream is exhausted.
+   * Batches follow each other in the query's direction, strictly within [mint, maxt].
+   */
+  next(signal?: AbortSignal): Promise<EntryBatch | undefined>;
+}
+
+/** CursorQuery asks for per-stream cursors; the fields mean what they mean in SelectQuery. */
+export interface CursorQuery {
+  readonly matchers: readonly Matcher[];
+  readonly mint: number;
+  readonly maxt: number;
+  readonly direction: Direction;
+  /** Whether lines are needed; false reads timestamps and byte sizes only (much cheaper). */
+  readonly lines: boolean;
+  readonly filter?: LineFilter;
+  /** Literal substrings every wanted line contains. */
+  readonly needles?: readonly string[];
+  /** Literal ASCII substrings every wanted line contains when ASCII letter case is ignored. */
+  readonly foldedNeedles?: readonly string[];
+  /** Receives non-fatal problems met while reading (a corrupt chunk skipped). */
+  readonly onWarning?: (w: string) => void;
+}
+
+/** IndexStats summarizes what the index holds for a selector and time range (Loki's index/stats). */
+export interface IndexStats {
+  readonly streams: number;
+  readonly chunks: number;
+  readonly entries: number;
+  readonly bytes: number;
+}
+
+/** AppendListener is told about every appended batch after it is durable (live tail). */
+export type AppendListener = (stream: Labels, entries: readonly LogEntry[]) => void;
+
+/**
+ * QueryableLogStore is a LogStore that LogQL and the Loki API can query efficiently: per-stream
+ * cursors with pushdown, index statistics, flushing and live-tail notifications.
+ */
+export interface QueryableLogStore extends LogStore {
+  /** cursors returns one cursor per stream matching `q.matchers` that may have entries in range. */
+  cursors(q: CursorQuery, signal?: AbortSignal): Promise<readonly StreamCursor[]>;
+  /** indexStats counts streams, chunks, entries and line bytes for matchers in [mint, maxt]. */
+  indexStats(matchers: readonly Matcher[], mint: number, maxt: number): Promise<IndexStats>;
+  /** flush persists everything held in memory; afterwards the WAL holds nothing chunks do not. */
+  flush(): Promise<void>;
+  /** subscribe registers a listener for appended entries; the returned function unregisters it. */
+  subscribe(listener: AppendListener): () => void;
+}
+
 /** compareEntryTime orders two entries by (t, ns). */
 export function compareEntryTime(a: LogEntry, b: LogEntry): number {
   return a.t - b.t || a.ns - b.ns;

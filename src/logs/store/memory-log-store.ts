@@ -4,7 +4,20 @@
  * @module
  */
 import { compareStrings, matchesAll, type Labels, type Matcher } from '../../model/index.js';
-import { compareEntryTime, type LogEntry, type LogStore, type SelectQuery, type StreamBatch } from './interface.js';
+import { mergeCursors } from './cursor-merge.js';
+import {
+  compareEntryTime,
+  type AppendListener,
+  type CursorQuery,
+  type EntryBatch,
+  type EntryFields,
+  type IndexStats,
+  type LogEntry,
+  type QueryableLogStore,
+  type SelectQuery,
+  type StreamBatch,
+  type StreamCursor,
+} from './interface.js';
 
 interface MemStream {
   readonly labels: Labels;
@@ -12,8 +25,9 @@ interface MemStream {
 }
 
 /** MemoryLogStore keeps every entry in arrays. */
-export class MemoryLogStore implements LogStore {
+export class MemoryLogStore implements QueryableLogStore {
   readonly #streams = new Map<string, MemStream>();
+  readonly #listeners = new Set<AppendListener>();
   #count = 0;
 
   /** entryCount returns the number of entries stored. */
@@ -44,6 +58,7 @@ export class MemoryLogStore implements LogStore {
       }
     }
     this.#count += entries.length;
+    for (const l of this.#listeners) l(stream, entries);
   }
 
   #matching(matchers: readonly Matcher[], mint: number, maxt: number): MemStream[] {
@@ -52,29 +67,47 @@ export class MemoryLogStore implements LogStore {
     );
   }
 
-  async *select(q: SelectQuery): AsyncIterable<StreamBatch> {
-    const all: { labels: Labels; e: LogEntry }[] = [];
+  async *select(q: SelectQuery, signal?: AbortSignal): AsyncIterable<StreamBatch> {
+    const cursors = await this.cursors({ ...q, lines: true }, signal);
+    yield* mergeCursors(cursors, q.direction, q.limit, signal);
+  }
+
+  async cursors(q: CursorQuery, _signal?: AbortSignal): Promise<readonly StreamCursor[]> {
+    const out: StreamCursor[] = [];
     for (const s of this.#matching(q.matchers, q.mint, q.maxt)) {
+      const picked: LogEntry[] = [];
       for (const e of s.entries) {
         if (e.t < q.mint || e.t > q.maxt) continue;
+        if (q.needles !== undefined && !q.needles.every((n) => e.line.includes(n))) continue;
+        if (q.foldedNeedles !== undefined && !q.foldedNeedles.every((n) => foldAscii(e.line).includes(foldAscii(n)))) continue;
         if (q.filter && !q.filter(e.line)) continue;
-        all.push({ labels: s.labels, e });
+        picked.push(e);
+      }
+      if (q.direction === 'backward') picked.reverse();
+      if (picked.length > 0) out.push(new ArrayCursor(s.labels, picked, q.lines));
+    }
+    return out;
+  }
+
+  async indexStats(matchers: readonly Matcher[], mint: number, maxt: number): Promise<IndexStats> {
+    let entries = 0;
+    let bytes = 0;
+    const ss = this.#matching(matchers, mint, maxt);
+    for (const s of ss) {
+      for (const e of s.entries) {
+        if (e.t < mint || e.t > maxt) continue;
+        entries++;
+        bytes += Buffer.byteLength(e.line);
       }
     }
-    const dir = q.direction === 'forward' ? 1 : -1;
-    all.sort((a, b) => dir * compareEntryTime(a.e, b.e) || a.labels.compare(b.labels));
-    const picked = q.limit > 0 ? all.slice(0, q.limit) : all;
-    const byStream = new Map<string, { labels: Labels; entries: LogEntry[] }>();
-    for (const p of picked) {
-      const k = p.labels.key();
-      let b = byStream.get(k);
-      if (b === undefined) {
-        b = { labels: p.labels, entries: [] };
-        byStream.set(k, b);
-      }
-      b.entries.push(p.e);
-    }
-    yield* byStream.values();
+    return { streams: ss.length, chunks: ss.length, entries, bytes };
+  }
+
+  async flush(): Promise<void> {}
+
+  subscribe(listener: AppendListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   async labelNames(mint: number, maxt: number, matchers: readonly Matcher[] = []): Promise<readonly string[]> {
@@ -99,4 +132,41 @@ export class MemoryLogStore implements LogStore {
   }
 
   async close(): Promise<void> {}
+}
+
+function foldAscii(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
+/** ArrayCursor serves a ready list of entries as one batch. */
+class ArrayCursor implements StreamCursor {
+  #done = false;
+  constructor(
+    readonly labels: Labels,
+    readonly entries: readonly LogEntry[],
+    readonly withLines: boolean,
+  ) {}
+
+  async next(): Promise<EntryBatch | undefined> {
+    if (this.#done) return undefined;
+    this.#done = true;
+    const n = this.entries.length;
+    const t = new Float64Array(n);
+    const ns = new Int32Array(n);
+    const bytes = new Int32Array(n);
+    const lines: string[] = [];
+    let fields: EntryFields[] | undefined;
+    for (let i = 0; i < n; i++) {
+      const e = this.entries[i]!;
+      t[i] = e.t;
+      ns[i] = e.ns;
+      bytes[i] = Buffer.byteLength(e.line);
+      if (this.withLines) lines.push(e.line);
+      if (e.fields !== undefined) {
+        fields ??= new Array<EntryFields>(n).fill(undefined);
+        fields[i] = e.fields;
+      }
+    }
+    return { count: n, t, ns, bytes, lines: this.withLines ? lines : undefined, fields };
+  }
 }
