@@ -35,6 +35,8 @@ export interface SelectQuery {
   readonly filter?: LineFilter;
   /** Literal substrings every wanted line contains; lets the store skip chunks by their filters. */
   readonly needles?: readonly string[];
+  /** Literal ASCII substrings every wanted line contains when ASCII letter case is ignored. */
+  readonly foldedNeedles?: readonly string[];
 }
 
 /** StreamBatch is a run of entries of one stream, in the query's direction. */
