@@ -1,0 +1,297 @@
+/**
+ * Fetching a target's page over HTTP(S) as Prometheus does: the Accept header of 2.42, gzip,
+ * the scrape timeout header, basic auth or an Authorization header, TLS settings, an HTTP
+ * proxy, redirects, and body_size_limit enforced while streaming so an oversized body is cut
+ * off instead of buffered. Connections are kept alive per scrape pool.
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { Socket } from 'node:net';
+import * as tls from 'node:tls';
+import * as zlib from 'node:zlib';
+import type { HttpClientConfig } from '../discovery/index.js';
+import { SCRAPE_ACCEPT_HEADER } from '../textparse/index.js';
+import { BodySizeLimitError, ScrapeHttpError, ScrapeRequestError } from './errors.js';
+
+/** ScrapeResult is a fetched page. `body` is valid until the next scrape of the same scraper. */
+export interface ScrapeResult {
+  readonly body: Buffer;
+  readonly contentType: string | undefined;
+}
+
+/** Scraper fetches one target's page. */
+export interface Scraper {
+  /** scrape fetches the page; the signal aborts it (shutdown). Throws the reason of a failure. */
+  scrape(signal: AbortSignal): Promise<ScrapeResult>;
+}
+
+/**
+ * Without body_size_limit, bodies are still cut at this size (512 MiB): a runaway target must
+ * not exhaust the process.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 512 * 1024 * 1024;
+const MAX_REDIRECTS = 10;
+
+/** HttpClient holds the connection pools and TLS settings of one scrape job. */
+export class HttpClient {
+  readonly config: HttpClientConfig;
+  readonly #http: http.Agent;
+  #https: https.Agent | undefined;
+  #tlsOptions: Promise<tls.ConnectionOptions> | undefined;
+
+  constructor(config: HttpClientConfig) {
+    this.config = config;
+    this.#http = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  }
+
+  /** agentFor returns the keep-alive agent for a URL's protocol. */
+  async agentFor(u: URL): Promise<http.Agent> {
+    if (u.protocol !== 'https:') return this.#http;
+    if (this.#https === undefined) {
+      const opts = await this.tlsOptions();
+      this.#https ??= new https.Agent({ keepAlive: true, maxSockets: 8, ...opts });
+    }
+    return this.#https;
+  }
+
+  /** tlsOptions reads the CA, certificate and key files of tls_config once. */
+  tlsOptions(): Promise<tls.ConnectionOptions> {
+    this.#tlsOptions ??= (async () => {
+      const t = this.config.tlsConfig;
+      if (t === undefined) return {};
+      const o: tls.ConnectionOptions = { rejectUnauthorized: t.insecureSkipVerify !== true };
+      if (t.caFile !== undefined) o.ca = await readFile(t.caFile);
+      if (t.certFile !== undefined) o.cert = await readFile(t.certFile);
+      if (t.keyFile !== undefined) o.key = await readFile(t.keyFile);
+      if (t.serverName !== undefined && t.serverName !== '') o.servername = t.serverName;
+      return o;
+    })();
+    return this.#tlsOptions;
+  }
+
+  /** authorization computes the Authorization header, reading secret files at each request as Prometheus does. */
+  async authorization(): Promise<string | undefined> {
+    const { basicAuth, authorization } = this.config;
+    if (basicAuth !== undefined) {
+      let password = basicAuth.password ?? '';
+      if (basicAuth.passwordFile !== undefined && basicAuth.passwordFile !== '') password = (await readFile(basicAuth.passwordFile, 'utf8')).trim();
+      return 'Basic ' + Buffer.from(`${basicAuth.username}:${password}`).toString('base64');
+    }
+    if (authorization !== undefined) {
+      let creds = authorization.credentials ?? '';
+      if (authorization.credentialsFile !== undefined && authorization.credentialsFile !== '') creds = (await readFile(authorization.credentialsFile, 'utf8')).trim();
+      return `${authorization.type === '' ? 'Bearer' : authorization.type} ${creds}`;
+    }
+    return undefined;
+  }
+
+  /** close drops idle keep-alive connections. */
+  close(): void {
+    this.#http.destroy();
+    this.#https?.destroy();
+  }
+}
+
+/** TargetScraperOptions configure a TargetScraper. */
+export interface TargetScraperOptions {
+  readonly url: string;
+  readonly client: HttpClient;
+  readonly timeoutMs: number;
+  /** body_size_limit in bytes; 0 means DEFAULT_MAX_BODY_BYTES. */
+  readonly bodySizeLimitBytes: number;
+  readonly userAgent?: string;
+  readonly acceptHeader?: string;
+}
+
+/** TargetScraper fetches one target, reusing its body buffer between scrapes. */
+export class TargetScraper implements Scraper {
+  readonly #url: string;
+  readonly #client: HttpClient;
+  readonly #timeoutMs: number;
+  readonly #limit: number;
+  readonly #userAgent: string;
+  readonly #accept: string;
+  #buf: Buffer = Buffer.allocUnsafe(64 * 1024);
+
+  constructor(options: TargetScraperOptions) {
+    const { url, client, timeoutMs, bodySizeLimitBytes, userAgent = 'vigil', acceptHeader = SCRAPE_ACCEPT_HEADER } = options;
+    if (!(timeoutMs > 0)) throw new Error(`TargetScraper: timeoutMs must be > 0, got ${timeoutMs}`);
+    this.#url = url;
+    this.#client = client;
+    this.#timeoutMs = timeoutMs;
+    this.#limit = bodySizeLimitBytes > 0 ? bodySizeLimitBytes : DEFAULT_MAX_BODY_BYTES;
+    this.#userAgent = userAgent;
+    this.#accept = acceptHeader;
+  }
+
+  async scrape(signal: AbortSignal): Promise<ScrapeResult> {
+    const ctl = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ctl.abort();
+    }, this.#timeoutMs);
+    const onAbort = (): void => ctl.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) ctl.abort();
+    let url = this.#url;
+    try {
+      for (let redirects = 0; ; redirects++) {
+        const res = await this.#request(url, ctl.signal).catch((e: unknown) => {
+          throw requestError(url, e, timedOut);
+        });
+        const status = res.statusCode ?? 0;
+        const location = res.headers.location;
+        if (status >= 300 && status < 400 && location !== undefined && this.#client.config.followRedirects && redirects < MAX_REDIRECTS) {
+          res.resume();
+          url = new URL(location, url).toString();
+          continue;
+        }
+        if (status !== 200) {
+          res.resume();
+          throw new ScrapeHttpError(status, res.statusMessage ?? '');
+        }
+        const gzip = res.headers['content-encoding'] === 'gzip';
+        const body = await this.#read(res, gzip, ctl.signal).catch((e: unknown) => {
+          if (e instanceof BodySizeLimitError) throw e;
+          throw requestError(url, e, timedOut);
+        });
+        const ct = res.headers['content-type'];
+        return { body, contentType: Array.isArray(ct) ? ct[0] : ct };
+      }
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async #request(url: string, signal: AbortSignal): Promise<http.IncomingMessage> {
+    const u = new URL(url);
+    const client = this.#client;
+    const headers: http.OutgoingHttpHeaders = {
+      Accept: this.#accept,
+      'Accept-Encoding': 'gzip',
+      'User-Agent': this.#userAgent,
+      'X-Prometheus-Scrape-Timeout-Seconds': String(this.#timeoutMs / 1000),
+    };
+    const auth = await client.authorization();
+    if (auth !== undefined) headers.Authorization = auth;
+    else if (u.username !== '' || u.password !== '') {
+      headers.Authorization = 'Basic ' + Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
+    }
+    const proxy = client.config.proxyUrl !== undefined && client.config.proxyUrl !== '' ? new URL(client.config.proxyUrl) : undefined;
+    const path = u.pathname + u.search;
+    let options: http.RequestOptions;
+    let mod: typeof http | typeof https = u.protocol === 'https:' ? https : http;
+    if (proxy !== undefined && u.protocol === 'http:') {
+      // Plain HTTP through a proxy: absolute-form request line to the proxy.
+      mod = proxy.protocol === 'https:' ? https : http;
+      options = { host: proxy.hostname, port: proxy.port || (proxy.protocol === 'https:' ? 443 : 80), path: url, headers: { ...headers, Host: u.host } };
+      if (proxy.username !== '') options.headers = { ...options.headers, 'Proxy-Authorization': proxyAuth(proxy) };
+    } else if (proxy !== undefined) {
+      const socket = await connectTunnel(proxy, u, signal);
+      const tlsOpts = await client.tlsOptions();
+      options = {
+        host: u.hostname,
+        port: u.port || 443,
+        path,
+        headers,
+        agent: false,
+        createConnection: () => tls.connect({ ...tlsOpts, socket, servername: tlsOpts.servername ?? u.hostname }),
+      } as https.RequestOptions;
+    } else {
+      options = { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port: u.port || (u.protocol === 'https:' ? 443 : 80), path, headers, agent: await client.agentFor(u) };
+    }
+    options.signal = signal;
+    return new Promise((resolve, reject) => {
+      const req = mod.request(options, resolve);
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  // #read streams the body into the reused buffer, gunzipping if needed, and fails as soon as
+  // it reaches the limit (Prometheus fails at n >= limit).
+  #read(res: http.IncomingMessage, gzip: boolean, signal: AbortSignal): Promise<Buffer> {
+    const limit = this.#limit;
+    return new Promise((resolve, reject) => {
+      let len = 0;
+      let done = false;
+      const src: NodeJS.ReadableStream = gzip ? res.pipe(zlib.createGunzip()) : res;
+      const finish = (err: unknown): void => {
+        if (done) return;
+        done = true;
+        signal.removeEventListener('abort', onAbort);
+        if (err !== undefined) {
+          res.destroy();
+          if (gzip) (src as zlib.Gunzip).destroy();
+          reject(err);
+        } else {
+          resolve(this.#buf.subarray(0, len));
+        }
+      };
+      const onAbort = (): void => finish(new Error('aborted'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      src.on('data', (chunk: Buffer) => {
+        if (done) return;
+        if (len + chunk.length >= limit) {
+          finish(new BodySizeLimitError(limit));
+          return;
+        }
+        if (len + chunk.length > this.#buf.length) {
+          let size = this.#buf.length * 2;
+          while (size < len + chunk.length) size *= 2;
+          const grown = Buffer.allocUnsafe(Math.min(size, limit));
+          this.#buf.copy(grown, 0, 0, len);
+          this.#buf = grown;
+        }
+        chunk.copy(this.#buf, len);
+        len += chunk.length;
+      });
+      src.on('end', () => finish(undefined));
+      src.on('error', (e: unknown) => finish(e));
+      res.on('error', (e: unknown) => finish(e));
+      res.on('aborted', () => finish(new Error('connection closed before the body was complete')));
+    });
+  }
+}
+
+function proxyAuth(proxy: URL): string {
+  return 'Basic ' + Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64');
+}
+
+// connectTunnel opens a CONNECT tunnel through an HTTP proxy for an https target.
+function connectTunnel(proxy: URL, target: URL, signal: AbortSignal): Promise<Socket> {
+  const mod = proxy.protocol === 'https:' ? https : http;
+  const authority = `${target.hostname}:${target.port || 443}`;
+  const headers: http.OutgoingHttpHeaders = { Host: authority };
+  if (proxy.username !== '') headers['Proxy-Authorization'] = proxyAuth(proxy);
+  return new Promise((resolve, reject) => {
+    const req = mod.request({ host: proxy.hostname, port: proxy.port || (proxy.protocol === 'https:' ? 443 : 80), method: 'CONNECT', path: authority, headers, signal });
+    req.on('connect', (res: http.IncomingMessage, socket: Socket) => {
+      if (res.statusCode !== 200) {
+        socket.destroy();
+        reject(new Error(`proxy CONNECT returned HTTP status ${res.statusCode} ${res.statusMessage ?? ''}`.trimEnd()));
+      } else {
+        resolve(socket);
+      }
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+// requestError words a failed request like Go's net/http client errors.
+function requestError(url: string, e: unknown, timedOut: boolean): Error {
+  if (timedOut) return new ScrapeRequestError(url, 'context deadline exceeded', true, { cause: e });
+  const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (err?.code === 'ECONNREFUSED') {
+    const host = err.address?.includes(':') ? `[${err.address}]` : err.address;
+    return new ScrapeRequestError(url, `dial tcp ${host}:${err.port}: connect: connection refused`, false, { cause: e });
+  }
+  if (err?.code === 'ENOTFOUND') return new ScrapeRequestError(url, `dial tcp: lookup ${new URL(url).hostname}: no such host`, false, { cause: e });
+  if (err?.code === 'ECONNRESET') return new ScrapeRequestError(url, 'read: connection reset by peer', false, { cause: e });
+  return new ScrapeRequestError(url, err instanceof Error ? err.message : String(e), false, { cause: e });
+}

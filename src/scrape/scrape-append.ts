@@ -1,0 +1,181 @@
+/**
+ * Appending one scrape body to storage, the heart of Prometheus 2.42's scrapeLoop.append: parse
+ * the page, map each series text through the cache (labels are parsed and relabeled only for
+ * texts not seen before), enforce sample_limit and the 10-minute future bound, count storage
+ * rejections instead of failing, and write staleness markers for series that disappeared.
+ * @module
+ */
+import { type Labels, STALE_NAN } from '../model/index.js';
+import type { RelabelConfig } from '../relabel/index.js';
+import { type Appender, DuplicateSampleError, OutOfBoundsError, OutOfOrderSampleError, type SeriesRef, TooOldSampleError } from '../storage/index.js';
+import { EntryKind, type ParserOptions, newParser } from '../textparse/index.js';
+import { SampleLimitError } from './errors.js';
+import type { CacheEntry, ScrapeCache } from './scrape-cache.js';
+import type { ScrapeMetrics } from './scrape-metrics.js';
+import { type LabelLimits, checkSeries, mutateSampleLabels } from './sample-labels.js';
+
+/** Samples more than this far in the future are out of bounds, as in Prometheus. */
+export const MAX_AHEAD_MS = 10 * 60 * 1000;
+
+/** AppendSettings are what a scrape loop fixes for all its appends. */
+export interface AppendSettings {
+  readonly cache: ScrapeCache;
+  readonly metrics: ScrapeMetrics;
+  /** The target's public labels. */
+  readonly targetLabels: Labels;
+  readonly honorLabels: boolean;
+  readonly honorTimestamps: boolean;
+  readonly metricRelabelConfigs: readonly RelabelConfig[];
+  /** 0 means no limit. */
+  readonly sampleLimit: number;
+  readonly labelLimits: LabelLimits;
+  readonly parserOptions?: ParserOptions;
+}
+
+/** AppendErrors counts samples storage refused, by reason. */
+export interface AppendErrors {
+  outOfOrder: number;
+  duplicate: number;
+  outOfBounds: number;
+}
+
+/** AppendResult is what one append reports. */
+export interface AppendResult {
+  /** Samples in the page (scrape_samples_scraped). */
+  readonly total: number;
+  /** Samples left after metric relabeling (scrape_samples_post_metric_relabeling). */
+  readonly added: number;
+  /** Series new to the cache that got a sample (scrape_series_added). */
+  readonly seriesAdded: number;
+  /** Samples storage refused; counted, not fatal. */
+  readonly rejected: AppendErrors;
+  /** Why the scrape must fail as a whole (parse error, limits, invalid series…), if it must. */
+  readonly error: Error | undefined;
+}
+
+/**
+ * appendScrape parses `body` and appends its samples at `t` (Unix ms, for samples without their
+ * own timestamp or when honor_timestamps is off). An empty body appends nothing and so writes
+ * staleness markers for every series of the previous scrape: that is how failed scrapes and
+ * vanished targets end their series. `nowMs` bounds timestamps from the future.
+ */
+export function appendScrape(app: Appender, body: Buffer, contentType: string | undefined, t: number, s: AppendSettings, nowMs: number): AppendResult {
+  const { cache, metrics } = s;
+  const rejected: AppendErrors = { outOfOrder: 0, duplicate: 0, outOfBounds: 0 };
+  const maxT = nowMs + MAX_AHEAD_MS;
+  const limit = s.sampleLimit;
+  let total = 0;
+  let added = 0;
+  let seriesAdded = 0;
+  let appended = 0; // samples offered to storage, for sample_limit
+  let limitHit = false;
+  let error: Error | undefined;
+
+  try {
+    const p = newParser(body, contentType, s.parserOptions);
+    const buf = p.buffer;
+    for (let k = p.next(); k !== EntryKind.EOF; k = p.next()) {
+      switch (k) {
+        case EntryKind.Type:
+          cache.setType(p.family(), p.type());
+          continue;
+        case EntryKind.Help:
+          cache.setHelp(p.family(), p.help());
+          continue;
+        case EntryKind.Unit:
+          cache.setUnit(p.family(), p.unit());
+          continue;
+        case EntryKind.Comment:
+          continue;
+        default:
+      }
+      total++;
+      const ownTs = s.honorTimestamps && p.hasTimestamp();
+      const st = ownTs ? p.timestamp() : t;
+      const start = p.seriesStart();
+      const end = p.seriesEnd();
+      let ce: CacheEntry | undefined = cache.get(buf, start, end);
+      let lset: Labels;
+      if (ce !== undefined) {
+        if (ce.labels === undefined) continue; // dropped by metric relabeling
+        lset = ce.labels;
+      } else {
+        const mutated = mutateSampleLabels(p.labels(), s.targetLabels, s.honorLabels, s.metricRelabelConfigs);
+        if (mutated === undefined) {
+          cache.add(buf, start, end, 0, undefined);
+          continue;
+        }
+        try {
+          checkSeries(mutated, s.labelLimits);
+        } catch (e) {
+          if ((e as Error).name === 'LabelLimitError') metrics.exceededLabelLimits.inc();
+          throw e;
+        }
+        lset = mutated;
+      }
+
+      // The sample limit counts what survives relabeling; past it, parsing goes on so that
+      // scrape_samples_scraped stays right, but nothing more is appended.
+      let ref: SeriesRef | 0 = 0;
+      let ok = false;
+      if (limit > 0 && ++appended > limit) {
+        limitHit = true;
+      } else if (st > maxT) {
+        rejected.outOfBounds++;
+        metrics.sampleOutOfBounds.inc();
+      } else {
+        try {
+          ref = app.append(ce !== undefined ? ce.ref : 0, lset, st, p.value());
+          ok = true;
+        } catch (e) {
+          if (e instanceof OutOfOrderSampleError || e instanceof TooOldSampleError) {
+            rejected.outOfOrder++;
+            metrics.sampleOutOfOrder.inc();
+          } else if (e instanceof DuplicateSampleError) {
+            rejected.duplicate++;
+            metrics.sampleDuplicate.inc();
+          } else if (e instanceof OutOfBoundsError) {
+            rejected.outOfBounds++;
+            metrics.sampleOutOfBounds.inc();
+          } else {
+            throw e;
+          }
+        }
+      }
+      if (ce === undefined) {
+        // Prometheus caches a new series only once storage gave it a ref.
+        if (ref !== 0) {
+          ce = cache.add(buf, start, end, ref, lset);
+          if (!ownTs) cache.trackStaleness(ce);
+          if (ok && !limitHit) seriesAdded++;
+        }
+      } else if (ok && !ownTs) {
+        cache.trackStaleness(ce);
+      }
+      // Exemplars are dropped deliberately: the Appender interface stores float samples only.
+      added++;
+    }
+  } catch (e) {
+    error = e instanceof Error ? e : new Error(String(e));
+  }
+  if (limitHit) {
+    error ??= new SampleLimitError(limit, appended);
+    metrics.exceededSampleLimit.inc();
+  }
+  if (error === undefined) {
+    cache.forEachStale((lset) => {
+      try {
+        app.append(0, lset, t, STALE_NAN);
+      } catch (e) {
+        // Expected when the target went away and came back with a new loop.
+        if (!(e instanceof OutOfOrderSampleError || e instanceof DuplicateSampleError)) {
+          error = e instanceof Error ? e : new Error(String(e));
+          return false;
+        }
+      }
+      return true;
+    });
+  }
+  if (error === undefined) cache.iterDone(body.length > 0);
+  return { total, added, seriesAdded, rejected, error };
+}

@@ -1,0 +1,113 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Labels } from '../model/index.js';
+import type { SeriesRef } from '../storage/index.js';
+import { ScrapeCache } from './index.js';
+
+const ref = (n: number): SeriesRef => n as SeriesRef;
+const b = (s: string): Buffer => Buffer.from(s);
+
+describe('ScrapeCache', () => {
+  it('finds entries by the bytes of the series text, wherever they sit in the body', () => {
+    const c = new ScrapeCache();
+    const body = b('xx a{b="1"} yy');
+    c.add(body, 3, 11, ref(7), Labels.fromStrings('__name__', 'a', 'b', '1'));
+    const other = b('a{b="1"}');
+    expect(c.get(other, 0, other.length)?.ref).toBe(7);
+    expect(c.get(b('a{b="2"}'), 0, 8)).toBeUndefined();
+    expect(c.get(b('a{b="1"'), 0, 7)).toBeUndefined();
+  });
+
+  it('grows and keeps every entry reachable', () => {
+    const c = new ScrapeCache();
+    for (let i = 0; i < 5000; i++) c.add(b(`m${i}`), 0, `m${i}`.length, ref(i + 1), Labels.fromStrings('__name__', `m${i}`));
+    for (let i = 0; i < 5000; i++) expect(c.get(b(`m${i}`), 0, `m${i}`.length)?.ref).toBe(i + 1);
+    expect(c.size).toBe(5000);
+  });
+
+  it('flushes entries not seen in a successful scrape, keeps them after a failed one', () => {
+    const c = new ScrapeCache();
+    c.add(b('a'), 0, 1, ref(1), Labels.fromStrings('__name__', 'a'));
+    c.add(b('b'), 0, 1, ref(2), Labels.fromStrings('__name__', 'b'));
+    c.iterDone(true);
+    c.get(b('a'), 0, 1);
+    c.iterDone(false);
+    expect(c.size).toBe(2);
+    c.get(b('a'), 0, 1);
+    c.iterDone(true);
+    expect(c.size).toBe(1);
+    expect(c.get(b('b'), 0, 1)).toBeUndefined();
+    expect(c.get(b('a'), 0, 1)?.ref).toBe(1);
+  });
+
+  it('forces a flush when failing scrapes make it grow past twice the last success plus 1000', () => {
+    const c = new ScrapeCache();
+    c.iterDone(true);
+    for (let i = 0; i < 1001; i++) c.add(b(`s${i}`), 0, `s${i}`.length, ref(i + 1), Labels.fromStrings('__name__', `s${i}`));
+    c.iterDone(false);
+    expect(c.forcedFlushes).toBe(1);
+  });
+
+  // Model check: for any sequence of scrapes (each a set of series, succeeding or failing), the
+  // stale series reported are exactly those appended in the previous completed scrape and not
+  // in this one, as with Prometheus's two hash maps.
+  it('reports stale series like the two-map model', () => {
+    const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const scrape = fc.record({ series: fc.subarray(names), ok: fc.boolean() });
+    fc.assert(
+      fc.property(fc.array(scrape, { minLength: 1, maxLength: 25 }), (scrapes) => {
+        const c = new ScrapeCache();
+        let prev = new Set<string>();
+        let cur = new Set<string>();
+        let next = 1;
+        for (const s of scrapes) {
+          for (const n of s.series) {
+            const key = b(n);
+            let e = c.get(key, 0, key.length);
+            e ??= c.add(key, 0, key.length, ref(next++), Labels.fromStrings('__name__', n));
+            c.trackStaleness(e);
+            cur.add(n);
+          }
+          if (!s.ok) continue; // a failed append neither reports staleness nor ends the iteration here
+          const stale: string[] = [];
+          c.forEachStale((l) => {
+            stale.push(l.get('__name__'));
+            return true;
+          });
+          const want = [...prev].filter((n) => !cur.has(n));
+          expect(stale.sort()).toEqual(want.sort());
+          c.iterDone(s.series.length > 0);
+          prev = cur;
+          cur = new Set();
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('does not report a series as stale while it is exposed under another text', () => {
+    const c = new ScrapeCache();
+    const l = Labels.fromStrings('__name__', 'a', 'x', '1', 'y', '2');
+    const e1 = c.add(b('a{x="1",y="2"}'), 0, 14, ref(1), l);
+    c.trackStaleness(e1);
+    c.iterDone(true);
+    const e2 = c.add(b('a{y="2",x="1"}'), 0, 14, ref(1), l);
+    c.trackStaleness(e2);
+    const stale: Labels[] = [];
+    c.forEachStale((x) => (stale.push(x), true));
+    expect(stale).toEqual([]);
+  });
+
+  it('keeps metadata for ten iterations after it was last seen', () => {
+    const c = new ScrapeCache();
+    c.setType('m', 'counter');
+    c.setHelp('m', 'Help.');
+    c.setUnit('m', 'seconds');
+    expect(c.metadata('m')).toEqual({ metric: 'm', type: 'counter', help: 'Help.', unit: 'seconds' });
+    expect(c.metadataBytes).toBe('counter'.length + 'Help.'.length + 'seconds'.length);
+    for (let i = 0; i < 11; i++) c.iterDone(true);
+    expect(c.metadata('m')).toBeDefined();
+    c.iterDone(true);
+    expect(c.metadata('m')).toBeUndefined();
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * A scrape target: its labels at each stage, its URL, and the outcome of its last scrape.
+ * @module
+ */
+import type { Labels } from '../model/index.js';
+import { TargetLabel, targetIntervalMs, targetTimeoutMs, targetURL } from '../relabel/index.js';
+import { TargetIntervalError } from './errors.js';
+import type { MetricMetadata, ScrapeCache } from './scrape-cache.js';
+
+/** TargetHealth is the state of a target after its last scrape. */
+export const TargetHealth = { Unknown: 'unknown', Up: 'up', Down: 'down' } as const;
+/** One of TargetHealth's values. */
+export type TargetHealth = (typeof TargetHealth)[keyof typeof TargetHealth];
+
+/** ScrapeTargetOptions build a ScrapeTarget. */
+export interface ScrapeTargetOptions {
+  /** Labels after relabeling with the internal `__` labels kept (`__address__`, `__param_*`…). */
+  readonly internal: Labels;
+  /** Public labels: `internal` without `__` names; attached to every sample. */
+  readonly labels: Labels;
+  /** Labels before relabeling. */
+  readonly discovered: Labels;
+  /** The job's params, merged with `__param_*` labels into the URL. */
+  readonly params: Readonly<Record<string, readonly string[]>>;
+  readonly scrapePool: string;
+}
+
+/** ScrapeTarget is one endpoint of a scrape pool and its scrape status. */
+export class ScrapeTarget {
+  readonly internal: Labels;
+  readonly labels: Labels;
+  readonly scrapePool: string;
+  /** The URL scraped, as Prometheus prints it. */
+  readonly url: string;
+  /** Identity within the pool: two targets with the same labels and URL are one. */
+  readonly identity: string;
+  #discovered: Labels;
+  #health: TargetHealth = TargetHealth.Unknown;
+  #lastError: Error | undefined;
+  #lastScrape = 0;
+  #lastScrapeDurationMs = 0;
+  #cache: ScrapeCache | undefined;
+
+  constructor(options: ScrapeTargetOptions) {
+    const { internal, labels, discovered, params, scrapePool } = options;
+    this.internal = internal;
+    this.labels = labels;
+    this.#discovered = discovered;
+    this.scrapePool = scrapePool;
+    this.url = targetURL(internal, params);
+    this.identity = internal.key() + '\u0000' + this.url;
+  }
+
+  /** discoveredLabels are the labels before relabeling (updated when rediscovered). */
+  get discoveredLabels(): Labels {
+    return this.#discovered;
+  }
+
+  /** setDiscoveredLabels keeps the newest discovered labels of a target found again. */
+  setDiscoveredLabels(l: Labels): void {
+    this.#discovered = l;
+  }
+
+  /** health is unknown until the first scrape, then up or down. */
+  get health(): TargetHealth {
+    return this.#health;
+  }
+
+  /** lastError is the error of the last scrape, if it failed. */
+  get lastError(): Error | undefined {
+    return this.#lastError;
+  }
+
+  /** lastScrape is the (aligned) time of the last scrape in Unix ms, 0 before the first. */
+  get lastScrape(): number {
+    return this.#lastScrape;
+  }
+
+  /** lastScrapeDurationMs is how long the last scrape took. */
+  get lastScrapeDurationMs(): number {
+    return this.#lastScrapeDurationMs;
+  }
+
+  /** scrapeInterval is the `__scrape_interval__` label as written (`15s`). */
+  get scrapeInterval(): string {
+    return this.internal.get(TargetLabel.ScrapeInterval);
+  }
+
+  /** scrapeTimeout is the `__scrape_timeout__` label as written. */
+  get scrapeTimeout(): string {
+    return this.internal.get(TargetLabel.ScrapeTimeout);
+  }
+
+  /** report records the outcome of a scrape that started at `t` (Unix ms). */
+  report(t: number, durationMs: number, err: Error | undefined): void {
+    this.#health = err === undefined ? TargetHealth.Up : TargetHealth.Down;
+    this.#lastError = err;
+    this.#lastScrape = t;
+    this.#lastScrapeDurationMs = durationMs;
+  }
+
+  /** setMetadataStore points metadata lookups at the scrape loop's cache. */
+  setMetadataStore(cache: ScrapeCache): void {
+    this.#cache = cache;
+  }
+
+  /** metadata returns the HELP/TYPE/UNIT the target exposes for a metric family. */
+  metadata(metric: string): MetricMetadata | undefined {
+    return this.#cache?.metadata(metric);
+  }
+
+  /** metadataList returns every metric family's metadata the target exposes. */
+  metadataList(): MetricMetadata[] {
+    return this.#cache?.listMetadata() ?? [];
+  }
+
+  /**
+   * intervalAndTimeout reads the interval and timeout from the target's labels; on a label that
+   * does not parse it returns the defaults and the error that fails every scrape.
+   */
+  intervalAndTimeout(defaultIntervalMs: number, defaultTimeoutMs: number): { intervalMs: number; timeoutMs: number; error?: Error } {
+    try {
+      return { intervalMs: targetIntervalMs(this.internal), timeoutMs: targetTimeoutMs(this.internal) };
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      return { intervalMs: defaultIntervalMs, timeoutMs: defaultTimeoutMs, error: new TargetIntervalError(`Error parsing interval or timeout label: ${msg}`, { cause: e }) };
+    }
+  }
+
+  /**
+   * offsetMs is how long to wait before the first scrape so that the target is scraped at a
+   * fixed phase of the interval derived from its identity, spreading targets over the interval.
+   */
+  offsetMs(intervalMs: number, jitterSeed: number, now: number): number {
+    const base = intervalMs - (now % intervalMs);
+    const offset = ((fnv1a(this.identity) ^ jitterSeed) >>> 0) % intervalMs;
+    let next = base + offset;
+    if (next > intervalMs) next -= intervalMs;
+    return next;
+  }
+}
+
+/** fnv1a hashes a string's UTF-16 code units with 32-bit FNV-1a. */
+export function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
