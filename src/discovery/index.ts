@@ -35,3 +35,6 @@ export type { KubeClientOptions, WatchEvent } from './kubernetes-client.js';
 export { buildPod, buildService, buildEndpoints, buildEndpointSlice, buildNode, buildIngress, sanitizeLabelName } from './kubernetes-targets.js';
 export type { KubeLookups } from './kubernetes-targets.js';
 export type { KubePod, KubeService, KubeEndpoints, KubeEndpointSlice, KubeNode, KubeIngress, KubeObject } from './kubernetes-objects.js';
+export { ConsulDiscoverer, consulAggregatedStatus } from './consul-discoverer.js';
+export type { ConsulDiscovererOptions } from './consul-discoverer.js';
+export { createDiscoverer } from './create-discoverer.js';
