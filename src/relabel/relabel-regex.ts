@@ -35,21 +35,63 @@ export function compileRelabelRegex(source: string): RelabelRegex {
   const fast = compileAnchored(source);
   const groupCount = re.groupCount();
   const groupNames = re.namedGroups();
+  const shape = fastShape(source);
+  const engineMatch = (s: string): (string | null)[] | undefined => {
+    const m = re.matcher(s);
+    if (!m.matches()) return undefined;
+    const groups: (string | null)[] = new Array(groupCount + 1);
+    for (let i = 0; i <= groupCount; i++) groups[i] = m.group(i);
+    return groups;
+  };
+  let test = (s: string): boolean => (s.includes('\n') ? re.matches(s) : fast.test(s));
+  let match = engineMatch;
+  if (shape !== undefined) {
+    const { prefixes, capture } = shape;
+    if (capture !== undefined) {
+      // LIT(.*) or LIT(.+): the group is everything after the literal.
+      const lit = prefixes[0]!;
+      const min = capture === '.+' ? 1 : 0;
+      match = (s) => {
+        if (s.includes('\n')) return engineMatch(s);
+        return s.length - lit.length >= min && s.startsWith(lit) ? [s, s.slice(lit.length)] : undefined;
+      };
+      test = (s) => (s.includes('\n') ? re.matches(s) : s.length - lit.length >= min && s.startsWith(lit));
+    } else {
+      // LIT1.*|LIT2.*|…: a prefix test.
+      test = (s) => {
+        if (s.includes('\n')) return re.matches(s);
+        for (const p of prefixes) if (s.startsWith(p)) return true;
+        return false;
+      };
+    }
+  }
   const rx: RelabelRegex = {
     source,
     setMatches: fast.setMatches,
     prefix: fast.prefix,
     groupNames,
-    test: (s) => (s.includes('\n') ? re.matches(s) : fast.test(s)),
-    match: (s) => {
-      const m = re.matcher(s);
-      if (!m.matches()) return undefined;
-      const groups: (string | null)[] = new Array(groupCount + 1);
-      for (let i = 0; i <= groupCount; i++) groups[i] = m.group(i);
-      return groups;
-    },
+    test,
+    match,
   };
   if (cache.size > 10_000) cache.clear();
   cache.set(source, rx);
   return rx;
+}
+
+const LITERAL = /^[A-Za-z0-9_:\-/=@ ,;'"<>!%&~`]*$/;
+
+// fastShape recognises `LIT(.*)`, `LIT(.+)` (one capture after a literal, LIT possibly empty) and
+// `LIT1.*|LIT2.*|…` (prefix alternations), the shapes most relabel configs use.
+function fastShape(source: string): { prefixes: string[]; capture?: '.*' | '.+' } | undefined {
+  const m = /^(.*)\((\.\*|\.\+)\)$/.exec(source);
+  if (m !== null && LITERAL.test(m[1]!)) return { prefixes: [m[1]!], capture: m[2] as '.*' | '.+' };
+  const branches = source.split('|');
+  const prefixes: string[] = [];
+  for (const b of branches) {
+    if (!b.endsWith('.*')) return undefined;
+    const lit = b.slice(0, -2);
+    if (!LITERAL.test(lit)) return undefined;
+    prefixes.push(lit);
+  }
+  return { prefixes };
 }

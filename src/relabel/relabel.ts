@@ -3,7 +3,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { Labels, LabelsBuilder, assertNever } from '../model/index.js';
+import { Labels, assertNever } from '../model/index.js';
 import { expandTemplate, parseTemplate } from './expand-template.js';
 import type { Template } from './expand-template.js';
 import { isValidLabelName } from './label-name.js';
@@ -23,94 +23,148 @@ function template(s: string): Template {
 
 /**
  * relabel applies the configs in order and returns the resulting labels, or undefined when a
- * step dropped the set. Each step sees the labels the previous one produced.
+ * step dropped the set. Each step sees the labels the previous one produced. The input is
+ * returned as is when no step changed it.
  */
 export function relabel(lset: Labels, cfgs: readonly RelabelConfig[]): Labels | undefined {
-  const lb = new LabelsBuilder(lset);
-  let cur = lset;
+  const work = new WorkingSet(lset);
   for (const cfg of cfgs) {
-    const next = relabelStep(cur, cfg, lb);
-    if (next === undefined) return undefined;
-    cur = next;
+    if (!relabelStep(work, cfg)) return undefined;
   }
-  return cur;
+  return work.result();
 }
 
-function sourceValue(lset: Labels, cfg: RelabelConfig): string {
+// WorkingSet is a sorted flat [name, value, …] array edited in place, copied from the input on
+// the first change, so a chain of steps costs no rebuild or sort per step.
+class WorkingSet {
+  readonly #input: Labels;
+  #nv: string[] | undefined;
+
+  constructor(input: Labels) {
+    this.#input = input;
+  }
+
+  get(name: string): string {
+    const nv = this.#nv;
+    if (nv === undefined) return this.#input.get(name);
+    const i = this.#find(nv, name);
+    return i >= 0 ? nv[i + 1]! : '';
+  }
+
+  // find returns the index of name, or -(insertion index) - 1.
+  #find(nv: readonly string[], name: string): number {
+    let lo = 0;
+    let hi = nv.length >> 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const n = nv[2 * mid]!;
+      if (n === name) return 2 * mid;
+      if (n < name) lo = mid + 1;
+      else hi = mid;
+    }
+    return -(2 * lo) - 1;
+  }
+
+  #own(): string[] {
+    if (this.#nv === undefined) this.#nv = this.#input.pairs().slice();
+    return this.#nv;
+  }
+
+  set(name: string, value: string): void {
+    if (value === '') {
+      this.del(name);
+      return;
+    }
+    if (this.#nv === undefined && this.#input.get(name) === value) return;
+    const nv = this.#own();
+    const i = this.#find(nv, name);
+    if (i >= 0) nv[i + 1] = value;
+    else nv.splice(-i - 1, 0, name, value);
+  }
+
+  del(name: string): void {
+    if (this.#nv === undefined && !this.#input.has(name)) return;
+    const nv = this.#own();
+    const i = this.#find(nv, name);
+    if (i >= 0) nv.splice(i, 2);
+  }
+
+  // snapshot returns the current pairs; callers may edit the set while iterating it.
+  snapshot(): readonly string[] {
+    return this.#nv === undefined ? this.#input.pairs() : this.#nv.slice();
+  }
+
+  result(): Labels {
+    return this.#nv === undefined ? this.#input : Labels.fromSortedPairs(this.#nv);
+  }
+}
+
+function sourceValue(work: WorkingSet, cfg: RelabelConfig): string {
   const names = cfg.sourceLabels;
   if (names.length === 0) return '';
-  if (names.length === 1) return lset.get(names[0]!);
-  let val = lset.get(names[0]!);
-  for (let i = 1; i < names.length; i++) val += cfg.separator + lset.get(names[i]!);
+  if (names.length === 1) return work.get(names[0]!);
+  let val = work.get(names[0]!);
+  for (let i = 1; i < names.length; i++) val += cfg.separator + work.get(names[i]!);
   return val;
 }
 
-function relabelStep(lset: Labels, cfg: RelabelConfig, lb: LabelsBuilder): Labels | undefined {
-  const val = sourceValue(lset, cfg);
-  lb.reset(lset);
+function relabelStep(work: WorkingSet, cfg: RelabelConfig): boolean {
+  const val = sourceValue(work, cfg);
   switch (cfg.action) {
     case 'drop':
-      if (cfg.regex.test(val)) return undefined;
-      return lset;
+      return !cfg.regex.test(val);
     case 'keep':
-      if (!cfg.regex.test(val)) return undefined;
-      return lset;
+      return cfg.regex.test(val);
     case 'dropequal':
-      if (lset.get(cfg.targetLabel) === val) return undefined;
-      return lset;
+      return work.get(cfg.targetLabel) !== val;
     case 'keepequal':
-      if (lset.get(cfg.targetLabel) !== val) return undefined;
-      return lset;
+      return work.get(cfg.targetLabel) === val;
     case 'replace': {
       const groups = cfg.regex.match(val);
-      if (groups === undefined) return lset;
+      if (groups === undefined) return true;
       const names = cfg.regex.groupNames;
       const target = expandTemplate(template(cfg.targetLabel), groups, names);
       // Prometheus 2.42 deletes the label named by the unexpanded target_label in both cases.
       if (!isValidLabelName(target)) {
-        lb.del(cfg.targetLabel);
-        break;
+        work.del(cfg.targetLabel);
+        return true;
       }
       const res = expandTemplate(template(cfg.replacement), groups, names);
-      if (res === '') {
-        lb.del(cfg.targetLabel);
-        break;
-      }
-      lb.set(target, res);
-      break;
+      if (res === '') work.del(cfg.targetLabel);
+      else work.set(target, res);
+      return true;
     }
     case 'lowercase':
-      lb.set(cfg.targetLabel, goToLower(val));
-      break;
+      work.set(cfg.targetLabel, goToLower(val));
+      return true;
     case 'uppercase':
-      lb.set(cfg.targetLabel, goToUpper(val));
-      break;
+      work.set(cfg.targetLabel, goToUpper(val));
+      return true;
     case 'hashmod':
-      lb.set(cfg.targetLabel, hashMod(val, cfg.modulus).toString());
-      break;
+      work.set(cfg.targetLabel, hashMod(val, cfg.modulus).toString());
+      return true;
     case 'labelmap': {
       const tpl = template(cfg.replacement);
       const names = cfg.regex.groupNames;
-      lset.forEach((name, value) => {
-        const groups = cfg.regex.test(name) ? cfg.regex.match(name) : undefined;
-        if (groups !== undefined) lb.set(expandTemplate(tpl, groups, names), value);
-      });
-      break;
+      const nv = work.snapshot();
+      for (let i = 0; i < nv.length; i += 2) {
+        const name = nv[i]!;
+        if (!cfg.regex.test(name)) continue;
+        const groups = cfg.regex.match(name);
+        if (groups !== undefined) work.set(expandTemplate(tpl, groups, names), nv[i + 1]!);
+      }
+      return true;
     }
     case 'labeldrop':
-      lset.forEach((name) => {
-        if (cfg.regex.test(name)) lb.del(name);
-      });
-      break;
-    case 'labelkeep':
-      lset.forEach((name) => {
-        if (!cfg.regex.test(name)) lb.del(name);
-      });
-      break;
+    case 'labelkeep': {
+      const keep = cfg.action === 'labelkeep';
+      const nv = work.snapshot();
+      for (let i = 0; i < nv.length; i += 2) if (cfg.regex.test(nv[i]!) !== keep) work.del(nv[i]!);
+      return true;
+    }
     default:
       return assertNever(cfg.action, 'relabel action');
   }
-  return lb.labels();
 }
 
 /**
