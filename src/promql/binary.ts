@@ -9,7 +9,7 @@ import type { EvalValue, ScalarSteps, Steps } from './eval-context.js';
 import { QueryError } from './errors.js';
 import type { Evaluator } from './evaluator.js';
 import { RowCollector, collectorFor } from './functions-instant.js';
-import { dropMetricName } from './labels-util.js';
+import { dropMetricName, namesDropSafely } from './labels-util.js';
 import type { BinaryOp, VectorMatching } from './parser/index.js';
 import type { PlanBinary } from './plan.js';
 import type { StepVector } from './step-vector.js';
@@ -111,7 +111,8 @@ function vectorScalar(ev: Evaluator, n: PlanBinary, vec: StepVector, sc: ScalarS
   }
   const cmp = isComparison(op);
   const dropsName = changesSchema(op) || n.bool;
-  const out = collectorFor(ev, s, vec.n);
+  const distinct = !ev.ctx.delayed && (!dropsName || namesDropSafely(vec.labels, vec.n));
+  const out = collectorFor(ev, s, vec.n, distinct);
   for (let r = 0; r < vec.n; r++) {
     let row = -1;
     for (let k = 0; k < s.n; k++) {

@@ -19,7 +19,7 @@ import {
 import { QueryError, StorageError, UnsupportedError } from './errors.js';
 import { RANGE_KERNELS, type Window } from './functions-range.js';
 import { evalInstantCall } from './functions-instant.js';
-import { dropMetricName, mergeSameLabels } from './labels-util.js';
+import { dropMetricName, mergeSameLabels, namesDropSafely } from './labels-util.js';
 import { absentLabels, type PlanCall, type PlanNode, type PlanSelector, type PlanSubquery } from './plan.js';
 import { SampleBuffer } from './sample-buffer.js';
 import { SAME_LABELSET, StepVector } from './step-vector.js';
@@ -406,7 +406,7 @@ export class Evaluator {
     this.ctx.release(held);
     if (name === 'absent_over_time') return this.absentOverTime(n, out, s);
     this.ctx.hold(out.points());
-    if (!this.ctx.delayed) assertUniqueLabels(out);
+    if (!this.ctx.delayed && !(keep || sourceNamesDropSafely(src))) assertUniqueLabels(out);
     return out;
   }
 
@@ -423,6 +423,12 @@ export class Evaluator {
 
 function checkIterator(err: Error | undefined): void {
   if (err !== undefined) throw new StorageError(`reading series: ${err.message}`, { cause: err });
+}
+
+function sourceNamesDropSafely(src: RangeSource): boolean {
+  const labels: Labels[] = [];
+  for (let i = 0; i < src.count; i++) labels.push(src.labels(i));
+  return namesDropSafely(labels);
 }
 
 /** assertUniqueLabels throws when two rows share a label set (Prometheus's ContainsSameLabelset). */

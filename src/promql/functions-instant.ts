@@ -9,7 +9,7 @@ import { QueryError, UnsupportedError } from './errors.js';
 import type { Evaluator } from './evaluator.js';
 import { evalHistogramFunction } from './histogram-functions.js';
 import { compileLabelRegex, expandTemplate, isValidLabelName } from './label-regex.js';
-import { mergeSameLabels } from './labels-util.js';
+import { mergeSameLabels, namesDropSafely } from './labels-util.js';
 import { naturalLess } from './natural-sort.js';
 import { absentLabels, type PlanCall } from './plan.js';
 import { SAME_LABELSET, StepVector } from './step-vector.js';
@@ -188,7 +188,9 @@ export function mapValues(
   f: (v: number, step: number) => number | undefined,
   keepName = false,
 ): StepVector {
-  const out = collectorFor(ev, s, in0.n);
+  // Rows stay distinct when names are kept, or dropped from rows that all carry the same one.
+  const distinct = !ev.ctx.delayed && (keepName || namesDropSafely(in0.labels, in0.n));
+  const out = collectorFor(ev, s, in0.n, distinct);
   for (let r = 0; r < in0.n; r++) {
     let row = -1;
     for (let k = 0; k < s.n; k++) {
@@ -245,8 +247,8 @@ export class RowCollector {
  * collectorFor returns a collector for an evaluation over s: rows are keyed by labels except for
  * one-step evaluations with delayed name removal (duplicates are then resolved at the end).
  */
-export function collectorFor(ev: Evaluator, s: Steps, capacity: number): RowCollector {
-  return new RowCollector(s.n, !(s.n === 1 && ev.ctx.delayed), capacity);
+export function collectorFor(ev: Evaluator, s: Steps, capacity: number, distinct = false): RowCollector {
+  return new RowCollector(s.n, !distinct && !(s.n === 1 && ev.ctx.delayed), capacity);
 }
 
 async function dateFunction(ev: Evaluator, n: PlanCall, s: Steps, f: (d: Date) => number): Promise<EvalValue> {

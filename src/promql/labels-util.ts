@@ -9,10 +9,38 @@ import { SAME_LABELSET, StepVector } from './step-vector.js';
 
 const RESERVED = [METRIC_NAME, '__type__', '__unit__'];
 
+// Series label sets live as long as the storage keeps them; remembering their name-less form
+// makes repeated queries allocate nothing for it.
+const dropped = new WeakMap<Labels, Labels>();
+
 /** dropMetricName removes `__name__`, `__type__` and `__unit__`. */
 export function dropMetricName(l: Labels): Labels {
-  for (const n of RESERVED) if (l.has(n)) return l.without(...RESERVED);
-  return l;
+  let d = dropped.get(l);
+  if (d !== undefined) return d;
+  d = l;
+  for (const n of RESERVED) {
+    if (l.has(n)) {
+      d = l.without(...RESERVED);
+      break;
+    }
+  }
+  dropped.set(l, d);
+  return d;
+}
+
+/**
+ * namesDropSafely tells whether removing the metric name from every row of v (whose label sets
+ * are distinct) keeps them distinct: true when all rows carry the same name and no other
+ * reserved label.
+ */
+export function namesDropSafely(labels: readonly Labels[], n = labels.length): boolean {
+  if (n < 2) return true;
+  const name = labels[0]!.metricName();
+  for (let r = 0; r < n; r++) {
+    const l = labels[r]!;
+    if (l.metricName() !== name || l.has('__type__') || l.has('__unit__')) return false;
+  }
+  return true;
 }
 
 /**

@@ -1,0 +1,43 @@
+// Prometheus's PromQL acceptance scripts (../shared/conformance/promql) run against vigil's
+// engine. Every case is its own test named `<file>:<line> <expr>`; cases that need what vigil
+// does not support yet are reported as skipped with the reason in the name.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type CaseResult, runScript } from '../src/promql/promqltest/index.js';
+import { IN_CI } from './support/peers.js';
+
+const DIR = process.env.PROMQL_CONFORMANCE_DIR ?? '/work/shared/conformance/promql';
+const present = existsSync(DIR);
+if (!present && IN_CI) throw new Error(`PromQL conformance scripts not found at ${DIR}`);
+
+const files = present ? readdirSync(DIR).filter((f) => f.endsWith('.test')).sort() : [];
+const results = new Map<string, CaseResult[]>();
+for (const f of files) results.set(f, await runScript(f, readFileSync(join(DIR, f), 'utf8')));
+
+describe.skipIf(!present)('PromQL conformance', () => {
+  for (const [file, cases] of results) {
+    describe(file, () => {
+      for (const c of cases) {
+        const name = `${c.file}:${c.line} ${c.expr}`;
+        if (c.status === 'skip') {
+          it.skip(`${name} — skipped: ${c.reason ?? ''}`, () => {});
+          continue;
+        }
+        it(name, () => {
+          expect(c.status === 'pass' ? undefined : c.reason).toBeUndefined();
+        });
+      }
+    });
+  }
+
+  it('runs every script with at least the stable core passing', () => {
+    const all = [...results.values()].flat();
+    const passed = all.filter((c) => c.status === 'pass').length;
+    const failed = all.filter((c) => c.status === 'fail').length;
+    const skipped = all.filter((c) => c.status === 'skip').length;
+    process.stdout.write(`PromQL conformance: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+    expect(failed).toBe(0);
+    expect(passed).toBeGreaterThan(1000);
+  });
+});
