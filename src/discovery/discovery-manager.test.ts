@@ -76,3 +76,38 @@ describe('DiscoveryManager', () => {
     expect((await it.next()).done).toBe(true);
   });
 });
+
+describe('DiscoveryManager.applyConfig', () => {
+  it('keeps unchanged providers, starts new ones and drops removed jobs', async () => {
+    let started = 0;
+    const cfgA: SDConfig = { kind: 'static', groups: [group('0', 'a:1')] };
+    const cfgB: SDConfig = { kind: 'static', groups: [group('0', 'b:1')] };
+    const m = new DiscoveryManager({
+      jobs: new Map<string, SDConfig[]>([['a', [cfgA]], ['old', [cfgB]]]),
+      newDiscoverer: (c) => {
+        started++;
+        return new StaticDiscoverer({ groups: c.kind === 'static' ? c.groups : [] });
+      },
+      updateIntervalMs: 20,
+    });
+    const ac = new AbortController();
+    const it = m.run(ac.signal)[Symbol.asyncIterator]();
+    const first = (await it.next()).value as ReadonlyMap<string, readonly TargetGroup[]>;
+    expect([...first.keys()]).toEqual(['a', 'old']);
+    expect(started).toBe(2);
+    // Same config for "a" (an equal but new object), a new job "c", "old" removed.
+    m.applyConfig(new Map<string, SDConfig[]>([['a', [{ kind: 'static', groups: [group('0', 'a:1')] }]], ['c', [{ kind: 'static', groups: [group('0', 'c:1')] }]]]));
+    const second = (await it.next()).value as ReadonlyMap<string, readonly TargetGroup[]>;
+    expect([...second.keys()]).toEqual(['a', 'c']);
+    expect(addrs(second, 'a')).toEqual(['a:1']);
+    expect(addrs(second, 'c')).toEqual(['c:1']);
+    expect(started).toBe(3);
+    // A changed static group is a new provider.
+    m.applyConfig(new Map<string, SDConfig[]>([['a', [{ kind: 'static', groups: [group('0', 'a:2')] }]]]));
+    const third = (await it.next()).value as ReadonlyMap<string, readonly TargetGroup[]>;
+    expect(addrs(third, 'a')).toEqual(['a:2']);
+    expect(started).toBe(4);
+    ac.abort();
+    expect((await it.next()).done).toBe(true);
+  });
+});
