@@ -194,6 +194,12 @@ export class ScrapeLoop {
           body = res.body;
           contentType = res.contentType;
         } catch (e) {
+          if (signal.aborted) {
+            // Shutdown cut the scrape short: that says nothing about the target, so nothing is
+            // recorded (Prometheus would write up 0 and staleness markers here).
+            await app.rollback();
+            return start;
+          }
           scrapeErr = e instanceof Error ? e : new Error(String(e));
           if (e instanceof BodySizeLimitError) this.#metrics.exceededBodySizeLimit.inc();
         }
