@@ -72,6 +72,13 @@ describe('config corpus', () => {
     }
   });
 
+  it.each(files('vigil-stricter'))('vigil deliberately rejects %s (see its README)', async (rel) => {
+    const r = await vigilAccepts(rel);
+    expect(r.error).toBeInstanceOf(ConfigError);
+    const key = /^# key: (.*)$/m.exec(readFileSync(join(TESTDATA, rel), 'utf8'))![1]!;
+    expect((r.error as ConfigError).key).toBe(key);
+  });
+
   describe.skipIf(!promtool)('agrees with promtool check config --syntax-only', () => {
     const verdicts = promtool ? promtoolVerdicts([...good, ...bad]) : new Map<string, boolean>();
     it.each([...good, ...bad])('%s', async (rel) => {
