@@ -17,7 +17,7 @@ import {
   Steps,
 } from './eval-context.js';
 import { QueryError, StorageError, UnsupportedError } from './errors.js';
-import { RANGE_KERNELS, type Window } from './functions-range.js';
+import { ANCHORED_SAFE, RANGE_KERNELS, SMOOTHED_SAFE, type Window, extendWindow, smoothedValue } from './functions-range.js';
 import { evalInstantCall } from './functions-instant.js';
 import { dropMetricName, mergeSameLabels, namesDropSafely } from './labels-util.js';
 import { absentLabels, type PlanCall, type PlanNode, type PlanSelector, type PlanSubquery } from './plan.js';
@@ -38,6 +38,8 @@ interface RangeSource {
   readonly rangeMs: number;
   readonly offsetMs: number;
   readonly atMs: number | undefined;
+  /** 0 plain, 1 anchored, 2 smoothed. */
+  readonly mode: number;
 }
 
 /** Evaluator evaluates plan nodes for one query. */
@@ -147,6 +149,7 @@ export class Evaluator {
    * the sample's timestamp in seconds is returned instead of its value.
    */
   async selectorVector(sel: PlanSelector, s: Steps, timestamps: boolean): Promise<StepVector> {
+    if (sel.smoothed && !timestamps) return this.smoothedVector(sel, s);
     const series = sel.series;
     const out = new StepVector(s.n, series.length);
     const lb = this.ctx.lookbackMs;
@@ -206,20 +209,65 @@ export class Evaluator {
     return out;
   }
 
+  /**
+   * smoothedVector evaluates `x smoothed`: at each step the sample at t - offset, else the value
+   * interpolated between its neighbours within a lookback, else the last one carried forward.
+   */
+  async smoothedVector(sel: PlanSelector, s: Steps): Promise<StepVector> {
+    const out = new StepVector(s.n, sel.series.length);
+    const lb = this.ctx.lookbackMs;
+    const buf = this.#buf;
+    let held = 0;
+    for (let i = 0; i < sel.series.length; i++) {
+      if ((i & 63) === 0) await this.ctx.tick();
+      const first = (sel.atMs ?? s.start) - sel.offsetMs;
+      const last = (sel.atMs ?? s.start + (s.n - 1) * s.interval) - sel.offsetMs;
+      buf.loadSeries(sel.series[i]!, first - lb, last + lb);
+      let row = -1;
+      let lo = 0;
+      let hi = 0;
+      for (let k = 0; k < s.n; k++) {
+        const t = (sel.atMs ?? s.start + k * s.interval) - sel.offsetMs;
+        while (hi < buf.n && buf.ts[hi]! <= t + lb) hi++;
+        while (lo < hi && buf.ts[lo]! <= t - lb) lo++;
+        if (lo === hi) continue;
+        const v = smoothedValue(buf.ts.subarray(lo, hi), buf.vs.subarray(lo, hi), hi - lo, t);
+        if (v === undefined) continue;
+        if (row < 0) row = out.addRow(sel.series[i]!.labels, false);
+        out.set(row, k, v);
+        held++;
+      }
+    }
+    this.ctx.hold(held);
+    return out;
+  }
+
   /** matrixAt evaluates a range selector for an instant query: the raw samples of each series. */
   async matrixAt(sel: PlanSelector, rangeMs: number, s: Steps): Promise<MatrixVal> {
     if (s.n !== 1) throw new QueryError('cannot do range evaluation of matrix selector');
-    if (sel.anchored || sel.smoothed) throw new UnsupportedError('anchored and smoothed range selectors');
     const maxt = (sel.atMs ?? s.start) - sel.offsetMs;
     const mint = maxt - rangeMs;
+    const lb = this.ctx.lookbackMs;
+    const before = sel.anchored || sel.smoothed ? lb : 0;
+    const after = sel.smoothed ? lb : 0;
     const out: RangeSeries[] = [];
+    const ets: number[] = [];
+    const evs: number[] = [];
     for (let i = 0; i < sel.series.length; i++) {
       if ((i & 63) === 0) await this.ctx.tick();
-      this.#buf.loadSeries(sel.series[i]!, mint, maxt);
-      const n = this.#buf.n;
+      this.#buf.loadSeries(sel.series[i]!, mint - before, maxt + after);
+      let n = this.#buf.n;
       if (n === 0) continue;
+      let ts = this.#buf.ts.slice(0, n);
+      let vs = this.#buf.vs.slice(0, n);
+      if (sel.anchored || sel.smoothed) {
+        n = extendWindow(ts, vs, n, mint, maxt, sel.smoothed, ets, evs);
+        if (n === 0) continue;
+        ts = Float64Array.from(ets);
+        vs = Float64Array.from(evs);
+      }
       this.ctx.hold(n);
-      out.push({ labels: sel.series[i]!.labels, drop: false, ts: this.#buf.ts.slice(0, n), vs: this.#buf.vs.slice(0, n) });
+      out.push({ labels: sel.series[i]!.labels, drop: false, ts, vs });
     }
     return { kind: 'matrix', series: out };
   }
@@ -280,8 +328,8 @@ export class Evaluator {
   async rangeSource(arg: PlanNode, s: Steps): Promise<RangeSource> {
     if (arg.k === 'matrix') {
       const sel = arg.sel;
-      if (sel.anchored || sel.smoothed) throw new UnsupportedError('anchored and smoothed range selectors');
       return {
+        mode: sel.anchored ? 1 : sel.smoothed ? 2 : 0,
         count: sel.series.length,
         labels: (i) => sel.series[i]!.labels,
         drop: () => false,
@@ -294,6 +342,7 @@ export class Evaluator {
     if (arg.k !== 'subquery') throw new QueryError('expected a range vector');
     const { rows, inner } = await this.subqueryRows(arg, s);
     return {
+      mode: 0,
       count: rows.n,
       labels: (i) => rows.labels[i]!,
       drop: (i) => rows.drop[i] === 1,
@@ -324,6 +373,15 @@ export class Evaluator {
       params.push((await this.evalScalar(n.args[j]!, s)).v);
     }
     const src = await this.rangeSource(n.args[mi]!, s);
+    if (src.mode === 1 && !ANCHORED_SAFE.has(name)) {
+      throw new QueryError(`anchored modifier can only be used with: ${[...ANCHORED_SAFE].sort().join(', ')} - not with ${name}`);
+    }
+    if (src.mode === 2 && !SMOOTHED_SAFE.has(name)) {
+      throw new QueryError(`smoothed modifier can only be used with: ${[...SMOOTHED_SAFE].sort().join(', ')} - not with ${name}`);
+    }
+    // Anchored and smoothed windows reach a lookback further back (smoothed: also forward).
+    const before = src.mode !== 0 ? this.ctx.lookbackMs : 0;
+    const after = src.mode === 2 ? this.ctx.lookbackMs : 0;
     const out = new StepVector(s.n, Math.min(src.count, 1024));
     const keep = KEEPS_NAME.has(name);
     const buf = this.#buf;
@@ -340,6 +398,7 @@ export class Evaluator {
       b: 0,
       scratch: this.#scratch.a,
       ok: true,
+      mode: src.mode,
     };
     const pa = params[0];
     const pb = params[1];
@@ -350,7 +409,7 @@ export class Evaluator {
     for (let i = 0; i < src.count; i++) {
       if ((i & 63) === 0) await this.ctx.tick();
       const lastK = s.n - 1;
-      src.load(i, maxtAt(0) - src.rangeMs, maxtAt(lastK), buf);
+      src.load(i, maxtAt(0) - src.rangeMs - before, maxtAt(lastK) + after, buf);
       w.ts = buf.ts;
       w.vs = buf.vs;
       if (buf.n > held) held = buf.n;
@@ -360,8 +419,8 @@ export class Evaluator {
       for (let k = 0; k < s.n; k++) {
         const maxt = maxtAt(k);
         const mint = maxt - src.rangeMs;
-        while (hi < buf.n && buf.ts[hi]! <= maxt) hi++;
-        while (lo < hi && buf.ts[lo]! <= mint) lo++;
+        while (hi < buf.n && buf.ts[hi]! <= maxt + after) hi++;
+        while (lo < hi && buf.ts[lo]! <= mint - before) lo++;
         if (lo === hi) continue;
         w.lo = lo;
         w.hi = hi;

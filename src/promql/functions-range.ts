@@ -33,12 +33,93 @@ export interface Window {
   scratch: Float64Array;
   /** Set to false by a kernel that yields no sample. */
   ok: boolean;
+  /**
+   * 0 for a plain range; 1 for `anchored` and 2 for `smoothed`, whose windows also hold the
+   * samples up to a lookback before rangeStart (and, smoothed, after rangeEnd).
+   */
+  mode: number;
+}
+
+/** interpolate returns the value at t on the line through two points (a counter restarts at 0). */
+function interpolate(t1: number, v1: number, t2: number, v2: number, t: number, isCounter: boolean): number {
+  let y1 = v1;
+  if (isCounter && v2 < y1) y1 = 0;
+  return y1 + ((v2 - y1) * (t - t1)) / (t2 - t1);
+}
+
+/** firstAfter returns the first index in [lo, hi) whose timestamp is > t (hi when none). */
+function firstAfter(ts: Float64Array, lo: number, hi: number, t: number): number {
+  let a = lo;
+  let b = hi;
+  while (a < b) {
+    const m = (a + b) >>> 1;
+    if (ts[m]! > t) b = m;
+    else a = m + 1;
+  }
+  return a;
+}
+
+/** firstAtOrAfter returns the first index in [lo, hi) whose timestamp is >= t (hi when none). */
+function firstAtOrAfter(ts: Float64Array, lo: number, hi: number, t: number): number {
+  let a = lo;
+  let b = hi;
+  while (a < b) {
+    const m = (a + b) >>> 1;
+    if (ts[m]! >= t) b = m;
+    else a = m + 1;
+  }
+  return a;
+}
+
+/**
+ * extendedRate computes rate/increase/delta of an anchored or smoothed window: the value at the
+ * range start is the last sample at or before it (anchored) or interpolated there (smoothed),
+ * likewise at the end when smoothed, with counter resets corrected in between.
+ */
+function extendedRate(w: Window, isCounter: boolean, isRate: boolean): number {
+  const { ts, vs, lo, hi } = w;
+  const smoothed = w.mode === 2;
+  let last = hi - 1;
+  let first = Math.max(lo, firstAfter(ts, lo, last, w.rangeStart) - 1);
+  if (smoothed) last = firstAtOrAfter(ts, lo, last, w.rangeEnd);
+  if (ts[last]! <= w.rangeStart || (smoothed && ts[first]! > w.rangeEnd)) {
+    w.ok = false;
+    return 0;
+  }
+  const left =
+    smoothed && ts[first]! < w.rangeStart ? interpolate(ts[first]!, vs[first]!, ts[first + 1]!, vs[first + 1]!, w.rangeStart, isCounter) : vs[first]!;
+  const right =
+    smoothed && last > lo && ts[last]! > w.rangeEnd ? interpolate(ts[last - 1]!, vs[last - 1]!, ts[last]!, vs[last]!, w.rangeEnd, isCounter) : vs[last]!;
+  let result = right - left;
+  if (isCounter) {
+    if (ts[first]! <= w.rangeStart) first++;
+    if (ts[last]! >= w.rangeEnd) last--;
+    let correction = 0;
+    let prev = left;
+    for (let i = first; i <= last; i++) {
+      if (vs[i]! < prev) correction += prev;
+      prev = vs[i]!;
+    }
+    if (right < prev) correction += prev;
+    result += correction;
+  }
+  if (isRate) result /= w.rangeMs / 1000;
+  return result;
+}
+
+/** anchoredStart returns where changes()/resets() start: the last sample at or before the range start. */
+function anchoredStart(w: Window): number {
+  if (w.mode !== 1) return w.lo;
+  const after = firstAfter(w.ts, w.lo, w.hi, w.rangeStart);
+  if (after >= w.hi) return -1;
+  return after > w.lo ? after - 1 : w.lo;
 }
 
 /** RangeKernel computes a function's value over one window. */
 export type RangeKernel = (w: Window) => number;
 
 function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): number {
+  if (w.mode !== 0) return extendedRate(w, isCounter, isRate);
   const { ts, vs, lo, hi } = w;
   const n = hi - lo;
   if (n < 2) {
@@ -216,9 +297,14 @@ function madOverTime(w: Window): number {
 }
 
 function changes(w: Window): number {
+  const start = anchoredStart(w);
+  if (start < 0) {
+    w.ok = false;
+    return 0;
+  }
   let c = 0;
-  let prev = w.vs[w.lo]!;
-  for (let i = w.lo + 1; i < w.hi; i++) {
+  let prev = w.vs[start]!;
+  for (let i = start + 1; i < w.hi; i++) {
     const cur = w.vs[i]!;
     if (cur !== prev && !(Number.isNaN(cur) && Number.isNaN(prev))) c++;
     prev = cur;
@@ -227,9 +313,14 @@ function changes(w: Window): number {
 }
 
 function resets(w: Window): number {
+  const start = anchoredStart(w);
+  if (start < 0) {
+    w.ok = false;
+    return 0;
+  }
   let c = 0;
-  let prev = w.vs[w.lo]!;
-  for (let i = w.lo + 1; i < w.hi; i++) {
+  let prev = w.vs[start]!;
+  for (let i = start + 1; i < w.hi; i++) {
     const cur = w.vs[i]!;
     if (cur < prev) c++;
     prev = cur;
@@ -276,6 +367,57 @@ function doubleExponentialSmoothing(w: Window): number {
     s1 = x + y;
   }
   return s1;
+}
+
+/** ANCHORED_SAFE and SMOOTHED_SAFE list the functions that accept those modifiers. */
+export const ANCHORED_SAFE: ReadonlySet<string> = new Set(['changes', 'delta', 'increase', 'rate', 'resets']);
+/** Functions that accept `smoothed` ranges. */
+export const SMOOTHED_SAFE: ReadonlySet<string> = new Set(['delta', 'increase', 'rate']);
+
+/**
+ * extendWindow turns the samples of an anchored or smoothed range into the points the range
+ * selector returns: a point at the range start and one at the range end (picked or
+ * interpolated), with the samples strictly between. Writes into out arrays; returns the count.
+ */
+export function extendWindow(
+  ts: Float64Array,
+  vs: Float64Array,
+  n: number,
+  mint: number,
+  maxt: number,
+  smoothed: boolean,
+  outTs: number[],
+  outVs: number[],
+): number {
+  outTs.length = 0;
+  outVs.length = 0;
+  if (n === 0) return 0;
+  let last = n - 1;
+  let first = Math.max(0, firstAfter(ts, 0, last, mint) - 1);
+  if (smoothed) last = firstAtOrAfter(ts, 0, last, maxt);
+  if (ts[last]! <= mint) return 0;
+  const left = smoothed && ts[first]! < mint ? interpolate(ts[first]!, vs[first]!, ts[first + 1]!, vs[first + 1]!, mint, false) : vs[first]!;
+  const right = smoothed && last > 0 && ts[last]! > maxt ? interpolate(ts[last - 1]!, vs[last - 1]!, ts[last]!, vs[last]!, maxt, false) : vs[last]!;
+  if (ts[first]! <= mint) first++;
+  if (ts[last]! >= maxt) last--;
+  outTs.push(mint);
+  outVs.push(left);
+  for (let i = first; i <= last; i++) {
+    outTs.push(ts[i]!);
+    outVs.push(vs[i]!);
+  }
+  outTs.push(maxt);
+  outVs.push(right);
+  return outTs.length;
+}
+
+/** smoothedValue returns the value at t of samples around it (exact, interpolated or carried forward). */
+export function smoothedValue(ts: Float64Array, vs: Float64Array, n: number, t: number): number | undefined {
+  const i = firstAtOrAfter(ts, 0, n, t);
+  if (i < n && ts[i] === t) return vs[i]!;
+  if (i > 0 && i < n) return interpolate(ts[i - 1]!, vs[i - 1]!, ts[i]!, vs[i]!, t, false);
+  if (i > 0) return vs[i - 1]!;
+  return undefined;
 }
 
 /** RANGE_KERNELS maps each function over a range vector to its kernel. */

@@ -156,9 +156,6 @@ function skipReason(expr: Expr, state: State, selectsHistograms: boolean, expect
   inspect(expr, (n) => {
     if (reason !== undefined) return false;
     if (n.kind === 'call') reason = UNSUPPORTED_FUNCTIONS.get(n.func.name);
-    if (n.kind === 'vectorSelector' && (n.anchored || n.smoothed)) {
-      reason = 'experimental anchored/smoothed range selectors (not implemented)';
-    }
     return undefined;
   });
   return reason;
