@@ -12,6 +12,7 @@ export class VarintError extends Error {
 
 /** putUvarint writes v at buf[off] and returns the offset after it. buf must have room (≤ 8 bytes for v < 2^53). */
 export function putUvarint(buf: Uint8Array, off: number, v: number): number {
+  if (!(v >= 0 && v <= Number.MAX_SAFE_INTEGER)) throw new RangeError(`uvarint value ${v} is not a safe non-negative integer`);
   while (v >= 0x80) {
     buf[off++] = (v % 0x80) | 0x80;
     v = Math.floor(v / 0x80);
@@ -22,6 +23,7 @@ export function putUvarint(buf: Uint8Array, off: number, v: number): number {
 
 /** putVarint writes a signed v zig-zag encoded and returns the offset after it. */
 export function putVarint(buf: Uint8Array, off: number, v: number): number {
+  if (!(v >= -(2 ** 52) && v < 2 ** 52)) throw new RangeError(`varint value ${v} is outside [-2^52, 2^52)`);
   return putUvarint(buf, off, v < 0 ? -2 * v - 1 : 2 * v);
 }
 

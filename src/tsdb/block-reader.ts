@@ -41,8 +41,11 @@ export class Block {
     this.#size = size;
   }
 
-  /** open opens and validates the block in `dir`. Throws BlockCorruptionError. */
-  static async open(dir: string, options: ChunkReaderOptions = {}): Promise<Block> {
+  /**
+   * open opens the block in `dir`. Unless `verifyIndex` is false, every checksum of the index is
+   * checked now. Throws BlockCorruptionError.
+   */
+  static async open(dir: string, options: ChunkReaderOptions & { readonly verifyIndex?: boolean } = {}): Promise<Block> {
     const meta = await readMeta(dir);
     const metaSize = (await stat(join(dir, META_FILENAME))).size;
     let indexBytes: Buffer;
@@ -54,6 +57,7 @@ export class Block {
     let index: IndexReader;
     try {
       index = new IndexReader({ bytes: indexBytes, file: join(dir, INDEX_FILENAME) });
+      if (options.verifyIndex !== false) index.verify();
     } catch (e) {
       throw new BlockCorruptionError(dir, INDEX_FILENAME, (e as Error).message, { cause: e });
     }

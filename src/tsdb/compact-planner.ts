@@ -54,9 +54,8 @@ export function planCompaction<M extends { readonly meta: BlockMeta } | BlockMet
   if (sorted.length === 0) return [];
   // The newest block stays out: it was just cut from the head, and leaving it alone for one block
   // range lets users back up new data piecewise without overlaps.
-  const highTime = metaOf(sorted[sorted.length - 1]!).minTime;
   const older = sorted.slice(0, -1);
-  const picked = selectRange(older, ranges, highTime, metaOf);
+  const picked = selectRange(older, ranges, metaOf);
   if (picked.length > 0) return picked;
   const mid = ranges[Math.floor(ranges.length / 2)] ?? 0;
   for (let i = older.length - 1; i >= 0; i--) {
@@ -90,14 +89,16 @@ function selectOverlapping<M>(sorted: readonly M[], metaOf: (b: M) => BlockMeta)
   return out;
 }
 
-function selectRange<M>(blocks: readonly M[], ranges: readonly number[], highTime: number, metaOf: (b: M) => BlockMeta): M[] {
+function selectRange<M>(blocks: readonly M[], ranges: readonly number[], metaOf: (b: M) => BlockMeta): M[] {
   if (ranges.length < 2 || blocks.length < 1) return [];
+  // The start of the newest block considered: a group ending by then gets no more blocks.
+  const highTime = metaOf(blocks[blocks.length - 1]!).minTime;
   for (const iv of ranges.slice(1)) {
     for (const group of splitByRange(blocks, iv, metaOf)) {
       if (group.some((b) => metaOf(b).compaction.failed === true)) continue;
       const mint = metaOf(group[0]!).minTime;
       const maxt = metaOf(group[group.length - 1]!).maxTime;
-      // A group that fills its range, or lies before the newest block, will get no more blocks.
+      // A group that fills its range, or ends before the newest block considered, is complete.
       if ((maxt - mint === iv || maxt <= highTime) && group.length > 1) return group;
     }
   }

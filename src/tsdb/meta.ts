@@ -167,33 +167,26 @@ export function parseMeta(text: string, dir = '?'): BlockMeta {
   const minTime = int(o.minTime, 'minTime');
   const maxTime = int(o.maxTime, 'maxTime');
   const st = (o.stats ?? {}) as Record<string, unknown>;
-  const stats: BlockStats = {
-    numSamples: st.numSamples === undefined ? 0 : int(st.numSamples, 'stats.numSamples'),
-    numSeries: st.numSeries === undefined ? 0 : int(st.numSeries, 'stats.numSeries'),
-    numChunks: st.numChunks === undefined ? 0 : int(st.numChunks, 'stats.numChunks'),
-    numTombstones: st.numTombstones === undefined ? 0 : int(st.numTombstones, 'stats.numTombstones'),
-  };
+  const stats: Record<string, number> = {};
+  for (const k of ['numSamples', 'numSeries', 'numChunks', 'numTombstones'] as const) {
+    if (st[k] !== undefined) stats[k] = int(st[k], `stats.${k}`);
+  }
   const c = (o.compaction ?? {}) as Record<string, unknown>;
-  const strs = (v: unknown, what: string): string[] | undefined =>
-    v === undefined || v === null ? undefined : Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : bad(`bad ${what}`);
-  const parents =
-    c.parents === undefined || c.parents === null
-      ? undefined
-      : Array.isArray(c.parents)
-        ? c.parents.map((p: Record<string, unknown>) => ({
-            ulid: typeof p.ulid === 'string' ? p.ulid : bad('bad compaction.parents ulid'),
-            minTime: int(p.minTime, 'parent minTime'),
-            maxTime: int(p.maxTime, 'parent maxTime'),
-          }))
-        : bad('bad compaction.parents');
-  const compaction: BlockCompaction = {
-    level: c.level === undefined ? 0 : int(c.level, 'compaction.level'),
-    sources: strs(c.sources, 'compaction.sources'),
-    deletable: c.deletable === true,
-    parents,
-    failed: c.failed === true,
-    hints: strs(c.hints, 'compaction.hints'),
-  };
+  const strs = (v: unknown, what: string): string[] =>
+    Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : bad(`bad ${what}`);
+  const compaction: Record<string, unknown> = { level: c.level === undefined ? 0 : int(c.level, 'compaction.level') };
+  if (c.sources !== undefined && c.sources !== null) compaction.sources = strs(c.sources, 'compaction.sources');
+  if (c.deletable === true) compaction.deletable = true;
+  if (c.parents !== undefined && c.parents !== null) {
+    if (!Array.isArray(c.parents)) bad('bad compaction.parents');
+    compaction.parents = (c.parents as Record<string, unknown>[]).map((p) => ({
+      ulid: typeof p.ulid === 'string' ? p.ulid : bad('bad compaction.parents ulid'),
+      minTime: int(p.minTime, 'parent minTime'),
+      maxTime: int(p.maxTime, 'parent maxTime'),
+    }));
+  }
+  if (c.failed === true) compaction.failed = true;
+  if (c.hints !== undefined && c.hints !== null) compaction.hints = strs(c.hints, 'compaction.hints');
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) {
     if (!['ulid', 'minTime', 'maxTime', 'stats', 'compaction', 'version'].includes(k)) extra[k] = v;
@@ -202,8 +195,8 @@ export function parseMeta(text: string, dir = '?'): BlockMeta {
     ulid: o.ulid as string,
     minTime,
     maxTime,
-    stats,
-    compaction,
+    stats: stats as BlockStats,
+    compaction: compaction as unknown as BlockCompaction,
     version: META_VERSION,
     ...(Object.keys(extra).length > 0 ? { extra } : {}),
   };
