@@ -5,7 +5,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { HttpServer, Router, mountLifecycle, mountMetrics } from '../api/index.js';
+import { loadConfigFile, parseConfig, type Config } from '../config/index.js';
 import { LogfmtLogger, Registry, registerProcessMetrics, type Logger } from '../instrument/index.js';
+import { MemoryStorage } from '../storage/index.js';
+import { MetricsPipeline } from './metrics-pipeline.js';
 import { runGroup, type Service } from './service-group.js';
 import type { ServerOptions } from './server-flags.js';
 import { VERSION } from './version.js';
@@ -32,8 +35,26 @@ export async function buildServer(opts: ServerOptions, mode: 'server' | 'up'): P
 
   let ready = false;
   const ac = new AbortController();
+  // TODO(integrator): the TSDB replaces this store once src/tsdb's DB lands (issue 3).
+  const storage = new MemoryStorage();
+  let listen = opts.listenAddress;
+  const loadConfig = async (): Promise<Config> =>
+    opts.configFile !== undefined ? loadConfigFile(opts.configFile) : parseConfig(defaultConfigYaml(listen), '(built-in)');
+  let config = await loadConfig();
+  const pipeline = new MetricsPipeline({ appendable: storage, registry, log, config });
+  const reloadOk = registry.gauge({ name: 'prometheus_config_last_reload_successful', help: 'Whether the last configuration reload attempt was successful.' }).labels();
+  const reloadTs = registry.gauge({ name: 'prometheus_config_last_reload_success_timestamp_seconds', help: 'Timestamp of the last successful configuration reload.' }).labels();
   const reload = async (): Promise<void> => {
-    log.info('loading configuration', { file: opts.configFile ?? '(built-in)' });
+    try {
+      config = await loadConfig();
+      await pipeline.apply(config);
+      reloadOk.set(1);
+      reloadTs.set(Math.floor(Date.now() / 1000));
+      log.info('completed loading of configuration file', { filename: config.filename });
+    } catch (e) {
+      reloadOk.set(0);
+      throw e;
+    }
   };
 
   const router = new Router();
@@ -45,7 +66,10 @@ export async function buildServer(opts: ServerOptions, mode: 'server' | 'up'): P
     onError: (err, req) => log.error('HTTP handler failed', { path: req?.path, err: err instanceof Error ? err.message : String(err) }),
   });
 
-  const services: Service[] = [{ name: 'http', run: (s) => http.run(s) }];
+  const services: Service[] = [
+    { name: 'http', run: (s) => http.run(s) },
+    { name: 'scrape', run: (s) => pipeline.run(s) },
+  ];
 
   return {
     log,
@@ -53,11 +77,26 @@ export async function buildServer(opts: ServerOptions, mode: 'server' | 'up'): P
     async run(signal: AbortSignal): Promise<void> {
       signal.addEventListener('abort', () => ac.abort(), { once: true });
       const addr = await http.listen();
-      log.info('vigil started', { version: VERSION, mode, listen: `${addr.address}:${addr.port}` });
+      listen = `${addr.address}:${addr.port}`;
+      log.info('vigil started', { version: VERSION, mode, listen });
       await reload();
       ready = true;
       await runGroup(services, ac.signal);
       log.info('vigil stopped');
     },
   };
+}
+
+/** defaultConfigYaml is the configuration used without --config.file: vigil scrapes itself. */
+export function defaultConfigYaml(listenAddress: string): string {
+  return [
+    'global:',
+    '  scrape_interval: 15s',
+    '  evaluation_interval: 15s',
+    'scrape_configs:',
+    '  - job_name: vigil',
+    '    static_configs:',
+    `      - targets: [${JSON.stringify(listenAddress)}]`,
+    '',
+  ].join('\n');
 }
