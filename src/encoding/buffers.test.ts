@@ -67,7 +67,7 @@ describe('EncBuf/DecBuf', () => {
     b.putCRC32C(4);
     const bytes = b.get().slice();
     expect(DecBuf.sectionAt(bytes, 0).be32()).toBe(7);
-    bytes[5] ^= 1;
+    bytes[5] = bytes[5]! ^ 1;
     expect(() => DecBuf.sectionAt(bytes, 0)).toThrow(ChecksumError);
     expect(() => DecBuf.sectionAt(bytes, 100)).toThrow(DecodeError);
   });

@@ -158,6 +158,6 @@ describe('block write and read', () => {
 
 async function flip(path: string, at: number): Promise<void> {
   const b = await readFile(path);
-  b[at] ^= 0xff;
+  b[at] = b[at]! ^ 0xff;
   await writeFile(path, b);
 }

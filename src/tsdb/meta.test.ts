@@ -73,7 +73,7 @@ describe('tombstones', () => {
     const t = new Tombstones();
     t.add(3, { mint: 1, maxt: 2 });
     const b = encodeTombstones(t);
-    b[6] ^= 1;
+    b[6] = b[6]! ^ 1;
     expect(() => decodeTombstones(b)).toThrow(/checksum/);
   });
 });
