@@ -71,6 +71,7 @@ export function appendScrape(app: Appender, body: Buffer, contentType: string | 
   let limitHit = false;
   let error: Error | undefined;
 
+  cache.beginScrape();
   try {
     const p = newParser(body, contentType, s.parserOptions);
     const buf = p.buffer;
@@ -94,15 +95,16 @@ export function appendScrape(app: Appender, body: Buffer, contentType: string | 
       const st = ownTs ? p.timestamp() : t;
       const start = p.seriesStart();
       const end = p.seriesEnd();
-      let ce: CacheEntry | undefined = cache.get(buf, start, end);
+      let ce: CacheEntry | undefined = cache.lookup(buf, start, end);
       let lset: Labels;
       if (ce !== undefined) {
+        cache.note(ce);
         if (ce.labels === undefined) continue; // dropped by metric relabeling
         lset = ce.labels;
       } else {
         const mutated = mutateSampleLabels(p.labels(), s.targetLabels, s.honorLabels, s.metricRelabelConfigs);
         if (mutated === undefined) {
-          cache.add(buf, start, end, 0, undefined);
+          cache.note(cache.add(buf, start, end, 0, undefined));
           continue;
         }
         try {
@@ -149,6 +151,7 @@ export function appendScrape(app: Appender, body: Buffer, contentType: string | 
           if (!ownTs) cache.trackStaleness(ce);
           if (ok && !limitHit) seriesAdded++;
         }
+        cache.note(ce);
       } else if (ok && !ownTs) {
         cache.trackStaleness(ce);
       }

@@ -71,12 +71,48 @@ export class ScrapeCache {
   #cur: CacheEntry[] = [];
   #prev: CacheEntry[] = [];
   readonly #metadata = new Map<string, MetaEntry>();
+  // Pages usually list the same series in the same order at every scrape: the entry found at
+  // position k of the last complete scrape is tried first, which needs no hashing.
+  #lastOrder: (CacheEntry | undefined)[] = [];
+  #order: (CacheEntry | undefined)[] = [];
   /** Incremented when iterDone had to flush because failing scrapes made the cache grow. */
   forcedFlushes = 0;
 
   /** size is the number of cached series texts (kept and dropped). */
   get size(): number {
     return this.#entries.length;
+  }
+
+  /** beginScrape starts recording the order in which this scrape meets its series. */
+  beginScrape(): void {
+    this.#order.length = 0;
+  }
+
+  /**
+   * lookup is get() for the next series of the scrape in progress: it first tries the entry at
+   * the same position in the last complete scrape, then the hash table. Call note() with the
+   * outcome.
+   */
+  lookup(b: Uint8Array, start: number, end: number): CacheEntry | undefined {
+    const e = this.#lastOrder[this.#order.length];
+    if (e !== undefined) {
+      const k = e.key;
+      const len = end - start;
+      if (k.length === len) {
+        let j = 0;
+        while (j < len && k[j] === b[start + j]) j++;
+        if (j === len) {
+          e.lastIter = this.#iter;
+          return e;
+        }
+      }
+    }
+    return this.get(b, start, end);
+  }
+
+  /** note records the entry (or undefined when none was cached) for the current position. */
+  note(e: CacheEntry | undefined): void {
+    this.#order.push(e);
   }
 
   /** get finds the entry for the series text `b[start, end)` and marks it seen, or returns undefined. */
@@ -187,6 +223,12 @@ export class ScrapeCache {
       }
       for (const [m, e] of this.#metadata) if (iter - e.lastIter > 10) this.#metadata.delete(m);
       this.#iter++;
+    }
+    if (this.#order.length > 0) {
+      const o = this.#lastOrder;
+      this.#lastOrder = this.#order;
+      o.length = 0;
+      this.#order = o;
     }
     const t = this.#prev;
     this.#prev = this.#cur;
