@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type RecordedSample, RecordingStorage } from '../../test/support/recording-storage.js';
 import { Registry } from '../instrument/index.js';
@@ -182,5 +183,37 @@ describe('appendScrape', () => {
     const cache = new ScrapeCache();
     await run([{ body: '# HELP a Some help.\n# TYPE a gauge\na 1\n', t: 1 }], { cache });
     expect(cache.metadata('a')).toEqual({ metric: 'a', type: 'gauge', help: 'Some help.', unit: '' });
+  });
+
+  // Whatever the order and subset of series on successive pages, each scrape stores exactly the
+  // page's samples plus staleness markers for the series of the previous page that are gone,
+  // however the cache's position guesses and hash lookups go.
+  it('stores each page exactly, with staleness markers, across reorderings (property)', async () => {
+    const names = ['a', 'b{x="1"}', 'b{x="2"}', 'c', 'd{y="z"}', 'e'];
+    const page = fc.uniqueArray(fc.record({ i: fc.nat({ max: names.length - 1 }), v: fc.integer({ min: 0, max: 99 }) }), { selector: (r) => r.i, maxLength: names.length });
+    await fc.assert(
+      fc.asyncProperty(fc.array(page, { minLength: 1, maxLength: 8 }), async (pages) => {
+        const { samples } = await run(pages.map((pg, k) => ({ body: pg.map((r) => `${names[r.i]} ${r.v}\n`).join(''), t: 1000 * (k + 1) })));
+        const series = (n: string): string => {
+          const m = /^(\w+)(?:\{(\w+)="(\w+)"\})?$/.exec(n)!;
+          const parts = [`__name__="${m[1]}"`, ...tl.split(', ')];
+          if (m[2] !== undefined) parts.push(`${m[2]}="${m[3]}"`);
+          return '{' + parts.sort().join(', ') + '}';
+        };
+        const want: { series: string; t: number; v: number | 'stale' }[] = [];
+        let prev: number[] = [];
+        pages.forEach((pg, k) => {
+          const t = 1000 * (k + 1);
+          for (const r of pg) want.push({ series: series(names[r.i]!), t, v: r.v });
+          const now = new Set(pg.map((r) => r.i));
+          // An empty page is a failed scrape: everything of the last page goes stale.
+          for (const i of prev) if (!now.has(i)) want.push({ series: series(names[i]!), t, v: 'stale' });
+          prev = pg.map((r) => r.i);
+        });
+        const key = (x: { series: string; t: number; v: number | 'stale' }): string => `${x.t} ${x.series} ${x.v}`;
+        expect(samples.map(key).sort()).toEqual(want.map(key).sort());
+      }),
+      { numRuns: 300 },
+    );
   });
 });
