@@ -8,8 +8,8 @@
  * process and its timeout or AbortSignal takes effect promptly.
  * @module
  */
-import { Labels, type Warning } from '../model/index.js';
-import type { Queryable, Querier, Series } from '../storage/index.js';
+import { Labels, type Matcher, type Warning } from '../model/index.js';
+import type { Queryable, Querier, SelectHints, Series } from '../storage/index.js';
 import { Annotations } from './annotations.js';
 import { EvalContext, type EvalValue, Steps } from './eval-context.js';
 import { BadQueryError, QueryCanceledError, QueryError, QueryTimeoutError, StorageError } from './errors.js';
@@ -168,6 +168,27 @@ export class Engine {
     const signal = opts.signal;
     if (signal?.aborted === true) throw new QueryCanceledError('query queue', { cause: signal.reason });
     const plan = buildPlan(expr, { start, end, interval, lookbackMs, defaultSubqueryStepMs: this.#subqueryStep });
+    const storageWarnings: Warning[] = [];
+    let querier: Querier | undefined;
+    let seriesSelected = 0;
+    const openQuerier = async (): Promise<Querier> => {
+      querier ??= await this.#withDeadline(this.#queryable.querier(plan.minT, plan.maxT), deadline, signal, 'query preparation');
+      return querier;
+    };
+    const selectSeries = async (matchers: readonly Matcher[], hints: SelectHints): Promise<Series[]> => {
+      const q = await openQuerier();
+      const set = await this.#withDeadline(q.select(matchers, hints, signal), deadline, signal, 'query preparation');
+      const series: Series[] = [];
+      while (set.next()) series.push(set.at());
+      const err = set.err();
+      if (err !== undefined) {
+        if (err.name === 'AbortError' || isAborted(signal)) throw new QueryCanceledError('query preparation', { cause: err });
+        throw new StorageError(`expanding series: ${err.message}`, { cause: err });
+      }
+      storageWarnings.push(...set.warnings());
+      seriesSelected += series.length;
+      return series;
+    };
     const ctx = new EvalContext({
       lookbackMs,
       maxSamples: this.#maxSamples,
@@ -175,28 +196,13 @@ export class Engine {
       deadline,
       signal,
       sliceMs: this.#sliceMs,
+      select: selectSeries,
     });
-    const storageWarnings: Warning[] = [];
-    let querier: Querier | undefined;
-    let seriesSelected = 0;
     let value: Value;
     try {
-      if (plan.selectors.length > 0) {
-        querier = await this.#withDeadline(this.#queryable.querier(plan.minT, plan.maxT), deadline, signal, 'query preparation');
-        for (const sel of plan.selectors) {
-          const set = await this.#withDeadline(querier.select(sel.matchers, sel.hints, signal), deadline, signal, 'query preparation');
-          const series: Series[] = [];
-          while (set.next()) series.push(set.at());
-          const err = set.err();
-          if (err !== undefined) {
-            if (err.name === 'AbortError' || isAborted(signal)) throw new QueryCanceledError('query preparation', { cause: err });
-            throw new StorageError(`expanding series: ${err.message}`, { cause: err });
-          }
-          storageWarnings.push(...set.warnings());
-          sel.series = series;
-          seriesSelected += series.length;
-          ctx.check();
-        }
+      for (const sel of plan.selectors) {
+        sel.series = await selectSeries(sel.matchers, sel.hints);
+        ctx.check();
       }
       const ev = new Evaluator(ctx);
       const steps = interval === 0 ? new Steps(start, start, 1) : new Steps(start, end, interval);

@@ -3,7 +3,8 @@
  * that flow between evaluation nodes.
  * @module
  */
-import type { Labels } from '../model/index.js';
+import type { Labels, Matcher } from '../model/index.js';
+import type { SelectHints, Series } from '../storage/index.js';
 import { Annotations } from './annotations.js';
 import { QueryCanceledError, QueryTimeoutError, TooManySamplesError } from './errors.js';
 import type { StepVector } from './step-vector.js';
@@ -65,6 +66,8 @@ export interface ContextOptions {
   readonly signal: AbortSignal | undefined;
   /** How long evaluation may run before yielding to the event loop, ms. */
   readonly sliceMs: number;
+  /** Selects series during evaluation (info() looks up info series this way). */
+  readonly select?: (matchers: readonly Matcher[], hints: SelectHints) => Promise<Series[]>;
 }
 
 /** EvalContext carries limits, cancellation and annotations through one query. */
@@ -72,6 +75,7 @@ export class EvalContext {
   readonly annotations = new Annotations();
   readonly lookbackMs: number;
   readonly delayed: boolean;
+  readonly select: ((matchers: readonly Matcher[], hints: SelectHints) => Promise<Series[]>) | undefined;
   readonly #maxSamples: number;
   readonly #deadline: number;
   readonly #signal: AbortSignal | undefined;
@@ -83,6 +87,7 @@ export class EvalContext {
   constructor(o: ContextOptions) {
     this.lookbackMs = o.lookbackMs;
     this.delayed = o.delayedNameRemoval;
+    this.select = o.select;
     this.#maxSamples = o.maxSamples;
     this.#deadline = o.deadline;
     this.#signal = o.signal;

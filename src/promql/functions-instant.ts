@@ -8,6 +8,7 @@ import type { EvalValue, ScalarSteps, Steps } from './eval-context.js';
 import { QueryError, UnsupportedError } from './errors.js';
 import type { Evaluator } from './evaluator.js';
 import { evalHistogramFunction } from './histogram-functions.js';
+import { evalInfo } from './functions-info.js';
 import { compileLabelRegex, expandTemplate, isValidLabelName } from './label-regex.js';
 import { mergeSameLabels, namesDropSafely } from './labels-util.js';
 import { naturalLess } from './natural-sort.js';
@@ -169,7 +170,7 @@ export async function evalInstantCall(ev: Evaluator, n: PlanCall, s: Steps): Pro
     case 'histogram_stdvar':
       return evalHistogramFunction(ev, n, s);
     case 'info':
-      throw new UnsupportedError('the info() function');
+      return evalInfo(ev, n, s);
     case 'start_timestamp':
       throw new UnsupportedError('start timestamps');
   }

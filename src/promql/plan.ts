@@ -20,6 +20,7 @@ import {
   type VectorSelector,
   exprType,
   getFunction,
+  inspect,
 } from './parser/index.js';
 import { BadQueryError } from './errors.js';
 
@@ -75,6 +76,8 @@ export interface PlanCall {
   readonly args: readonly PlanNode[];
   readonly argExprs: readonly Expr[];
   readonly pos: PositionRange;
+  /** For info(): the time and offset info series are looked up with (from the first selector). */
+  readonly info?: { readonly atMs: number | undefined; readonly offsetMs: number };
 }
 
 /** PlanAggregate is an aggregation with sorted grouping labels. */
@@ -130,6 +133,7 @@ interface SubqueryPath {
 /** Planner builds the evaluation tree for one query. */
 class Planner {
   readonly selectors: PlanSelector[] = [];
+  readonly extraRanges: [number, number][] = [];
 
   constructor(readonly o: PlanOptions) {}
 
@@ -318,11 +322,39 @@ class Planner {
           if (!p.inv || argExprs[i]!.kind !== 'vectorSelector') tsSafe = false;
         });
         const args = inv || tsSafe ? planned.map((p) => p.node) : planned.map((p) => (p.wrap ? invariant(p.node) : p.node));
-        const node: PlanCall = { k: 'call', type: e.func.returnType, fn: e.func, args, argExprs, pos: e.range };
+        const info = e.func.name === 'info' ? this.infoTiming(argExprs[0]!) : undefined;
+        const node: PlanCall = { k: 'call', type: e.func.returnType, fn: e.func, args, argExprs, pos: e.range, ...(info !== undefined ? { info } : {}) };
+        if (info !== undefined) {
+          // info() selects its info series while evaluating; the querier must cover them.
+          const start = info.atMs ?? this.o.start;
+          const end = info.atMs ?? this.o.end;
+          this.extraRanges.push([start - this.o.lookbackMs + 1 - info.offsetMs, end - info.offsetMs]);
+        }
         if (inv || tsSafe) return { node, inv: true, wrap: true };
         return { node, inv: false, wrap: false };
       }
     }
+  }
+
+  /** infoTiming finds the @ time and offset of the first selector, adding enclosing subquery offsets. */
+  infoTiming(e: Expr): { atMs: number | undefined; offsetMs: number } {
+    let result: { atMs: number | undefined; offsetMs: number } | undefined;
+    inspect(e, (n, path) => {
+      if (result !== undefined) return false;
+      if (n.kind !== 'vectorSelector') return undefined;
+      let atMs = this.atMs(n);
+      let offsetMs = this.offsetMs(n.offset);
+      for (let i = path.length - 1; atMs === undefined && i >= 0; i--) {
+        const p = path[i]!;
+        if (p.kind === 'subquery') {
+          offsetMs += this.offsetMs(p.offset);
+          atMs = this.atMs(p);
+        }
+      }
+      result = { atMs, offsetMs };
+      return false;
+    });
+    return result ?? { atMs: undefined, offsetMs: 0 };
   }
 
   wrapIfNeeded(p: Planned): PlanNode {
@@ -423,7 +455,11 @@ export function buildPlan(expr: Expr, o: PlanOptions): Plan {
     if (s.minT < minT) minT = s.minT;
     if (s.maxT > maxT) maxT = s.maxT;
   }
-  if (p.selectors.length === 0) {
+  for (const [a, b] of p.extraRanges) {
+    if (a < minT) minT = a;
+    if (b > maxT) maxT = b;
+  }
+  if (p.selectors.length === 0 && p.extraRanges.length === 0) {
     minT = 0;
     maxT = 0;
   }

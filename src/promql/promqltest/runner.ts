@@ -48,7 +48,6 @@ const EXPERIMENTAL_FUNCTIONS = new Set([
 
 /** Features vigil's engine does not implement yet; cases using them are skipped with this reason. */
 const UNSUPPORTED_FUNCTIONS: ReadonlyMap<string, string> = new Map([
-  ['info', 'experimental info() function (not implemented)'],
   ['start_timestamp', 'start timestamps (experimental use-start-timestamps, not implemented)'],
 ]);
 
