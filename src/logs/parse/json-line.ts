@@ -10,7 +10,7 @@ import { JournalRecord, parseJournalJson } from './journal-fields.js';
 import { levelFromNumber, levelFromWord, type Level } from './level.js';
 import { PARSE_ERROR_FIELD, type ParseContext } from './parse-context.js';
 import { LogFormat, type ParsedLine } from './parsed-line.js';
-import { parseEpoch, parseEpochNumber, parseTimeValue } from './timestamp.js';
+import { parseEpoch, parseEpochNumber, parseIso, parseTimeValue } from './timestamp.js';
 
 const journalRecord = new JournalRecord();
 
@@ -67,16 +67,17 @@ function setJsonTime(ctx: ParseContext, refMs: number, out: ParsedLine): void {
   const sc = ctx.json;
   const tr = ctx.time;
   let best = 0x7fffffff;
-  for (let i = 0; i < sc.timeStarts.length; i++) {
+  for (let i = 0; i < sc.timeCount; i++) {
     const rank = sc.timeRanks[i]!;
     if (rank >= best) continue;
     let ok: boolean;
+    const a = sc.timeStarts[i]!;
+    const b = sc.timeEnds[i]!;
     if (sc.timeKinds[i] === JsonValueKind.Number) {
-      const a = sc.timeStarts[i]!;
-      const b = sc.timeEnds[i]!;
       ok = parseEpoch(sc.s, a, b, tr) || parseEpochNumber(Number(sc.s.slice(a, b)), tr);
     } else if (sc.timeKinds[i] === JsonValueKind.String) {
-      ok = parseTimeValue(sc.timeValue(i), ctx.tz, refMs, tr);
+      // Most time values are RFC 3339 without escapes: read them in place.
+      ok = sc.timeEscaped[i] === 0 && parseIso(sc.s, a, ctx.tz, tr) ? tr.end === b : parseTimeValue(sc.timeValue(i), ctx.tz, refMs, tr);
     } else {
       ok = false;
     }

@@ -59,6 +59,21 @@ for (const k of ['__CURSOR', '__REALTIME_TIMESTAMP', '_SOURCE_REALTIME_TIMESTAMP
   KEYS.set(k, { mark: Mark.Journal, rank: 0, slot: -1 });
 }
 const MAX_KEY = Math.max(...[...KEYS.keys()].map((k) => k.length));
+// Candidates by key length, so a key is matched with startsWith and no substring.
+const BY_LENGTH: [string, KeyInfo][][] = [];
+for (const [k, info] of KEYS) (BY_LENGTH[k.length] ??= []).push([k, info]);
+
+function findKey(s: string, ks: number, len: number): KeyInfo | undefined {
+  const cands = BY_LENGTH[len];
+  if (cands === undefined) return undefined;
+  for (let i = 0; i < cands.length; i++) {
+    const c = cands[i]!;
+    if (s.startsWith(c[0], ks)) return c[1];
+  }
+  return undefined;
+}
+
+const MAX_TIME_CANDIDATES = 8;
 
 /**
  * JsonLineScan scans a line that should hold exactly one JSON object. After `scan()`
@@ -82,11 +97,13 @@ export class JsonLineScan {
   readonly kind = new Uint8Array(SLOTS);
   readonly escaped = new Uint8Array(SLOTS);
   readonly rank = new Int32Array(SLOTS);
-  /** Time candidates: value spans of every time key, in the order the keys appeared. */
-  readonly timeStarts: number[] = [];
-  readonly timeEnds: number[] = [];
-  readonly timeKinds: number[] = [];
-  readonly timeRanks: number[] = [];
+  /** Time candidates: value spans of the time keys (the first 8), in the order the keys appeared. */
+  timeCount = 0;
+  readonly timeStarts = new Int32Array(MAX_TIME_CANDIDATES);
+  readonly timeEnds = new Int32Array(MAX_TIME_CANDIDATES);
+  readonly timeKinds = new Uint8Array(MAX_TIME_CANDIDATES);
+  readonly timeRanks = new Int32Array(MAX_TIME_CANDIDATES);
+  readonly timeEscaped = new Uint8Array(MAX_TIME_CANDIDATES);
   #i = 0;
 
   /** scan reads `s`; true when it is one JSON object, optionally surrounded by whitespace. */
@@ -101,10 +118,7 @@ export class JsonLineScan {
     this.error = '';
     this.kind.fill(0);
     this.rank.fill(0x7fffffff);
-    this.timeStarts.length = 0;
-    this.timeEnds.length = 0;
-    this.timeKinds.length = 0;
-    this.timeRanks.length = 0;
+    this.timeCount = 0;
     this.#bs = s.indexOf('\\');
     let i = this.#ws(0);
     if (s.charCodeAt(i) !== 123) return this.#fail(i, 'expected {');
@@ -142,7 +156,7 @@ export class JsonLineScan {
         vEnd = e;
         i = e;
       } else {
-        const e = this.#value(i, 0);
+        const e = this.#value(i);
         if (e < 0) return false;
         vk = JsonValueKind.Other;
         vEnd = e;
@@ -176,31 +190,30 @@ export class JsonLineScan {
   /** timeValue returns the i-th time candidate's text (unescaped). */
   timeValue(i: number): string {
     const raw = this.s.slice(this.timeStarts[i]!, this.timeEnds[i]!);
-    return raw.indexOf('\\') < 0 ? raw : (JSON.parse('"' + raw + '"') as string);
+    return this.timeEscaped[i] === 0 ? raw : (JSON.parse('"' + raw + '"') as string);
   }
 
   #member(ks: number, ke: number, vk: number, vs: number, ve: number, esc: number): void {
     const len = ke - ks;
     const s = this.s;
-    let info: KeyInfo | undefined;
-    if (len <= MAX_KEY && len > 0) {
-      const c = s.charCodeAt(ks);
-      // Cheap pre-filter before taking a substring: every key we look for starts with one of these.
-      if (c === 64 || c === 95 || c === 116 || c === 108 || c === 109 || c === 100 || c === 115 || c === 107 || c === 97 || c === 114 || c === 112 || c === 77 || c === 80 || c === 83) {
-        info = KEYS.get(s.slice(ks, ke));
-      }
-    }
+    const info = len <= MAX_KEY && len > 0 ? findKey(s, ks, len) : undefined;
     const isTimeKey = info !== undefined && info.mark === Mark.Time;
     if (!(info !== undefined && (info.mark === Mark.Docker || (isTimeKey && len === 4 && s.startsWith('time', ks))))) this.nonDockerMembers++;
     if (info === undefined) return;
     switch (info.mark) {
-      case Mark.Time:
-        this.timeStarts.push(vs);
-        this.timeEnds.push(ve);
-        this.timeKinds.push(vk);
-        this.timeRanks.push(info.rank);
+      case Mark.Time: {
+        const n = this.timeCount;
+        if (n < MAX_TIME_CANDIDATES) {
+          this.timeStarts[n] = vs;
+          this.timeEnds[n] = ve;
+          this.timeKinds[n] = vk;
+          this.timeRanks[n] = info.rank;
+          this.timeEscaped[n] = esc;
+          this.timeCount = n + 1;
+        }
         if (len === 4 && s.startsWith('time', ks)) this.#capture(JsonSlot.DockerTime, 0, vk, vs, ve, esc);
         return;
+      }
       case Mark.Journal:
         if (s.startsWith('MESSAGE', ks) && len === 7) this.hasJournalMessage = true;
         else if (s.startsWith('PRIORITY', ks) && len === 8) this.hasPriority = true;
@@ -283,10 +296,33 @@ export class JsonLineScan {
     return j;
   }
 
-  /** Skips any value at i (nested up to 512 levels); returns its end or -1. */
-  #value(i: number, depth: number): number {
+  /**
+   * Skips an object or array at i by brackets and strings only (the members of nested values
+   * are not validated, for speed; a cut-off line still fails on its unbalanced brackets).
+   * Returns its end or -1.
+   */
+  #skipNested(i: number): number {
     const s = this.s;
-    if (depth > 512) return this.#fail(i, 'nested too deeply') ? -1 : -1;
+    const n = s.length;
+    let depth = 0;
+    for (let j = i; j < n; j++) {
+      const c = s.charCodeAt(j);
+      if (c === 34) {
+        const e = this.#string(j + 1);
+        if (e < 0) return -1;
+        j = e;
+      } else if (c === 123 || c === 91) {
+        if (++depth > 512) return this.#fail(j, 'nested too deeply') ? -1 : -1;
+      } else if (c === 125 || c === 93) {
+        if (--depth === 0) return j + 1;
+      }
+    }
+    return this.#fail(n, 'unexpected end (truncated JSON?)') ? -1 : -1;
+  }
+
+  /** Skips any value at i; returns its end or -1. */
+  #value(i: number): number {
+    const s = this.s;
     const c = s.charCodeAt(i);
     if (c === 34) {
       const e = this.#string(i + 1);
@@ -296,31 +332,7 @@ export class JsonLineScan {
     if (c === 116) return s.startsWith('true', i) ? i + 4 : this.#fail(i, 'bad literal') ? -1 : -1;
     if (c === 102) return s.startsWith('false', i) ? i + 5 : this.#fail(i, 'bad literal') ? -1 : -1;
     if (c === 110) return s.startsWith('null', i) ? i + 4 : this.#fail(i, 'bad literal') ? -1 : -1;
-    if (c === 123 || c === 91) {
-      const close = c === 123 ? 125 : 93;
-      let j = this.#ws(i + 1);
-      if (s.charCodeAt(j) === close) return j + 1;
-      for (;;) {
-        if (c === 123) {
-          if (s.charCodeAt(j) !== 34) return this.#fail(j, 'expected a string key') ? -1 : -1;
-          const ke = this.#string(j + 1);
-          if (ke < 0) return -1;
-          j = this.#ws(ke + 1);
-          if (s.charCodeAt(j) !== 58) return this.#fail(j, 'expected :') ? -1 : -1;
-          j = this.#ws(j + 1);
-        }
-        const e = this.#value(j, depth + 1);
-        if (e < 0) return -1;
-        j = this.#ws(e);
-        const d = s.charCodeAt(j);
-        if (d === 44) {
-          j = this.#ws(j + 1);
-          continue;
-        }
-        if (d === close) return j + 1;
-        return this.#fail(j, c === 123 ? 'expected , or }' : 'expected , or ]') ? -1 : -1;
-      }
-    }
+    if (c === 123 || c === 91) return this.#skipNested(i);
     return this.#fail(i, Number.isNaN(c) ? 'unexpected end (truncated JSON?)' : 'unexpected character') ? -1 : -1;
   }
 }

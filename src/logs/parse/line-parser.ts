@@ -9,7 +9,7 @@ import { ParseContext, sanitizeFieldName } from './parse-context.js';
 import { LogFormat, ParsedLine } from './parsed-line.js';
 import { parseSyslog, readHostTag, type SyslogMode } from './syslog.js';
 import { levelAfter, parseCri, parseKlog, parseText } from './text-line.js';
-import { parseBsd, parseIso, parseTimeValue } from './timestamp.js';
+import { parseBsd, parseTimeValue } from './timestamp.js';
 import { TimeZone } from './time-zone.js';
 
 /** LineParserOptions configure a LineParser. */
@@ -115,7 +115,7 @@ export class LineParser {
   /** `journalctl -o short-iso`/`short-iso-precise`: an RFC 3339 time with a zone, then host and tag. */
   #shortIso(s: string, refMs: number, out: ParsedLine): boolean {
     const tr = this.#ctx.time;
-    if (!parseIso(s, 0, this.#ctx.tz, tr)) return false;
+    if (!this.#ctx.isoAtStart(s)) return false;
     // Only a time with an explicit numeric zone (as journalctl prints it) and no fraction-less space form.
     const z5 = s.charCodeAt(tr.end - 5);
     const z6 = s.charCodeAt(tr.end - 6);

@@ -5,7 +5,7 @@
  */
 import { JsonLineScan } from './json-scan.js';
 import { LogfmtScanner } from './logfmt.js';
-import { TimeResult } from './timestamp.js';
+import { TimeResult, parseIso } from './timestamp.js';
 import { TimeZone } from './time-zone.js';
 
 /** ParseContext carries the zone for zone-less timestamps, the payload-fields switch and scratch space. */
@@ -20,6 +20,27 @@ export class ParseContext {
   constructor(tz: TimeZone, payloadFields: boolean) {
     this.tz = tz;
     this.payloadFields = payloadFields;
+  }
+
+  #isoLine: string | undefined;
+  #isoOk = false;
+  readonly #iso = new TimeResult();
+
+  /**
+   * isoAtStart reads an RFC 3339/ISO timestamp at the start of `s` into `time`, remembering
+   * the answer for the same string (several formats start with one: CRI, short-iso, text).
+   */
+  isoAtStart(s: string): boolean {
+    if (this.#isoLine !== s) {
+      this.#isoLine = s;
+      this.#isoOk = parseIso(s, 0, this.tz, this.#iso);
+    }
+    if (this.#isoOk) {
+      this.time.t = this.#iso.t;
+      this.time.ns = this.#iso.ns;
+      this.time.end = this.#iso.end;
+    }
+    return this.#isoOk;
   }
 }
 

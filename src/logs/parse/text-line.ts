@@ -23,7 +23,7 @@ export function leadingTimestamp(ctx: ParseContext, s: string, refMs: number, tr
   const c = s.charCodeAt(i);
   let ok = false;
   if (c >= 48 && c <= 57) {
-    ok = parseIso(s, i, ctx.tz, tr) || parseClf(s, i, ctx.tz, tr);
+    ok = (i === 0 && tr === ctx.time ? ctx.isoAtStart(s) : parseIso(s, i, ctx.tz, tr)) || parseClf(s, i, ctx.tz, tr);
     if (!ok && isDigitRun(s, i, 10) && s.charCodeAt(i + 10) === 46) {
       let e = i + 11;
       while (isDigitAt(s, e)) e++;
@@ -222,7 +222,7 @@ export function parseKlog(ctx: ParseContext, s: string, refMs: number, out: Pars
  */
 export function parseCri(ctx: ParseContext, s: string, out: ParsedLine): boolean {
   const tr = ctx.time;
-  if (!parseIso(s, 0, ctx.tz, tr)) return false;
+  if (!ctx.isoAtStart(s)) return false;
   const i = tr.end;
   if (s.charCodeAt(i) !== 32) return false;
   let stream: string;
