@@ -18,7 +18,6 @@ import {
   type ValueType,
   type VectorMatching,
   type VectorSelector,
-  exprType,
   getFunction,
   inspect,
 } from './parser/index.js';
@@ -301,7 +300,7 @@ class Planner {
         const r = this.plan(e.rhs, path, '', undefined);
         const node = (lhs: PlanNode, rhs: PlanNode): PlanBinary => ({
           k: 'binary',
-          type: exprType(e),
+          type: l.node.type === 'scalar' && r.node.type === 'scalar' ? 'scalar' : 'vector',
           op: e.op,
           lhs,
           rhs,

@@ -41,7 +41,8 @@ class Checker {
   }
 
   check(e: Expr): ValueType {
-    const typ = exprType(e);
+    // Operator types come from their operands' (computed once, bottom-up): no repeated descent.
+    let typ: ValueType = e.kind === 'binary' || e.kind === 'paren' || e.kind === 'unary' ? 'none' : exprType(e);
     switch (e.kind) {
       case 'aggregate':
         this.expectType(e.expr, 'vector', 'aggregation expression');
@@ -51,16 +52,17 @@ class Checker {
         if (e.op === 'count_values') this.expectType(e.param!, 'string', 'aggregation parameter');
         break;
       case 'binary':
-        this.checkBinary(e);
+        typ = this.checkBinary(e);
         break;
       case 'call':
         this.checkCall(e);
         break;
       case 'paren':
-        this.check(e.expr);
+        typ = this.check(e.expr);
         break;
       case 'unary': {
         const t = this.check(e.expr);
+        typ = t;
         if (t !== 'scalar' && t !== 'vector') {
           this.fail(e.range, `unary expression only allowed on expressions of type scalar or instant vector, got ${goQuote(documentedType(t))}`);
         }
@@ -97,7 +99,7 @@ class Checker {
     if (!e.matchers.some((m) => !m.matches(''))) this.fail(e.range, 'vector selector must contain at least one non-empty matcher');
   }
 
-  checkBinary(e: BinaryExpr): void {
+  checkBinary(e: BinaryExpr): ValueType {
     const lt = this.check(e.lhs);
     const rt = this.check(e.rhs);
     const m = this.raw?.get(e) ?? e.matching;
@@ -131,6 +133,7 @@ class Checker {
     if ((lt === 'scalar' || rt === 'scalar') && isSetOp(e.op)) {
       this.fail(e.range, `set operator ${goQuote(e.op)} not allowed in binary scalar expression`);
     }
+    return lt === 'scalar' && rt === 'scalar' ? 'scalar' : 'vector';
   }
 
   checkCall(e: Extract<Expr, { kind: 'call' }>): void {

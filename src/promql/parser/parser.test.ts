@@ -174,6 +174,10 @@ describe('parse errors', () => {
     expect(() => parseExpr(deep)).toThrow(/nesting too deep/);
     const deepUnary = '-'.repeat(10_000) + '1';
     expect(() => parseExpr(deepUnary)).toThrow(ParseError);
+    // A long operator chain nests without parentheses.
+    const chain = Array(20_000).fill('x').join(' + ');
+    expect(() => parseExpr(chain)).toThrow(/nesting too deep/);
+    expect(parseExpr(Array(500).fill('x').join(' + ')).kind).toBe('binary');
   });
 });
 

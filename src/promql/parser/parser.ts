@@ -18,7 +18,9 @@ import {
   type Offset,
   type SubqueryExpr,
   type VectorMatching,
+  type ValueType,
   type VectorSelector,
+  children,
   exprType,
   isSetOp,
 } from './ast.js';
@@ -53,8 +55,23 @@ export const DEFAULT_MAX_DEPTH = 1000;
 export function parseExpr(input: string, options: ParseOptions = {}): Expr {
   const p = new Parser(input, options);
   const e = p.parseTop();
+  checkDepth(e, input, options.maxDepth ?? DEFAULT_MAX_DEPTH);
   checkExpr(e, input, p.rawMatching);
   return e;
+}
+
+/**
+ * checkDepth rejects trees deeper than max (long operator chains such as `a + a + … + a` nest
+ * without nested parentheses), so later recursive passes cannot exhaust the call stack. It walks
+ * the tree with an explicit stack.
+ */
+function checkDepth(root: Expr, input: string, max: number): void {
+  const stack: { e: Expr; depth: number }[] = [{ e: root, depth: 1 }];
+  while (stack.length > 0) {
+    const { e, depth } = stack.pop()!;
+    if (depth > max) throw new ParseError(input, e.range, `expression nesting too deep (more than ${max} levels)`);
+    for (const c of children(e)) stack.push({ e: c, depth: depth + 1 });
+  }
 }
 
 /** parseMetricSelector parses a selector such as `up{job="x"}` (as the API's `match[]`) into matchers. */
@@ -137,6 +154,58 @@ class Parser {
   readonly #opts: Required<Omit<ParseOptions, 'maxDepth'>>;
   /** The modifiers as written, for the type checker (the tree keeps them only between vectors). */
   readonly rawMatching = new Map<BinaryExpr, VectorMatching>();
+  /** Value types and depths of operator nodes, so long chains need no recursion to inspect. */
+  readonly #types = new WeakMap<Expr, ValueType>();
+  readonly #depths = new WeakMap<Expr, number>();
+
+  #typeOf(e: Expr): ValueType {
+    switch (e.kind) {
+      case 'binary':
+      case 'paren':
+      case 'unary':
+        return this.#types.get(e) ?? exprType(e);
+      default:
+        return exprType(e);
+    }
+  }
+
+  /** #depthOf returns the height of e's tree, memoised, without recursion. */
+  #depthOf(root: Expr): number {
+    const known = this.#depths.get(root);
+    if (known !== undefined) return known;
+    const stack: { e: Expr; done: boolean }[] = [{ e: root, done: false }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (this.#depths.has(top.e)) {
+        stack.pop();
+        continue;
+      }
+      const cs = children(top.e);
+      if (!top.done) {
+        top.done = true;
+        for (const c of cs) if (!this.#depths.has(c)) stack.push({ e: c, done: false });
+        continue;
+      }
+      let d = 0;
+      for (const c of cs) d = Math.max(d, this.#depths.get(c)!);
+      this.#depths.set(top.e, d + 1);
+      stack.pop();
+    }
+    return this.#depths.get(root)!;
+  }
+
+  #register(e: Expr): Expr {
+    if (e.kind === 'binary' || e.kind === 'paren' || e.kind === 'unary') {
+      const t = e.kind === 'binary' ? (this.#typeOf(e.lhs) === 'scalar' && this.#typeOf(e.rhs) === 'scalar' ? 'scalar' : 'vector') : this.#typeOf(e.expr);
+      this.#types.set(e, t);
+      const d = 1 + (e.kind === 'binary' ? Math.max(this.#depthOf(e.lhs), this.#depthOf(e.rhs)) : this.#depthOf(e.expr));
+      this.#depths.set(e, d);
+      if (d > this.#maxDepth) {
+        throw this.#err(e.range, `expression nesting too deep (more than ${this.#maxDepth} levels)`);
+      }
+    }
+    return e;
+  }
 
   constructor(input: string, options: ParseOptions) {
     this.#input = input;
@@ -248,7 +317,7 @@ class Parser {
       if (e.kind === 'number') {
         return { kind: 'number', value: op === '-' ? -e.value : e.value, duration: e.duration, range: { start: t.start, end: e.range.end } };
       }
-      return { kind: 'unary', op, expr: e, range: { start: t.start, end: e.range.end } };
+      return this.#register({ kind: 'unary', op, expr: e, range: { start: t.start, end: e.range.end } });
     }
     return this.#postfix(this.#primary());
   }
@@ -268,7 +337,7 @@ class Parser {
         if (this.#peek().kind === 'RIGHT_PAREN') throw this.#unexpected('', '');
         const e = this.#expr(0);
         const close = this.#expect('RIGHT_PAREN', '', '');
-        return { kind: 'paren', expr: e, range: { start: t.start, end: close.end } };
+        return this.#register({ kind: 'paren', expr: e, range: { start: t.start, end: close.end } });
       }
       case 'LEFT_BRACE':
         return this.#vectorSelector();
@@ -929,9 +998,10 @@ class Parser {
       ...(m.fillLeft !== undefined ? { fillLeft: m.fillLeft } : {}),
       ...(m.fillRight !== undefined ? { fillRight: m.fillRight } : {}),
     };
-    const bothVectors = exprType(lhs) === 'vector' && exprType(rhs) === 'vector';
+    const bothVectors = this.#typeOf(lhs) === 'vector' && this.#typeOf(rhs) === 'vector';
     const node: BinaryExpr = { kind: 'binary', op, lhs, rhs, bool: m.bool, ...(bothVectors ? { matching } : {}), range };
     this.rawMatching.set(node, matching);
+    this.#register(node);
     return node;
   }
 }
