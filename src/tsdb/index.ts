@@ -61,3 +61,21 @@ export {
   planCompaction,
   splitByRange,
 } from './compact-planner.js';
+// Head, WAL-backed DB, retention and self-metrics (engineer E).
+export { Db, LOCK_FILENAME, TMP_DELETION_SUFFIX, WAL_DIRNAME } from './db.js';
+export { DEFAULT_RETENTION_MS, resolveDbOptions } from './options.js';
+export type { DbOptions, ResolvedDbOptions } from './options.js';
+export { DEFAULT_CHUNK_RANGE_MS, Head, hashLabels } from './head.js';
+export type { HeadBlockSeries, HeadOptions } from './head.js';
+export { HeadAppender } from './head-append.js';
+export { HeadQuerier, HeadSeries, HeadSeriesIterator } from './head-read.js';
+export { replayWal } from './head-replay.js';
+export type { ReplayStats } from './head-replay.js';
+export { AppendResult, CLOSED_STRIDE, MemSeries, computeChunkEndTime, rangeForTimestamp } from './head-series.js';
+export { CHUNK_ARENA_BUFFER_SIZE, ChunkArena } from './head-chunk-arena.js';
+export { MemPostings } from './postings-memory.js';
+export { blocksBeyondRetention } from './retention.js';
+export type { RetentionBlock, RetentionResult } from './retention.js';
+export { DbMetrics, HeadMetrics, SummaryLike } from './tsdb-metrics.js';
+export type { DbStats, HeadStats } from './tsdb-metrics.js';
+export { AppenderDoneError, DbClosedError, InvalidSeriesError, LockedError, OptionsError, WalReplayError } from './errors.js';

@@ -158,6 +158,18 @@ export class Wal {
   }
 
   /**
+   * fsync resolves once everything logged so far is on stable storage (concurrent calls share
+   * one fsync).
+   */
+  fsync(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.#syncWaiters.push({ resolve, reject });
+      this.#runSync();
+    });
+  }
+
+  /**
    * nextSegment closes the current segment (padding its last page and fsyncing it in the
    * background) and returns the index of the segment the next record goes to. Every segment
    * below the returned index is closed afterwards.

@@ -1,0 +1,445 @@
+/**
+ * The head: the in-memory, writable part of the TSDB holding the most recent samples (up to
+ * about 1.5 block ranges). Series get numeric refs on first append, label strings are interned,
+ * samples go into XOR chunks, and every commit is logged to the WAL before it becomes visible.
+ * Old ranges are cut into blocks by the DB and then dropped here (`truncateMemory`), and the WAL
+ * is checkpointed (`truncateWal`).
+ * @module
+ */
+import { Labels } from '../model/index.js';
+import type { Registry } from '../instrument/index.js';
+import type { Appender, Querier } from '../storage/index.js';
+import { XORChunk } from './chunkenc/index.js';
+import {
+  RecordEncoder,
+  checkpoint,
+  deleteCheckpoints,
+  listSegments,
+  type SampleBatch,
+  type Wal,
+} from '../wal/index.js';
+import type { ChunkMeta } from './block-writer.js';
+import { DbClosedError, InvalidSeriesError } from './errors.js';
+import { HeadAppender } from './head-append.js';
+import { ChunkArena } from './head-chunk-arena.js';
+import { HeadQuerier } from './head-read.js';
+import { CLOSED_STRIDE, MemSeries, type AppendResult } from './head-series.js';
+import { MemPostings } from './postings-memory.js';
+import { HeadMetrics } from './tsdb-metrics.js';
+
+/** DEFAULT_CHUNK_RANGE_MS is the head's chunk range: the 2h block duration. */
+export const DEFAULT_CHUNK_RANGE_MS = 2 * 3_600_000;
+
+/** HeadOptions configure a head. */
+export interface HeadOptions {
+  /** Chunk range in ms, the block range of blocks cut from the head (default 2h). */
+  readonly chunkRangeMs?: number;
+  /** The WAL that commits are logged to; none keeps the head in memory only. */
+  readonly wal?: Wal;
+  /** Registry for the head's `prometheus_tsdb_*` metrics. */
+  readonly registry?: Registry;
+  /** Samples before this time are out of bounds (the end of the newest block). */
+  readonly minValidTime?: number;
+  /** Called after every successful commit (the DB checks whether a block can be cut). */
+  readonly onCommit?: () => void;
+}
+
+/** HeadBlockSeries is one series of a range cut from the head for a block. */
+export interface HeadBlockSeries {
+  readonly labels: Labels;
+  readonly chunks: readonly ChunkMeta[];
+}
+
+/** Head holds recent series and samples in memory. */
+export class Head {
+  readonly chunkRange: number;
+  readonly postings = new MemPostings();
+  readonly metrics: HeadMetrics;
+  readonly arena = new ChunkArena();
+  readonly #wal: Wal | undefined;
+  readonly #onCommit: (() => void) | undefined;
+  readonly #enc = new RecordEncoder();
+  readonly #byRef = new Map<number, MemSeries>();
+  readonly #byHash = new Map<number, MemSeries | MemSeries[]>();
+  #interner = new Map<string, string>();
+  #internedBytes = 0;
+  #lastRef = 0;
+  #minTime = Infinity;
+  #maxTime = -Infinity;
+  #minValidTime: number;
+  #appenderSeq = 0;
+  #numChunks = 0;
+  #closed = false;
+  readonly #batchPool: SampleBatch[] = [];
+
+  constructor(options: HeadOptions = {}) {
+    const { chunkRangeMs = DEFAULT_CHUNK_RANGE_MS, wal, registry, minValidTime = -Infinity, onCommit } = options;
+    this.#onCommit = onCommit;
+    if (!Number.isInteger(chunkRangeMs) || chunkRangeMs <= 0) throw new RangeError(`HeadOptions.chunkRangeMs must be a positive integer, got ${chunkRangeMs}`);
+    this.chunkRange = chunkRangeMs;
+    this.#wal = wal;
+    this.#minValidTime = minValidTime;
+    this.metrics = new HeadMetrics({
+      ...(registry !== undefined ? { registry } : {}),
+      stats: {
+        series: () => this.#byRef.size,
+        chunks: () => this.#numChunks,
+        minTime: () => this.#minTime,
+        maxTime: () => this.#maxTime,
+        symbolTableBytes: () => this.#internedBytes,
+      },
+    });
+  }
+
+  /** wal is the log commits go to (undefined for an in-memory head). */
+  get wal(): Wal | undefined {
+    return this.#wal;
+  }
+
+  /** appender starts a batch of samples. */
+  appender(): Appender {
+    this.#check();
+    return new HeadAppender(this, ++this.#appenderSeq);
+  }
+
+  /** querier reads the head over [mint, maxt] (inclusive, ms). */
+  querier(mint: number, maxt: number): Querier {
+    this.#check();
+    return new HeadQuerier(this, mint, maxt);
+  }
+
+  /** minTime is the oldest timestamp the head may hold (Infinity when empty). */
+  minTime(): number {
+    return this.#minTime;
+  }
+
+  /** maxTime is the newest sample's timestamp (-Infinity when empty). */
+  maxTime(): number {
+    return this.#maxTime;
+  }
+
+  /** minValidTime is the time before which appends are out of bounds. */
+  minValidTime(): number {
+    return this.#minValidTime;
+  }
+
+  /** appendableMinValidTime is the oldest timestamp an appender accepts now (Prometheus's rule). */
+  appendableMinValidTime(): number {
+    if (this.#maxTime === -Infinity) return this.#minValidTime;
+    return Math.max(this.#minValidTime, this.#maxTime - this.chunkRange / 2);
+  }
+
+  /** compactable tells whether the head spans more than 1.5 chunk ranges, so a block can be cut. */
+  compactable(): boolean {
+    if (this.#maxTime === -Infinity || this.#minTime === Infinity) return false;
+    return this.#maxTime - this.#minTime > (this.chunkRange / 2) * 3;
+  }
+
+  /** numSeries returns how many series the head holds. */
+  numSeries(): number {
+    return this.#byRef.size;
+  }
+
+  /** numChunks returns how many chunks the head holds. */
+  numChunks(): number {
+    return this.#numChunks;
+  }
+
+  /** lastSeriesRef returns the highest series ref handed out. */
+  lastSeriesRef(): number {
+    return this.#lastRef;
+  }
+
+  /** series returns the series with the given ref, if the head has it. */
+  series(ref: number): MemSeries | undefined {
+    return this.#byRef.get(ref);
+  }
+
+  /** seriesByLabels returns the series with exactly these labels, if the head has it. */
+  seriesByLabels(labels: Labels): MemSeries | undefined {
+    const h = hashLabels(labels);
+    const e = this.#byHash.get(h);
+    if (e === undefined) return undefined;
+    if (e instanceof MemSeries) return e.labels.equals(labels) ? e : undefined;
+    for (const s of e) if (s.labels.equals(labels)) return s;
+    return undefined;
+  }
+
+  /**
+   * getOrCreate returns the series with these labels, creating it with a new ref (or with
+   * `ref`, when replaying the WAL). Throws InvalidSeriesError for an empty label set.
+   */
+  getOrCreate(labels: Labels, ref?: number): MemSeries {
+    if (ref !== undefined && ref > this.#lastRef) this.#lastRef = ref;
+    const existing = this.seriesByLabels(labels);
+    if (existing !== undefined) return existing;
+    if (labels.isEmpty()) throw new InvalidSeriesError('{}', 'empty label set');
+    const id = ref ?? this.#lastRef + 1;
+    if (id > this.#lastRef) this.#lastRef = id;
+    const s = new MemSeries(id, this.#intern(labels), hashLabels(labels));
+    this.#byRef.set(id, s);
+    const e = this.#byHash.get(s.hash);
+    if (e === undefined) this.#byHash.set(s.hash, s);
+    else if (e instanceof MemSeries) this.#byHash.set(s.hash, [e, s]);
+    else e.push(s);
+    this.postings.add(id, s.labels);
+    this.metrics.seriesCreated.inc();
+    return s;
+  }
+
+  /** forEachSeries calls fn for every series (any order). */
+  forEachSeries(fn: (s: MemSeries) => void): void {
+    for (const s of this.#byRef.values()) fn(s);
+  }
+
+  // #intern rebuilds labels from shared strings. New strings are copied out of whatever larger
+  // string they may be a slice of (a scrape body), so the head never pins such buffers.
+  #intern(labels: Labels): Labels {
+    const nv = labels.pairs();
+    const out: string[] = new Array(nv.length);
+    for (let i = 0; i < nv.length; i++) {
+      const s = nv[i]!;
+      let k = this.#interner.get(s);
+      if (k === undefined) {
+        k = flatCopy(s);
+        this.#interner.set(k, k);
+        this.#internedBytes += k.length;
+      }
+      out[i] = k;
+    }
+    return Labels.fromSortedPairs(out);
+  }
+
+  /** @internal committed is called by appenders after a successful commit. */
+  committed(): void {
+    this.#onCommit?.();
+  }
+
+  /** @internal takeBatch lends a sample batch to an appender. */
+  takeBatch(): SampleBatch | undefined {
+    return this.#batchPool.pop();
+  }
+
+  /** @internal returnBatch takes a batch back. */
+  returnBatch(b: SampleBatch): void {
+    b.reset();
+    if (this.#batchPool.length < 64) this.#batchPool.push(b);
+  }
+
+  /** @internal encoder is the shared record encoder (used synchronously only). */
+  get encoder(): RecordEncoder {
+    return this.#enc;
+  }
+
+  /**
+   * applyBatch appends committed (already logged) samples to their series; samples that are
+   * out of order by now are dropped and counted. Returns the number appended.
+   */
+  applyBatch(batch: SampleBatch, series: readonly MemSeries[], replay = false): number {
+    const n = batch.length;
+    const ts = batch.ts;
+    const vs = batch.vs;
+    const range = this.chunkRange;
+    const arena = this.arena;
+    let appended = 0;
+    let created = 0;
+    let mint = Infinity;
+    let maxt = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const s = series[i]!;
+      const t = ts[i]!;
+      const r: AppendResult = s.append(t, vs[i]!, range, arena);
+      if (r === 0) continue;
+      appended++;
+      if (r === 2) created++;
+      if (t < mint) mint = t;
+      if (t > maxt) maxt = t;
+    }
+    this.#numChunks += created;
+    if (created > 0) this.metrics.chunksCreated.inc(created);
+    if (!replay) {
+      if (appended > 0) this.metrics.samplesAppended.inc(appended);
+      if (appended < n) this.metrics.outOfOrder.inc(n - appended);
+    }
+    if (mint < this.#minTime) this.#minTime = Math.max(mint, this.#minValidTime);
+    if (maxt > this.#maxTime) this.#maxTime = maxt;
+    return appended;
+  }
+
+  /**
+   * truncateMemory drops chunks that end before `mint`, and series left without chunks, and
+   * makes `mint` the oldest valid time. Returns the refs of removed series.
+   */
+  truncateMemory(mint: number): number[] {
+    const start = performance.now();
+    this.metrics.truncations.inc();
+    this.#minValidTime = Math.max(this.#minValidTime, mint);
+    const removed: number[] = [];
+    let chunksRemoved = 0;
+    let actualMint = Infinity;
+    for (const s of this.#byRef.values()) {
+      chunksRemoved += s.truncateBefore(mint, this.arena);
+      if (s.head === undefined && s.closed === undefined && s.pending === 0) {
+        removed.push(s.ref);
+        continue;
+      }
+      const m = s.minTime();
+      if (m < actualMint) actualMint = m;
+    }
+    if (removed.length > 0) {
+      const set = new Set(removed);
+      this.postings.delete(set, (ref) => this.#byRef.get(ref)!.labels);
+      for (const ref of removed) this.#deleteSeries(this.#byRef.get(ref)!);
+      this.metrics.seriesRemoved.inc(removed.length);
+      this.#compactInterner();
+    }
+    this.#numChunks -= chunksRemoved;
+    this.metrics.chunksRemoved.inc(chunksRemoved);
+    // The head's range now starts at the truncation point (or later, at its oldest data).
+    this.#minTime = Math.max(mint, Number.isFinite(actualMint) ? actualMint : mint);
+    if (this.#maxTime < this.#minTime && this.#maxTime !== -Infinity) this.#maxTime = this.#minTime;
+    this.metrics.gcDuration.observe((performance.now() - start) / 1000);
+    return removed;
+  }
+
+  #deleteSeries(s: MemSeries): void {
+    s.freeAll(this.arena);
+    this.#byRef.delete(s.ref);
+    const e = this.#byHash.get(s.hash);
+    if (e === s) this.#byHash.delete(s.hash);
+    else if (Array.isArray(e)) {
+      const rest = e.filter((x) => x !== s);
+      this.#byHash.set(s.hash, rest.length === 1 ? rest[0]! : rest);
+    }
+  }
+
+  // #compactInterner forgets strings no remaining series uses, once they are a good share.
+  #compactInterner(): void {
+    let live = 0;
+    for (const name of this.postings.labelNames()) live += 1 + this.postings.numValues(name);
+    if (this.#interner.size < 1024 || this.#interner.size < 2 * live) return;
+    const next = new Map<string, string>();
+    let bytes = 0;
+    for (const name of this.postings.labelNames()) {
+      const n = this.#interner.get(name) ?? name;
+      next.set(n, n);
+      bytes += n.length;
+      for (const v of this.postings.sortedLabelValues(name)) {
+        const k = this.#interner.get(v) ?? v;
+        if (!next.has(k)) {
+          next.set(k, k);
+          bytes += k.length;
+        }
+      }
+    }
+    this.#interner = next;
+    this.#internedBytes = bytes;
+  }
+
+  /**
+   * truncateWal checkpoints the older two thirds of the WAL's closed segments, keeping series
+   * still in the head and samples from `mint` on, then deletes those segments and older
+   * checkpoints (Prometheus's scheme). Resolves once done; failures are counted and thrown.
+   */
+  async truncateWal(mint: number, signal?: AbortSignal): Promise<void> {
+    const wal = this.#wal;
+    if (wal === undefined) return;
+    const segs = listSegments(wal.dir);
+    if (segs.length === 0) return;
+    const first = segs[0]!.index;
+    // Start a new segment so the one written so far can be checkpointed later on.
+    const cur = wal.nextSegment();
+    let last = cur - 2; // never the segment just closed
+    if (last < first) return;
+    last = first + Math.trunc(((last - first) * 2) / 3);
+    if (last <= first) return;
+    this.metrics.checkpointCreations.inc();
+    try {
+      await checkpoint({
+        walDir: wal.dir,
+        from: first,
+        to: last,
+        keep: (ref) => this.#byRef.has(ref),
+        mint,
+        compression: wal.compression,
+        ...(signal !== undefined ? { signal } : {}),
+      });
+    } catch (e) {
+      this.metrics.checkpointCreationsFailed.inc();
+      throw e;
+    }
+    wal.truncate(last + 1);
+    this.metrics.checkpointDeletions.inc();
+    try {
+      deleteCheckpoints(wal.dir, last);
+    } catch (e) {
+      this.metrics.checkpointDeletionsFailed.inc();
+      throw e;
+    }
+  }
+
+  /**
+   * seriesForBlock snapshots, sorted by labels, every series' chunks that overlap
+   * [mint, maxt) (maxt exclusive, a block's range). The open chunk is copied, so appends while
+   * the block is written never reach it.
+   */
+  seriesForBlock(mint: number, maxt: number): HeadBlockSeries[] {
+    const out: HeadBlockSeries[] = [];
+    for (const s of this.#byRef.values()) {
+      const chunks: ChunkMeta[] = [];
+      const c = s.closed;
+      if (c !== undefined) {
+        for (let i = 0; i < c.length; i += CLOSED_STRIDE) {
+          const cmint = c[i]!;
+          const cmaxt = c[i + 1]!;
+          if (cmaxt < mint || cmint >= maxt) continue;
+          chunks.push({ mint: cmint, maxt: cmaxt, chunk: XORChunk.fromBytes(this.arena.get(c[i + 2]!, c[i + 3]!)) });
+        }
+      }
+      if (s.head !== undefined && s.headCount > 0 && s.lastT >= mint && s.headMint < maxt) {
+        chunks.push({ mint: s.headMint, maxt: s.lastT, chunk: XORChunk.fromBytes(s.head.bytes().slice()) });
+      }
+      if (chunks.length > 0) out.push({ labels: s.labels, chunks });
+    }
+    out.sort((a, b) => a.labels.compare(b.labels));
+    return out;
+  }
+
+  /** close marks the head closed and closes its WAL. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#wal?.close();
+  }
+
+  /** closed tells whether close() was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #check(): void {
+    if (this.#closed) throw new DbClosedError(this.#wal?.dir ?? 'head');
+  }
+}
+
+/** hashLabels hashes a label set (32-bit FNV-1a over names and values, with separators). */
+export function hashLabels(labels: Labels): number {
+  const nv = labels.pairs();
+  let h = 0x811c9dc5;
+  for (let i = 0; i < nv.length; i++) {
+    const s = nv[i]!;
+    for (let j = 0; j < s.length; j++) {
+      h ^= s.charCodeAt(j);
+      h = Math.imul(h, 0x01000193);
+    }
+    h ^= 0xff;
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+// flatCopy returns a string equal to s that does not share memory with a larger string.
+function flatCopy(s: string): string {
+  if (s.length < 13) return s; // V8 copies short substrings anyway
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
