@@ -7,7 +7,7 @@ import type { Labels, Matcher } from '../model/index.js';
 import type { SelectHints, Series } from '../storage/index.js';
 import { Annotations } from './annotations.js';
 import { QueryCanceledError, QueryTimeoutError, TooManySamplesError } from './errors.js';
-import type { StepVector } from './step-vector.js';
+import { type StepVector, checkCells } from './step-vector.js';
 
 /** Steps is the grid of evaluation timestamps: start, start+interval, … ≤ end (ms). */
 export class Steps {
@@ -19,6 +19,7 @@ export class Steps {
     readonly interval: number,
   ) {
     this.n = end < start ? 0 : Math.floor((end - start) / interval) + 1;
+    checkCells(1, this.n);
   }
 
   /** t returns the timestamp of step k. */

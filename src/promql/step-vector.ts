@@ -5,7 +5,18 @@
  * @module
  */
 import type { Labels } from '../model/index.js';
-import { QueryError } from './errors.js';
+import { QueryError, TooManySamplesError } from './errors.js';
+
+/**
+ * MAX_CELLS bounds one dense row × step allocation (about 1 GB with presence bytes): beyond it a
+ * query is refused as holding too many samples, instead of exhausting memory.
+ */
+export const MAX_CELLS = 120_000_000;
+
+/** checkCells throws TooManySamplesError when rows × steps exceeds MAX_CELLS. */
+export function checkCells(rows: number, steps: number): void {
+  if (rows * steps > MAX_CELLS) throw new TooManySamplesError('query execution', MAX_CELLS);
+}
 
 /** SAME_LABELSET is Prometheus's message for two series that end up with identical labels. */
 export const SAME_LABELSET = 'vector cannot contain metrics with the same labelset';
@@ -27,7 +38,8 @@ export class StepVector {
 
   constructor(steps: number, capacity = 4) {
     this.steps = steps;
-    const cap = Math.max(1, capacity);
+    const cap = Math.max(1, Math.min(capacity, Math.max(1, Math.floor(MAX_CELLS / Math.max(1, steps)))));
+    checkCells(cap, steps);
     this.drop = new Uint8Array(cap);
     this.v = new Float64Array(cap * steps);
     this.p = new Uint8Array(cap * steps);
@@ -43,6 +55,7 @@ export class StepVector {
   }
 
   #grow(cap: number): void {
+    checkCells(cap, this.steps);
     const d = new Uint8Array(cap);
     d.set(this.drop);
     this.drop = d;
