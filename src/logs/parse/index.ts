@@ -17,3 +17,6 @@ export { EntryJoiner } from './entry-joiner.js';
 export type { EntryJoinerOptions, ParsedLineSink } from './entry-joiner.js';
 export { CUT_FIELD, LogStreamDecoder } from './log-stream-decoder.js';
 export type { LogStreamDecoderOptions, LongLinePolicy } from './log-stream-decoder.js';
+export { flattenJson } from './json-fields.js';
+export { parseTimestampValue } from './time-value.js';
+export { sanitizeFieldName } from './parse-context.js';

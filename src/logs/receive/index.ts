@@ -3,7 +3,16 @@
  * Elasticsearch bulk), with app tokens. They parse what arrives and append it to a LogStore.
  * @module
  */
+export { docToEntry, parseBulk } from './elastic-bulk.js';
+export type { BulkDoc, BulkItem, BulkResult } from './elastic-bulk.js';
 export { IngestError, ReceiverOptionError } from './errors.js';
+export { decodeContentEncoding, readBody, unsnappy } from './http-body.js';
+export { HttpIngest } from './http-ingest.js';
+export type { ElasticOptions, HttpIngestOptions, IngestRequest, IngestResponse } from './http-ingest.js';
+export { parseLabelString } from './label-string.js';
+export { PushRequest, decodePushJson, decodePushProto } from './loki-push.js';
+export type { PushSink } from './loki-push.js';
+export { ReceiveMetrics } from './receive-metrics.js';
 export type { IngestErrorKind } from './errors.js';
 export type { ListenerAuthOptions, TlsOptions } from './listener-options.js';
 export { StreamBatcher } from './stream-batcher.js';

@@ -104,7 +104,8 @@ export class TokenStore {
 
   /**
    * authenticate checks a request's credentials for `scope`: `Authorization: Bearer <token>`,
-   * `Authorization: Basic` with the token as password (Loki clients' basic auth), or an
+   * `Authorization: Basic` with the token as password (Loki clients' basic auth),
+   * `Authorization: ApiKey` (Elasticsearch clients; the token, or base64 of `id:token`), or an
    * `X-Scope-OrgID` configured as a token's orgId. An `X-Scope-OrgID` naming another app than
    * the token's needs the `admin` scope.
    */
@@ -125,8 +126,16 @@ export class TokenStore {
         const dec = Buffer.from(cred, 'base64').toString('utf8');
         const colon = dec.indexOf(':');
         tok = colon < 0 ? undefined : this.#byToken.get(dec.slice(colon + 1));
+      } else if (kind === 'apikey') {
+        // Elasticsearch clients send `ApiKey base64(id:key)` or the encoded key as given.
+        tok = this.#byToken.get(cred);
+        if (tok === undefined) {
+          const dec = Buffer.from(cred, 'base64').toString('utf8');
+          const colon = dec.indexOf(':');
+          tok = this.#byToken.get(colon < 0 ? dec : dec.slice(colon + 1));
+        }
       } else {
-        return { kind: 'unauthorized', reason: 'unsupported Authorization scheme (want Bearer or Basic)' };
+        return { kind: 'unauthorized', reason: 'unsupported Authorization scheme (want Bearer, Basic or ApiKey)' };
       }
       if (tok === undefined) return { kind: 'unauthorized', reason: 'invalid token' };
     } else if (orgId !== undefined && orgId !== '') {
