@@ -88,3 +88,15 @@ export class TargetIntervalError extends Error {
     super(message, options);
   }
 }
+
+/** OAuth2TokenError reports a token endpoint that did not hand out a token. */
+export class OAuth2TokenError extends Error {
+  override readonly name = 'OAuth2TokenError';
+  constructor(
+    readonly tokenUrl: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`oauth2: cannot fetch token from ${tokenUrl}: ${detail}`, options);
+  }
+}

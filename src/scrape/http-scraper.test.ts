@@ -82,6 +82,32 @@ describe('TargetScraper', () => {
     expect(auth).toBe('Bearer abc');
   });
 
+  it('gets and reuses OAuth2 client-credentials tokens', async () => {
+    const tokenRequests: { auth: string | undefined; body: string }[] = [];
+    let bearer: string | undefined;
+    const url = await serve((req, res) => {
+      if (req.url === '/token') {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => {
+          tokenRequests.push({ auth: req.headers.authorization, body });
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify({ access_token: `tok${tokenRequests.length}`, token_type: 'bearer', expires_in: 3600 }));
+        });
+        return;
+      }
+      bearer = req.headers.authorization;
+      res.end('a 1\n');
+    });
+    const s = scraper(`${url}/metrics`, { oauth2: { clientId: 'id', clientSecret: 'sec', scopes: ['read', 'metrics'], tokenUrl: `${url}/token`, endpointParams: { audience: 'x' } } });
+    await s.scrape(never);
+    await s.scrape(never);
+    expect(bearer).toBe('Bearer tok1');
+    expect(tokenRequests).toHaveLength(1);
+    expect(tokenRequests[0]!.auth).toBe('Basic ' + Buffer.from('id:sec').toString('base64'));
+    expect(Object.fromEntries(new URLSearchParams(tokenRequests[0]!.body))).toEqual({ grant_type: 'client_credentials', scope: 'read metrics', audience: 'x' });
+  });
+
   it('reports a non-200 status like Prometheus', async () => {
     const url = await serve((_, res) => {
       res.writeHead(500);

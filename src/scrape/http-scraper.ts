@@ -14,6 +14,7 @@ import * as zlib from 'node:zlib';
 import type { HttpClientConfig } from '../discovery/index.js';
 import { SCRAPE_ACCEPT_HEADER } from '../textparse/index.js';
 import { BodySizeLimitError, ScrapeHttpError, ScrapeRequestError } from './errors.js';
+import { OAuth2TokenSource } from './oauth2-token.js';
 
 /** ScrapeResult is a fetched page. `body` is valid until the next scrape of the same scraper. */
 export interface ScrapeResult {
@@ -40,10 +41,12 @@ export class HttpClient {
   readonly #http: http.Agent;
   #https: https.Agent | undefined;
   #tlsOptions: Promise<tls.ConnectionOptions> | undefined;
+  readonly #oauth2: OAuth2TokenSource | undefined;
 
   constructor(config: HttpClientConfig) {
     this.config = config;
     this.#http = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    this.#oauth2 = config.oauth2 === undefined ? undefined : new OAuth2TokenSource(config.oauth2);
   }
 
   /** agentFor returns the keep-alive agent for a URL's protocol. */
@@ -74,6 +77,7 @@ export class HttpClient {
   /** authorization computes the Authorization header, reading secret files at each request as Prometheus does. */
   async authorization(): Promise<string | undefined> {
     const { basicAuth, authorization } = this.config;
+    if (this.#oauth2 !== undefined) return this.#oauth2.authorization();
     if (basicAuth !== undefined) {
       let password = basicAuth.password ?? '';
       if (basicAuth.passwordFile !== undefined && basicAuth.passwordFile !== '') password = (await readFile(basicAuth.passwordFile, 'utf8')).trim();
@@ -140,6 +144,7 @@ export class TargetScraper implements Scraper {
     try {
       for (let redirects = 0; ; redirects++) {
         const res = await this.#request(url, ctl.signal).catch((e: unknown) => {
+          if (e instanceof Error && e.name === 'OAuth2TokenError') throw new ScrapeRequestError(url, e.message, false, { cause: e });
           throw requestError(url, e, timedOut);
         });
         const status = res.statusCode ?? 0;

@@ -19,6 +19,7 @@ export type { MetricMetadata } from './scrape-cache.js';
 export { appendScrape, MAX_AHEAD_MS } from './scrape-append.js';
 export type { AppendErrors, AppendResult, AppendSettings } from './scrape-append.js';
 export { HttpClient, TargetScraper, DEFAULT_MAX_BODY_BYTES } from './http-scraper.js';
+export { OAuth2TokenSource } from './oauth2-token.js';
 export type { ScrapeResult, Scraper, TargetScraperOptions } from './http-scraper.js';
 export { ScrapeMetrics, WindowedSummary } from './scrape-metrics.js';
 export { checkSeries, mutateReportSampleLabels, mutateSampleLabels, verifyLabelLimits } from './sample-labels.js';
@@ -28,6 +29,7 @@ export type { ActiveTargetStatus, DroppedTargetStatus, GlobalUrlOptions } from '
 export {
   BodySizeLimitError,
   InvalidSeriesError,
+  OAuth2TokenError,
   LabelLimitError,
   SampleLimitError,
   ScrapeHttpError,

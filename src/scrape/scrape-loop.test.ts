@@ -20,8 +20,9 @@ class FakeScraper implements Scraper {
   }
 }
 
-function loopFor(scraper: Scraper, store: RecordingStorage, t = target(), intervalMs = 100): ScrapeLoop {
+function loopFor(scraper: Scraper, store: RecordingStorage, t = target(), intervalMs = 100, extraMetrics = false): ScrapeLoop {
   return new ScrapeLoop({
+    extraMetrics,
     target: t,
     scraper,
     appendable: store,
@@ -103,6 +104,20 @@ describe('ScrapeLoop', () => {
     expect(store.valuesOf('m').map((s) => s.v).slice(0, 2)).toEqual([1, 'stale']);
     expect(loop.target.health).toBe('down');
     expect(loop.target.lastError?.message).toBe('server returned HTTP status 500 Internal Server Error');
+  });
+
+  it('reports the extra scrape metrics when asked', async () => {
+    const store = new RecordingStorage();
+    const scraper = new FakeScraper(() => 'm 1\n');
+    const loop = loopFor(scraper, store, target(), 100, true);
+    const shutdown = new AbortController();
+    const run = loop.run(shutdown.signal);
+    await until(() => store.valuesOf('up').length >= 1);
+    shutdown.abort();
+    await run;
+    expect(store.valuesOf('scrape_timeout_seconds')[0]!.v).toBe(0.1);
+    expect(store.valuesOf('scrape_sample_limit')[0]!.v).toBe(0);
+    expect(store.valuesOf('scrape_body_size_bytes')[0]!.v).toBe(4);
   });
 
   it('fails every scrape with a forced error', async () => {

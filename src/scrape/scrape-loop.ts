@@ -18,7 +18,17 @@ import { mutateReportSampleLabels } from './sample-labels.js';
 /** Scrape timestamps within this distance of the tick are moved onto it (better compression). */
 export const SCRAPE_TIMESTAMP_TOLERANCE_MS = 2;
 
-const REPORT_NAMES = ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling', 'scrape_series_added'] as const;
+const REPORT_NAMES = [
+  'up',
+  'scrape_duration_seconds',
+  'scrape_samples_scraped',
+  'scrape_samples_post_metric_relabeling',
+  'scrape_series_added',
+  // With extraMetrics (Prometheus's --enable-feature=extra-scrape-metrics):
+  'scrape_timeout_seconds',
+  'scrape_sample_limit',
+  'scrape_body_size_bytes',
+] as const;
 
 /** ScrapeLoopOptions configure a ScrapeLoop. */
 export interface ScrapeLoopOptions extends Omit<AppendSettings, 'cache' | 'targetLabels'> {
@@ -31,6 +41,8 @@ export interface ScrapeLoopOptions extends Omit<AppendSettings, 'cache' | 'targe
   readonly timeoutMs: number;
   /** Mixed into the target's offset so that several servers spread differently. */
   readonly jitterSeed?: number;
+  /** Also report scrape_timeout_seconds, scrape_sample_limit and scrape_body_size_bytes. */
+  readonly extraMetrics?: boolean;
   /** Clock, for tests. */
   readonly now?: () => number;
 }
@@ -48,7 +60,8 @@ export class ScrapeLoop {
   readonly #jitterSeed: number;
   readonly #now: () => number;
   readonly #stop = new AbortController();
-  readonly #reportRefs: (SeriesRef | 0)[] = [0, 0, 0, 0, 0];
+  readonly #reportRefs: (SeriesRef | 0)[] = [0, 0, 0, 0, 0, 0, 0, 0];
+  readonly #reportCount: number;
   #reportLabels: Labels[] | undefined;
   #forcedError: Error | undefined;
   #noEndOfRunStaleness = false;
@@ -56,7 +69,7 @@ export class ScrapeLoop {
   #mainDone: Promise<void> = Promise.resolve();
 
   constructor(options: ScrapeLoopOptions) {
-    const { target, scraper, appendable, cache, intervalMs, timeoutMs, jitterSeed = 0, now = Date.now, metrics } = options;
+    const { target, scraper, appendable, cache, intervalMs, timeoutMs, jitterSeed = 0, now = Date.now, metrics, extraMetrics = false } = options;
     if (!(intervalMs > 0)) throw new Error(`ScrapeLoop: intervalMs must be > 0, got ${intervalMs}`);
     this.target = target;
     this.cache = cache;
@@ -68,6 +81,7 @@ export class ScrapeLoop {
     this.#jitterSeed = jitterSeed;
     this.#now = now;
     this.#settings = { ...options, cache, targetLabels: target.labels };
+    this.#reportCount = extraMetrics ? 8 : 5;
     target.setMetadataStore(cache);
   }
 
@@ -181,6 +195,7 @@ export class ScrapeLoop {
     let total = 0;
     let added = 0;
     let seriesAdded = 0;
+    let bytes = 0;
     let scrapeErr: Error | undefined = this.#forcedError;
     try {
       if (scrapeErr !== undefined) {
@@ -193,6 +208,7 @@ export class ScrapeLoop {
           const res = await this.#scraper.scrape(signal);
           body = res.body;
           contentType = res.contentType;
+          bytes = body.length;
         } catch (e) {
           if (signal.aborted) {
             // Shutdown cut the scrape short: that says nothing about the target, so nothing is
@@ -201,7 +217,10 @@ export class ScrapeLoop {
             return start;
           }
           scrapeErr = e instanceof Error ? e : new Error(String(e));
-          if (e instanceof BodySizeLimitError) this.#metrics.exceededBodySizeLimit.inc();
+          if (e instanceof BodySizeLimitError) {
+            this.#metrics.exceededBodySizeLimit.inc();
+            bytes = -1;
+          }
         }
         const r = appendScrape(app, body, contentType, appendTime, settings, this.#now());
         ({ total, added, seriesAdded } = r);
@@ -214,7 +233,7 @@ export class ScrapeLoop {
       }
       const durationMs = this.#now() - start;
       this.target.report(appendTime, durationMs, scrapeErr);
-      this.#report(app, appendTime, durationMs, total, added, seriesAdded, scrapeErr);
+      this.#report(app, appendTime, [scrapeErr === undefined ? 1 : 0, durationMs / 1000, total, added, seriesAdded, this.timeoutMs / 1000, this.#settings.sampleLimit, bytes]);
       await app.commit();
     } catch (e) {
       await app.rollback().catch(() => {});
@@ -233,13 +252,12 @@ export class ScrapeLoop {
     return this.#reportLabels[i]!;
   }
 
-  #report(app: Appender, t: number, durationMs: number, total: number, added: number, seriesAdded: number, err: Error | undefined): void {
-    const values = [err === undefined ? 1 : 0, durationMs / 1000, total, added, seriesAdded];
-    for (let i = 0; i < values.length; i++) this.#addReportSample(app, i, t, values[i]!);
+  #report(app: Appender, t: number, values: readonly number[]): void {
+    for (let i = 0; i < this.#reportCount; i++) this.#addReportSample(app, i, t, values[i]!);
   }
 
   #reportStale(app: Appender, t: number): void {
-    for (let i = 0; i < REPORT_NAMES.length; i++) this.#addReportSample(app, i, t, STALE_NAN);
+    for (let i = 0; i < this.#reportCount; i++) this.#addReportSample(app, i, t, STALE_NAN);
   }
 
   #addReportSample(app: Appender, i: number, t: number, v: number): void {

@@ -31,6 +31,8 @@ export interface ScrapeManagerOptions {
   readonly parserOptions?: ParserOptions;
   /** Receives problems that do not stop scraping (invalid targets, unknown jobs). */
   readonly onError?: (err: Error) => void;
+  /** Report scrape_timeout_seconds, scrape_sample_limit and scrape_body_size_bytes too. */
+  readonly extraScrapeMetrics?: boolean;
   /** Builds a target's scraper; the default fetches over HTTP. */
   readonly newScraper?: NewScraper;
   /** Clock, for tests. */
@@ -48,6 +50,7 @@ export class ScrapeManager {
   readonly #onError: (err: Error) => void;
   readonly #newScraper: NewScraper | undefined;
   readonly #now: () => number;
+  readonly #extraMetrics: boolean;
   readonly #pools = new Map<string, ScrapePool>();
   readonly #shutdown = new AbortController();
   #configs = new Map<string, ScrapeOptions>();
@@ -57,7 +60,7 @@ export class ScrapeManager {
   #lock: Promise<void> = Promise.resolve();
 
   constructor(options: ScrapeManagerOptions) {
-    const { appendable, registry, jitterSeed = 0, reloadIntervalMs = 5000, userAgent, parserOptions, onError = () => {}, newScraper, now = Date.now } = options;
+    const { appendable, registry, jitterSeed = 0, reloadIntervalMs = 5000, userAgent, parserOptions, onError = () => {}, newScraper, now = Date.now, extraScrapeMetrics = false } = options;
     if (!(reloadIntervalMs >= 0)) throw new Error(`ScrapeManager: reloadIntervalMs must be >= 0, got ${reloadIntervalMs}`);
     this.#appendable = appendable;
     this.#metrics = new ScrapeMetrics(registry);
@@ -69,6 +72,7 @@ export class ScrapeManager {
     this.#onError = onError;
     this.#newScraper = newScraper;
     this.#now = now;
+    this.#extraMetrics = extraScrapeMetrics;
   }
 
   /**
@@ -189,6 +193,7 @@ export class ScrapeManager {
             jitterSeed: this.#jitterSeed,
             now: this.#now,
             onError: this.#onError,
+            extraMetrics: this.#extraMetrics,
             ...(this.#userAgent === undefined ? {} : { userAgent: this.#userAgent }),
             ...(this.#parserOptions === undefined ? {} : { parserOptions: this.#parserOptions }),
             ...(this.#newScraper === undefined ? {} : { newScraper: this.#newScraper }),

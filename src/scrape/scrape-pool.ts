@@ -43,6 +43,8 @@ export interface ScrapePoolOptions {
   readonly parserOptions?: ParserOptions;
   readonly newScraper?: NewScraper;
   readonly now?: () => number;
+  /** Report the extra synthetic series (Prometheus's extra-scrape-metrics feature). */
+  readonly extraMetrics?: boolean;
   /** Reports problems that do not stop the pool (targets with invalid labels). */
   readonly onError?: (err: Error) => void;
 }
@@ -61,13 +63,14 @@ export class ScrapePool {
   readonly #newScraper: NewScraper;
   readonly #now: () => number;
   readonly #onError: (err: Error) => void;
+  readonly #extraMetrics: boolean;
   readonly #active = new Map<string, ScrapeTarget>();
   readonly #loops = new Map<string, ScrapeLoop>();
   readonly #runs = new Set<Promise<void>>();
   #dropped: DroppedTarget[] = [];
 
   constructor(options: ScrapePoolOptions) {
-    const { config, appendable, metrics, signal, jitterSeed = 0, userAgent, parserOptions, newScraper = defaultScraper, now = Date.now, onError = () => {} } = options;
+    const { config, appendable, metrics, signal, jitterSeed = 0, userAgent, parserOptions, newScraper = defaultScraper, now = Date.now, onError = () => {}, extraMetrics = false } = options;
     this.#config = config;
     this.#client = new HttpClient(config.httpClient);
     this.#appendable = appendable;
@@ -79,6 +82,7 @@ export class ScrapePool {
     this.#newScraper = newScraper;
     this.#now = now;
     this.#onError = onError;
+    this.#extraMetrics = extraMetrics;
     metrics.targetLimit.labels(config.jobName).set(config.targetLimit);
   }
 
@@ -244,6 +248,7 @@ export class ScrapePool {
       timeoutMs,
       jitterSeed: this.#jitterSeed,
       now: this.#now,
+      extraMetrics: this.#extraMetrics,
       honorLabels: cfg.honorLabels,
       honorTimestamps: cfg.honorTimestamps,
       metricRelabelConfigs: cfg.metricRelabelConfigs,

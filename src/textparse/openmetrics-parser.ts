@@ -14,8 +14,7 @@ import { EntryKind, MetricType } from './entry.js';
 import { ParseError } from './errors.js';
 import { scanFloat } from './float-scan.js';
 import type { Exemplar, Parser } from './parser.js';
-import { indexOfLF, matchType } from './prom-parser.js';
-import { QuotedScan, hasFloatExtension, scanQuoted, tokenText } from './scan.js';
+import { QuotedScan, hasFloatExtension, indexOfLF, matchType, scanQuoted, tokenText } from './scan.js';
 import { type LabelNormalization, SeriesSpans, decodeSpan, unescapeLabelValue } from './series-spans.js';
 import { validUtf8 } from './utf8.js';
 

@@ -12,7 +12,7 @@ import { EntryKind, MetricType } from './entry.js';
 import { ParseError } from './errors.js';
 import { scanFloat, scanInt64 } from './float-scan.js';
 import type { Exemplar, Parser } from './parser.js';
-import { QuotedScan, hasFloatExtension, scanQuoted, tokenText } from './scan.js';
+import { QuotedScan, hasFloatExtension, indexOfLF, matchType, scanQuoted, tokenText } from './scan.js';
 import { type LabelNormalization, SeriesSpans, decodeSpan, unescapeHelp } from './series-spans.js';
 import { validUtf8 } from './utf8.js';
 
@@ -372,12 +372,6 @@ export class PromParser implements Parser {
   }
 }
 
-/** indexOfLF finds the next line break at or after i, or returns end. */
-export function indexOfLF(b: Uint8Array, i: number, end: number): number {
-  const nl = b.indexOf(LF, i);
-  return nl < 0 || nl > end ? end : nl;
-}
-
 // keyword recognises `HELP` or `TYPE` followed by a space or tab at i (EOF when neither).
 function keyword(b: Uint8Array, i: number, end: number): EntryKind {
   if (i + 4 >= end) return K_EOF;
@@ -386,20 +380,4 @@ function keyword(b: Uint8Array, i: number, end: number): EntryKind {
   if (b[i] === 0x48 && b[i + 1] === 0x45 && b[i + 2] === 0x4c && b[i + 3] === 0x50) return K_HELP;
   if (b[i] === 0x54 && b[i + 1] === 0x59 && b[i + 2] === 0x50 && b[i + 3] === 0x45) return K_TYPE;
   return K_EOF;
-}
-
-/** matchType maps the exact bytes of a TYPE line's type word to a MetricType. */
-export function matchType(
-  b: Uint8Array,
-  start: number,
-  end: number,
-  types: readonly (readonly [string, MetricType])[],
-  fail: () => Error,
-): MetricType {
-  outer: for (const [word, t] of types) {
-    if (word.length !== end - start) continue;
-    for (let k = 0; k < word.length; k++) if (b[start + k] !== word.charCodeAt(k)) continue outer;
-    return t;
-  }
-  throw fail();
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { SPAN_ESCAPED as ESCAPED_FLAG, SPAN_NON_ASCII as NON_ASCII_FLAG } from './series-spans.js';
+import type { MetricType } from './entry.js';
 import { validUtf8 } from './utf8.js';
 
 const SPAN_ESCAPED = ESCAPED_FLAG;
@@ -114,4 +115,26 @@ export function tokenText(b: Uint8Array, start: number, end: number): string {
   const e = Math.min(end, start + 60);
   const s = Buffer.from(b.buffer, b.byteOffset + start, Math.max(0, e - start)).toString('utf8');
   return JSON.stringify(e < end ? s + '…' : s);
+}
+
+/** indexOfLF finds the next line break at or after i, or returns end. */
+export function indexOfLF(b: Uint8Array, i: number, end: number): number {
+  const nl = b.indexOf(0x0a, i);
+  return nl < 0 || nl > end ? end : nl;
+}
+
+/** matchType maps the exact bytes of a TYPE line's type word to a MetricType. */
+export function matchType(
+  b: Uint8Array,
+  start: number,
+  end: number,
+  types: readonly (readonly [string, MetricType])[],
+  fail: () => Error,
+): MetricType {
+  outer: for (const [word, t] of types) {
+    if (word.length !== end - start) continue;
+    for (let k = 0; k < word.length; k++) if (b[start + k] !== word.charCodeAt(k)) continue outer;
+    return t;
+  }
+  throw fail();
 }
