@@ -4,7 +4,7 @@
  * @module
  */
 export { floatEqual, runScript } from './runner.js';
-export type { CaseResult, CaseStatus } from './runner.js';
+export type { CaseResult, CaseStatus, RunOptions } from './runner.js';
 export { ScriptError, parseScript } from './script.js';
 export type { ClearCommand, Command, EvalCommand, Expectation, ExpectedSeries, LoadCommand } from './script.js';
 export { SeriesLineError, parseMetric, parseSeriesLine, parseValues } from './series-line.js';

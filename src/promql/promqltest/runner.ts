@@ -51,7 +51,17 @@ const UNSUPPORTED_FUNCTIONS: ReadonlyMap<string, string> = new Map([
   ['start_timestamp', 'start timestamps (experimental use-start-timestamps, not implemented)'],
 ]);
 
+/** RunOptions change how scripts run. */
+export interface RunOptions {
+  /**
+   * Evaluate with delayed `__name__` removal, as the suite assumes (default true). With false,
+   * the engine runs in Prometheus's default mode and name-dependent expectations differ.
+   */
+  readonly delayedNameRemoval?: boolean;
+}
+
 interface State {
+  readonly delayedNameRemoval: boolean;
   storage: MemoryStorage;
   /** Label sets of series holding native-histogram samples. */
   histograms: Labels[];
@@ -60,7 +70,7 @@ interface State {
 }
 
 /** runScript runs one script; `file` names it in the results. */
-export async function runScript(file: string, text: string): Promise<CaseResult[]> {
+export async function runScript(file: string, text: string, options: RunOptions = {}): Promise<CaseResult[]> {
   let cmds: Command[];
   try {
     cmds = parseScript(text);
@@ -78,7 +88,13 @@ export async function runScript(file: string, text: string): Promise<CaseResult[
     }
   }
   const results: CaseResult[] = [];
-  const state: State = { storage: new MemoryStorage(), histograms: [], startTimestamps: false, loadFailed: undefined };
+  const state: State = {
+    delayedNameRemoval: options.delayedNameRemoval ?? true,
+    storage: new MemoryStorage(),
+    histograms: [],
+    startTimestamps: false,
+    loadFailed: undefined,
+  };
   for (const c of cmds) {
     switch (c.kind) {
       case 'clear':
@@ -185,7 +201,7 @@ function newEngine(state: State): Engine {
     lookbackDeltaMs: 5 * 60_000,
     timeoutMs: 100_000,
     defaultSubqueryStepMs: 60_000,
-    delayedNameRemoval: true,
+    delayedNameRemoval: state.delayedNameRemoval,
     parseOptions: PARSE_OPTIONS,
   });
 }
