@@ -83,7 +83,7 @@ export interface EntryBatch {
   readonly ns: Int32Array;
   /** The lines, or undefined when the query asked for times only (`lines: false`). */
   readonly lines: readonly string[] | undefined;
-  /** UTF-8 byte length of each line (always present). */
+  /** UTF-8 byte length of each line; zeros when the query asked for neither lines nor bytes. */
   readonly bytes: Int32Array;
   /** Structured fields per entry, or undefined when no entry of the batch has any. */
   readonly fields: readonly EntryFields[] | undefined;
@@ -105,8 +105,10 @@ export interface CursorQuery {
   readonly mint: number;
   readonly maxt: number;
   readonly direction: Direction;
-  /** Whether lines are needed; false reads timestamps and byte sizes only (much cheaper). */
+  /** Whether lines are needed; false reads timestamps only (much cheaper). */
   readonly lines: boolean;
+  /** Whether line byte sizes are needed when `lines` is false (they cost reading the text). */
+  readonly bytes?: boolean;
   readonly filter?: LineFilter;
   /** Literal substrings every wanted line contains. */
   readonly needles?: readonly string[];

@@ -110,7 +110,7 @@ export class SourceCursor implements StreamCursor {
   ) {
     this.#q = q;
     this.#search = search;
-    this.#needText = q.lines || search.needles.length > 0 || search.folded.length > 0 || search.filter !== undefined;
+    this.#needText = q.lines || q.bytes === true || search.needles.length > 0 || search.folded.length > 0 || search.filter !== undefined;
     sources.sort((a, b) => a.mint - b.mint || a.maxt - b.maxt);
     const clusters: Source[][] = [];
     let cur: Source[] = [];
