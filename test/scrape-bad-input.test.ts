@@ -110,10 +110,10 @@ describe('misbehaving targets', () => {
     await done;
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(300 * 1024 * 1024);
 
-    const status = (job: string, c: string): { up: (number | 'stale')[]; err: string } => {
+    const status = (job: string, c: string): { up: (number | 'stale')[]; err: string; warnings: readonly string[] } => {
       const t = seen.find((x) => x.scrapePool === job && x.labels.get('case') === c)!;
       const up = store.valuesOf('up').filter((s) => s.series.includes(`case="${c}"`) && s.series.includes(`job="${job}"`)).map((s) => s.v);
-      return { up, err: t.lastError?.message ?? '' };
+      return { up, err: t.lastError?.message ?? '', warnings: t.lastWarnings };
     };
     const ok = status('bad', 'ok');
     expect(ok.up.length).toBeGreaterThanOrEqual(3);
@@ -137,6 +137,9 @@ describe('misbehaving targets', () => {
       if (typeof err === 'string') expect({ c, err: s.err }).toEqual({ c, err });
       else expect(s.err).toMatch(err);
     }
+    expect(status('bad', 'duplicate').warnings).toEqual([
+      `Error on ingesting samples with different value but same timestamp: 1 dropped (first: {__name__="dup", case="duplicate", instance="${addr}", job="bad"})`,
+    ]);
     const metrics = registry.expose();
     expect(metrics).toMatch(/prometheus_target_scrapes_sample_duplicate_timestamp_total [1-9]/);
     expect(metrics).toMatch(/prometheus_target_scrapes_exceeded_body_size_limit_total [1-9]/);

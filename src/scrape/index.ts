@@ -16,7 +16,7 @@ export { ScrapeTarget, TargetHealth } from './scrape-target.js';
 export type { ScrapeTargetOptions } from './scrape-target.js';
 export { ScrapeCache, CacheEntry, seriesHash } from './scrape-cache.js';
 export type { MetricMetadata } from './scrape-cache.js';
-export { appendScrape, MAX_AHEAD_MS } from './scrape-append.js';
+export { appendScrape, MAX_AHEAD_MS, rejectionWarnings } from './scrape-append.js';
 export type { AppendErrors, AppendResult, AppendSettings } from './scrape-append.js';
 export { HttpClient, TargetScraper, DEFAULT_MAX_BODY_BYTES } from './http-scraper.js';
 export { OAuth2TokenSource } from './oauth2-token.js';

@@ -4,7 +4,7 @@ import { type RecordedSample, RecordingStorage } from '../../test/support/record
 import { Registry } from '../instrument/index.js';
 import { Labels } from '../model/index.js';
 import { newRelabelConfig } from '../relabel/index.js';
-import { type AppendResult, type AppendSettings, ScrapeCache, ScrapeMetrics, appendScrape } from './index.js';
+import { type AppendResult, type AppendSettings, ScrapeCache, ScrapeMetrics, appendScrape, rejectionWarnings } from './index.js';
 
 const TARGET = Labels.fromStrings('instance', 'host:9100', 'job', 'node');
 
@@ -139,7 +139,11 @@ describe('appendScrape', () => {
   it('counts storage rejections instead of failing', async () => {
     const { results, samples } = await run([{ body: 'a 1\na 2\nb 1 5000\nb 1 4000\n', t: 1000 }]);
     expect(results[0]!.error).toBeUndefined();
-    expect(results[0]!.rejected).toEqual({ outOfOrder: 1, duplicate: 1, outOfBounds: 0 });
+    expect(results[0]!.rejected).toEqual({ outOfOrder: 1, duplicate: 1, outOfBounds: 0, example: `{__name__="a", ${tl}}` });
+    expect(rejectionWarnings(results[0]!.rejected)).toEqual([
+      `Error on ingesting out-of-order samples: 1 dropped (first: {__name__="a", ${tl}})`,
+      `Error on ingesting samples with different value but same timestamp: 1 dropped (first: {__name__="a", ${tl}})`,
+    ]);
     expect(samples.length).toBe(2);
   });
 

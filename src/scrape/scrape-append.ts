@@ -32,11 +32,26 @@ export interface AppendSettings {
   readonly parserOptions?: ParserOptions;
 }
 
-/** AppendErrors counts samples storage refused, by reason. */
+/** AppendErrors counts samples storage refused, by reason, with the first series refused. */
 export interface AppendErrors {
   outOfOrder: number;
   duplicate: number;
   outOfBounds: number;
+  /** Labels of the first refused sample's series, '' when none was refused. */
+  example: string;
+}
+
+/**
+ * rejectionWarnings words refused samples as Prometheus logs them, for a target's status:
+ * they do not fail the scrape.
+ */
+export function rejectionWarnings(r: AppendErrors): string[] {
+  const out: string[] = [];
+  const ex = r.example === '' ? '' : ` (first: ${r.example})`;
+  if (r.outOfOrder > 0) out.push(`Error on ingesting out-of-order samples: ${r.outOfOrder} dropped${ex}`);
+  if (r.duplicate > 0) out.push(`Error on ingesting samples with different value but same timestamp: ${r.duplicate} dropped${ex}`);
+  if (r.outOfBounds > 0) out.push(`Error on ingesting samples that are too old or are too far into the future: ${r.outOfBounds} dropped${ex}`);
+  return out;
 }
 
 /** AppendResult is what one append reports. */
@@ -61,7 +76,7 @@ export interface AppendResult {
  */
 export function appendScrape(app: Appender, body: Buffer, contentType: string | undefined, t: number, s: AppendSettings, nowMs: number): AppendResult {
   const { cache, metrics } = s;
-  const rejected: AppendErrors = { outOfOrder: 0, duplicate: 0, outOfBounds: 0 };
+  const rejected: AppendErrors = { outOfOrder: 0, duplicate: 0, outOfBounds: 0, example: '' };
   const maxT = nowMs + MAX_AHEAD_MS;
   const limit = s.sampleLimit;
   let total = 0;
@@ -124,6 +139,7 @@ export function appendScrape(app: Appender, body: Buffer, contentType: string | 
         limitHit = true;
       } else if (st > maxT) {
         rejected.outOfBounds++;
+        if (rejected.example === '') rejected.example = lset.toString();
         metrics.sampleOutOfBounds.inc();
       } else {
         try {
@@ -142,6 +158,7 @@ export function appendScrape(app: Appender, body: Buffer, contentType: string | 
           } else {
             throw e;
           }
+          if (rejected.example === '') rejected.example = lset.toString();
         }
       }
       if (ce === undefined) {

@@ -9,7 +9,7 @@ import { type Labels, LabelsBuilder, METRIC_NAME, STALE_NAN } from '../model/ind
 import { type Appendable, type Appender, DuplicateSampleError, OutOfOrderSampleError, type SeriesRef } from '../storage/index.js';
 import { BodySizeLimitError } from './errors.js';
 import type { Scraper } from './http-scraper.js';
-import { type AppendSettings, appendScrape } from './scrape-append.js';
+import { type AppendSettings, appendScrape, rejectionWarnings } from './scrape-append.js';
 import type { ScrapeCache } from './scrape-cache.js';
 import type { ScrapeMetrics } from './scrape-metrics.js';
 import type { ScrapeTarget } from './scrape-target.js';
@@ -196,6 +196,7 @@ export class ScrapeLoop {
     let added = 0;
     let seriesAdded = 0;
     let bytes = 0;
+    let warnings: readonly string[] = [];
     let scrapeErr: Error | undefined = this.#forcedError;
     try {
       if (scrapeErr !== undefined) {
@@ -224,6 +225,7 @@ export class ScrapeLoop {
         }
         const r = appendScrape(app, body, contentType, appendTime, settings, this.#now());
         ({ total, added, seriesAdded } = r);
+        warnings = rejectionWarnings(r.rejected);
         if (r.error !== undefined) {
           // A failed append is rolled back whole; an empty append then marks the series stale.
           app = await this.#renew(app);
@@ -232,7 +234,7 @@ export class ScrapeLoop {
         }
       }
       const durationMs = this.#now() - start;
-      this.target.report(appendTime, durationMs, scrapeErr);
+      this.target.report(appendTime, durationMs, scrapeErr, warnings);
       this.#report(app, appendTime, [scrapeErr === undefined ? 1 : 0, durationMs / 1000, total, added, seriesAdded, this.timeoutMs / 1000, this.#settings.sampleLimit, bytes]);
       await app.commit();
     } catch (e) {

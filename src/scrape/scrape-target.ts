@@ -39,6 +39,7 @@ export class ScrapeTarget {
   #lastError: Error | undefined;
   #lastScrape = 0;
   #lastScrapeDurationMs = 0;
+  #lastWarnings: readonly string[] = [];
   #cache: ScrapeCache | undefined;
 
   constructor(options: ScrapeTargetOptions) {
@@ -81,6 +82,14 @@ export class ScrapeTarget {
     return this.#lastScrapeDurationMs;
   }
 
+  /**
+   * lastWarnings describes samples storage refused in the last scrape (duplicates, out of order,
+   * out of bounds): Prometheus only logs these, the scrape itself succeeds.
+   */
+  get lastWarnings(): readonly string[] {
+    return this.#lastWarnings;
+  }
+
   /** scrapeInterval is the `__scrape_interval__` label as written (`15s`). */
   get scrapeInterval(): string {
     return this.internal.get(TargetLabel.ScrapeInterval);
@@ -92,11 +101,12 @@ export class ScrapeTarget {
   }
 
   /** report records the outcome of a scrape that started at `t` (Unix ms). */
-  report(t: number, durationMs: number, err: Error | undefined): void {
+  report(t: number, durationMs: number, err: Error | undefined, warnings: readonly string[] = []): void {
     this.#health = err === undefined ? TargetHealth.Up : TargetHealth.Down;
     this.#lastError = err;
     this.#lastScrape = t;
     this.#lastScrapeDurationMs = durationMs;
+    this.#lastWarnings = warnings;
   }
 
   /** setMetadataStore points metadata lookups at the scrape loop's cache. */
