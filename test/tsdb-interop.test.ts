@@ -172,6 +172,21 @@ describe.skipIf(promtool === undefined)('TSDB blocks and promtool', () => {
     }
   });
 
+  it('regenerates the committed golden blocks', async () => {
+    // src/tsdb/testdata/promtool-2.42 was written by this promtool from backfill-input.om.
+    const td = join(import.meta.dirname, '../src/tsdb/testdata');
+    const gdir = join(dir, 'golden');
+    execFileSync(promtool!, ['tsdb', 'create-blocks-from', 'openmetrics', join(td, 'backfill-input.om'), gdir], { encoding: 'utf8' });
+    const fresh = await blockDirs(gdir);
+    const committed = await blockDirs(join(td, 'promtool-2.42'));
+    expect(fresh.length).toBe(committed.length);
+    for (let i = 0; i < fresh.length; i++) {
+      for (const f of ['index', 'chunks/000001', 'tombstones']) {
+        expect(Buffer.compare(await readFile(join(gdir, fresh[i]!, f)), await readFile(join(td, 'promtool-2.42', committed[i]!, f))), f).toBe(0);
+      }
+    }
+  });
+
   it('reads the blocks promtool wrote and returns the same samples', async () => {
     expect(await readAll(join(dir, 'promtool'))).toEqual(expected(series));
   });
