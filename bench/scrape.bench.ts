@@ -91,6 +91,7 @@ async function round(targets: readonly Target[], store: Appendable, cold: boolea
       const res = await tg.scraper.scrape(signal);
       const app = store.appender();
       const r = appendScrape(app, res.body, res.contentType, t, tg.settings, t);
+      res.release?.();
       if (r.error !== undefined) throw r.error;
       n += r.total;
       await app.commit();

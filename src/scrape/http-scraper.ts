@@ -14,12 +14,16 @@ import * as zlib from 'node:zlib';
 import type { HttpClientConfig } from '../discovery/index.js';
 import { SCRAPE_ACCEPT_HEADER } from '../textparse/index.js';
 import { BodySizeLimitError, ScrapeHttpError, ScrapeRequestError } from './errors.js';
+import { BufferPool } from './buffer-pool.js';
 import { OAuth2TokenSource } from './oauth2-token.js';
 
-/** ScrapeResult is a fetched page. `body` is valid until the next scrape of the same scraper. */
+/** ScrapeResult is a fetched page. */
 export interface ScrapeResult {
+  /** The page; valid until release() is called. */
   readonly body: Buffer;
   readonly contentType: string | undefined;
+  /** release hands the body's memory back for other scrapes; the body must not be used after. */
+  release?(): void;
 }
 
 /** Scraper fetches one target's page. */
@@ -35,9 +39,11 @@ export interface Scraper {
 export const DEFAULT_MAX_BODY_BYTES = 512 * 1024 * 1024;
 const MAX_REDIRECTS = 10;
 
-/** HttpClient holds the connection pools and TLS settings of one scrape job. */
+/** HttpClient holds the connection pools, TLS settings and body buffers of one scrape job. */
 export class HttpClient {
   readonly config: HttpClientConfig;
+  /** Body buffers shared by the job's scrapes. */
+  readonly buffers = new BufferPool();
   readonly #http: http.Agent;
   #https: https.Agent | undefined;
   #tlsOptions: Promise<tls.ConnectionOptions> | undefined;
@@ -117,7 +123,7 @@ export class TargetScraper implements Scraper {
   readonly #limit: number;
   readonly #userAgent: string;
   readonly #accept: string;
-  #buf: Buffer = Buffer.allocUnsafe(64 * 1024);
+  #lastSize = 0;
 
   constructor(options: TargetScraperOptions) {
     const { url, client, timeoutMs, bodySizeLimitBytes, userAgent = 'vigil', acceptHeader = SCRAPE_ACCEPT_HEADER } = options;
@@ -159,12 +165,15 @@ export class TargetScraper implements Scraper {
           throw new ScrapeHttpError(status, res.statusMessage ?? '');
         }
         const gzip = res.headers['content-encoding'] === 'gzip';
-        const body = await this.#read(res, gzip, ctl.signal).catch((e: unknown) => {
+        const { buf, len } = await this.#read(res, gzip, ctl.signal).catch((e: unknown) => {
           if (e instanceof BodySizeLimitError) throw e;
           throw requestError(url, e, timedOut);
         });
+        // Misbehaving targets sometimes answer empty; that must not shrink the next buffer.
+        if (len > 0) this.#lastSize = len;
         const ct = res.headers['content-type'];
-        return { body, contentType: Array.isArray(ct) ? ct[0] : ct };
+        const pool = this.#client.buffers;
+        return { body: buf.subarray(0, len), contentType: Array.isArray(ct) ? ct[0] : ct, release: () => pool.put(buf) };
       }
     } finally {
       clearTimeout(timer);
@@ -217,10 +226,12 @@ export class TargetScraper implements Scraper {
     });
   }
 
-  // #read streams the body into the reused buffer, gunzipping if needed, and fails as soon as
-  // it reaches the limit (Prometheus fails at n >= limit).
-  #read(res: http.IncomingMessage, gzip: boolean, signal: AbortSignal): Promise<Buffer> {
+  // #read streams the body into a pooled buffer (sized by the last body), gunzipping if needed,
+  // and fails as soon as it reaches the limit (Prometheus fails at n >= limit).
+  #read(res: http.IncomingMessage, gzip: boolean, signal: AbortSignal): Promise<{ buf: Buffer; len: number }> {
     const limit = this.#limit;
+    const pool = this.#client.buffers;
+    let buf = pool.get(Math.min(limit, Math.max(this.#lastSize + 1, 16 * 1024)));
     return new Promise((resolve, reject) => {
       let len = 0;
       let done = false;
@@ -232,9 +243,10 @@ export class TargetScraper implements Scraper {
         if (err !== undefined) {
           res.destroy();
           if (gzip) (src as zlib.Gunzip).destroy();
+          pool.put(buf);
           reject(err);
         } else {
-          resolve(this.#buf.subarray(0, len));
+          resolve({ buf, len });
         }
       };
       const onAbort = (): void => finish(new Error('aborted'));
@@ -245,14 +257,13 @@ export class TargetScraper implements Scraper {
           finish(new BodySizeLimitError(limit));
           return;
         }
-        if (len + chunk.length > this.#buf.length) {
-          let size = this.#buf.length * 2;
-          while (size < len + chunk.length) size *= 2;
-          const grown = Buffer.allocUnsafe(Math.min(size, limit));
-          this.#buf.copy(grown, 0, 0, len);
-          this.#buf = grown;
+        if (len + chunk.length > buf.length) {
+          const grown = pool.get(len + chunk.length);
+          buf.copy(grown, 0, 0, len);
+          pool.put(buf);
+          buf = grown;
         }
-        chunk.copy(this.#buf, len);
+        chunk.copy(buf, len);
         len += chunk.length;
       });
       src.on('end', () => finish(undefined));

@@ -20,6 +20,7 @@ export { appendScrape, MAX_AHEAD_MS, rejectionWarnings } from './scrape-append.j
 export type { AppendErrors, AppendResult, AppendSettings } from './scrape-append.js';
 export { HttpClient, TargetScraper, DEFAULT_MAX_BODY_BYTES } from './http-scraper.js';
 export { OAuth2TokenSource } from './oauth2-token.js';
+export { BufferPool } from './buffer-pool.js';
 export type { ScrapeResult, Scraper, TargetScraperOptions } from './http-scraper.js';
 export { ScrapeMetrics, WindowedSummary } from './scrape-metrics.js';
 export { checkSeries, mutateReportSampleLabels, mutateSampleLabels, verifyLabelLimits } from './sample-labels.js';

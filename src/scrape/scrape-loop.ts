@@ -205,10 +205,12 @@ export class ScrapeLoop {
       } else {
         let body = EMPTY;
         let contentType: string | undefined;
+        let release: (() => void) | undefined;
         try {
           const res = await this.#scraper.scrape(signal);
           body = res.body;
           contentType = res.contentType;
+          release = res.release;
           bytes = body.length;
         } catch (e) {
           if (signal.aborted) {
@@ -224,6 +226,7 @@ export class ScrapeLoop {
           }
         }
         const r = appendScrape(app, body, contentType, appendTime, settings, this.#now());
+        release?.(); // the body is not read after appendScrape: its buffer serves other scrapes
         ({ total, added, seriesAdded } = r);
         warnings = rejectionWarnings(r.rejected);
         if (r.error !== undefined) {
