@@ -58,6 +58,7 @@ export class ScrapeManager {
   #pending = false;
   #wake: (() => void) | undefined;
   #lock: Promise<void> = Promise.resolve();
+  #ran = false;
 
   constructor(options: ScrapeManagerOptions) {
     const { appendable, registry, jitterSeed = 0, reloadIntervalMs = 5000, userAgent, parserOptions, onError = () => {}, newScraper, now = Date.now, extraScrapeMetrics = false } = options;
@@ -114,6 +115,8 @@ export class ScrapeManager {
    * resolves once all loops ended.
    */
   async run(signal: AbortSignal, updates?: AsyncIterable<TargetSets>): Promise<void> {
+    if (this.#ran) throw new Error('ScrapeManager.run called twice');
+    this.#ran = true;
     const onAbort = (): void => {
       this.#shutdown.abort();
       this.#wake?.();
