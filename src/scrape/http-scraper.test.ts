@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findBinary } from '../../test/support/peers.js';
+import { peer } from '../../test/support/peers.js';
 import { DEFAULT_HTTP_CLIENT_CONFIG, type HttpClientConfig } from '../discovery/index.js';
 import { SCRAPE_ACCEPT_HEADER } from '../textparse/index.js';
 import { BodySizeLimitError, HttpClient, ScrapeHttpError, ScrapeRequestError, TargetScraper } from './index.js';
@@ -213,7 +213,7 @@ describe('TargetScraper', () => {
     expect(proxied).toBe(`${target}/metrics`);
   });
 
-  const openssl = findBinary('openssl');
+  const openssl = peer('openssl');
   it.skipIf(openssl === undefined)('scrapes over TLS with a CA file, and with insecure_skip_verify', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-tls-'));
     execFileSync(openssl!, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=vigil-test', '-addext', 'subjectAltName=DNS:vigil-test,IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });

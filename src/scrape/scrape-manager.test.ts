@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { findBinary } from '../../test/support/peers.js';
+import { peer } from '../../test/support/peers.js';
 import { RecordingStorage } from '../../test/support/recording-storage.js';
 import { DEFAULT_HTTP_CLIENT_CONFIG, type TargetGroup } from '../discovery/index.js';
 import { Registry } from '../instrument/index.js';
@@ -174,7 +174,7 @@ describe('ScrapeManager', () => {
     expect(text).toMatch(/prometheus_target_interval_length_seconds\{interval="100ms",quantile="0.5"\} 0\.\d+/);
     expect(text).toMatch(/prometheus_target_scrape_pool_sync_total\{scrape_job="node"\} [1-9]/);
     expect(text).toContain('prometheus_target_metadata_cache_entries{scrape_job="node"} 1');
-    const promtool = findBinary('promtool');
+    const promtool = peer('promtool');
     if (promtool !== undefined) {
       const out = execFileSync('sh', ['-c', `${promtool} check metrics; echo rc=$?`], { input: text, encoding: 'utf8' });
       expect(out).toMatch(/rc=0/);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findBinary } from '../../test/support/peers.js';
+import { peer } from '../../test/support/peers.js';
 import { Labels } from '../model/index.js';
 import { EntryKind, MetricType, PromParser, TextWriter, formatSeries } from './index.js';
 
@@ -62,7 +62,7 @@ describe('TextWriter', () => {
     );
   });
 
-  const promtool = findBinary('promtool');
+  const promtool = peer('promtool');
   it.skipIf(promtool === undefined)('passes promtool check metrics', () => {
     const w = new TextWriter()
       .help('vigil_test_requests_total', 'Requests handled.')
