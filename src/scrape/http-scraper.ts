@@ -51,7 +51,7 @@ export class HttpClient {
 
   constructor(config: HttpClientConfig) {
     this.config = config;
-    this.#http = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    this.#http = new http.Agent({ keepAlive: true });
     this.#oauth2 = config.oauth2 === undefined ? undefined : new OAuth2TokenSource(config.oauth2);
   }
 
@@ -60,7 +60,7 @@ export class HttpClient {
     if (u.protocol !== 'https:') return this.#http;
     if (this.#https === undefined) {
       const opts = await this.tlsOptions();
-      this.#https ??= new https.Agent({ keepAlive: true, maxSockets: 8, ...opts });
+      this.#https ??= new https.Agent({ keepAlive: true, ...opts });
     }
     return this.#https;
   }
