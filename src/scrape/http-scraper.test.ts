@@ -198,6 +198,16 @@ describe('TargetScraper', () => {
     expect(connections).toBe(1);
   });
 
+  it('retries once when the target closed a kept-alive connection', async () => {
+    const server = http.createServer();
+    server.keepAliveTimeout = 1; // the server drops idle connections almost at once
+    const url = await serve((_, res) => res.end('a 1\n'), server);
+    const s = scraper(url);
+    await s.scrape(never);
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await s.scrape(never)).body.toString()).toBe('a 1\n');
+  });
+
   it('goes through an HTTP proxy', async () => {
     const target = await serve((_, res) => res.end('via 1\n'));
     let proxied = '';

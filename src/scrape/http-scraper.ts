@@ -181,7 +181,7 @@ export class TargetScraper implements Scraper {
     }
   }
 
-  async #request(url: string, signal: AbortSignal): Promise<http.IncomingMessage> {
+  async #request(url: string, signal: AbortSignal, retried = false): Promise<http.IncomingMessage> {
     const u = new URL(url);
     const client = this.#client;
     const headers: http.OutgoingHttpHeaders = {
@@ -221,7 +221,12 @@ export class TargetScraper implements Scraper {
     options.signal = signal;
     return new Promise((resolve, reject) => {
       const req = mod.request(options, resolve);
-      req.on('error', reject);
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        // A kept-alive connection the target closed meanwhile: retry once on a new one, as Go's
+        // transport does for idempotent requests.
+        if (!retried && req.reusedSocket && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) resolve(this.#request(url, signal, true));
+        else reject(e);
+      });
       req.end();
     });
   }
