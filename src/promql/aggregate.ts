@@ -5,7 +5,7 @@
  * accumulated in the same order as Prometheus.
  * @module
  */
-import { type Labels, LabelsBuilder, METRIC_NAME, formatFloatF, formatFloatG } from '../model/index.js';
+import { Labels, LabelsBuilder, METRIC_NAME, formatFloatF, formatFloatG } from '../model/index.js';
 import type { Steps } from './eval-context.js';
 import { QueryError } from './errors.js';
 import type { Evaluator } from './evaluator.js';
@@ -23,39 +23,54 @@ interface Grouping {
   readonly labels: Labels[];
 }
 
-/** groupKey returns the grouping key and labels of a label set. */
-function groupOf(l: Labels, grouping: readonly string[], without: boolean, b: LabelsBuilder): { key: string; labels: () => Labels } {
+/** groupKeyBy identifies a label set by the values of the listed (sorted) labels. */
+function groupKeyBy(l: Labels, names: readonly string[]): string {
+  let k = '';
+  for (let i = 0; i < names.length; i++) {
+    const v = l.get(names[i]!);
+    k += v.length + ':' + v;
+  }
+  return k;
+}
+
+/** groupKeyWithout identifies a label set by all labels except the listed ones and the name. */
+function groupKeyWithout(l: Labels, excluded: ReadonlySet<string>): string {
+  let k = '';
   const nv = l.pairs();
-  let key = '';
   for (let i = 0; i < nv.length; i += 2) {
     const n = nv[i]!;
-    const listed = grouping.includes(n);
-    if (without ? listed || n === METRIC_NAME : !listed) continue;
+    if (excluded.has(n)) continue;
     const v = nv[i + 1]!;
-    key += n.length + ':' + n + v.length + ':' + v;
+    k += n.length + ':' + n + v.length + ':' + v;
   }
-  return {
-    key,
-    labels: () => {
-      if (without) return b.reset(l).del(...grouping, METRIC_NAME).labels();
-      if (grouping.length === 0) return b.reset(l).keep().labels();
-      return b.reset(l).keep(...grouping).labels();
-    },
-  };
+  return k;
+}
+
+/** groupLabels returns the labels an aggregation group carries. */
+function groupLabels(l: Labels, grouping: readonly string[], without: boolean, b: LabelsBuilder): Labels {
+  if (without) return b.reset(l).del(...grouping, METRIC_NAME).labels();
+  if (grouping.length === 0) return Labels.EMPTY;
+  return b.reset(l).keep(...grouping).labels();
 }
 
 function groupRows(in0: StepVector, grouping: readonly string[], without: boolean): Grouping {
   const of = new Int32Array(in0.n);
   const labels: Labels[] = [];
-  const byKey = new Map<string, number>();
   const b = new LabelsBuilder();
+  if (!without && grouping.length === 0) {
+    if (in0.n > 0) labels.push(Labels.EMPTY);
+    return { of, labels };
+  }
+  const byKey = new Map<string, number>();
+  const excluded = new Set([...grouping, METRIC_NAME]);
   for (let r = 0; r < in0.n; r++) {
-    const g = groupOf(in0.labels[r]!, grouping, without, b);
-    let idx = byKey.get(g.key);
+    const l = in0.labels[r]!;
+    const key = without ? groupKeyWithout(l, excluded) : groupKeyBy(l, grouping);
+    let idx = byKey.get(key);
     if (idx === undefined) {
       idx = labels.length;
-      byKey.set(g.key, idx);
-      labels.push(g.labels());
+      byKey.set(key, idx);
+      labels.push(groupLabels(l, grouping, without, b));
     }
     of[r] = idx;
   }
@@ -434,6 +449,8 @@ function countValues(ev: Evaluator, n: PlanAggregate, s: Steps): Promise<StepVec
     const S = s.n;
     const grouping = n.without ? n.grouping : [...n.grouping, label].sort();
     const b = new LabelsBuilder();
+    const gb = new LabelsBuilder();
+    const excluded = new Set([...grouping, METRIC_NAME]);
     const out = collectorFor(ev, s, 8);
     const counts = new Map<string, { labels: Labels; count: number }>();
     for (let k = 0; k < S; k++) {
@@ -441,9 +458,9 @@ function countValues(ev: Evaluator, n: PlanAggregate, s: Steps): Promise<StepVec
       for (let r = 0; r < in0.n; r++) {
         if (in0.p[r * S + k] !== 1) continue;
         const withValue = b.reset(in0.labels[r]!).set(label, formatFloatF(in0.v[r * S + k]!)).labels();
-        const gk = groupOf(withValue, grouping, n.without, new LabelsBuilder());
-        const e = counts.get(gk.key);
-        if (e === undefined) counts.set(gk.key, { labels: gk.labels(), count: 1 });
+        const key = n.without ? groupKeyWithout(withValue, excluded) : groupKeyBy(withValue, grouping);
+        const e = counts.get(key);
+        if (e === undefined) counts.set(key, { labels: groupLabels(withValue, grouping, n.without, gb), count: 1 });
         else e.count++;
       }
       for (const e of counts.values()) out.put(out.row(e.labels, false), k, e.count);

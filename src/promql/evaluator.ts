@@ -19,7 +19,7 @@ import {
 import { QueryError, StorageError, UnsupportedError } from './errors.js';
 import { ANCHORED_SAFE, RANGE_KERNELS, SMOOTHED_SAFE, type Window, extendWindow, smoothedValue } from './functions-range.js';
 import { evalInstantCall } from './functions-instant.js';
-import { dropMetricName, mergeSameLabels, namesDropSafely } from './labels-util.js';
+import { dropMetricName, mergeSameLabels, sameNameOnly } from './labels-util.js';
 import { absentLabels, type PlanCall, type PlanNode, type PlanSelector, type PlanSubquery } from './plan.js';
 import { SampleBuffer } from './sample-buffer.js';
 import { SAME_LABELSET, StepVector } from './step-vector.js';
@@ -485,9 +485,10 @@ function checkIterator(err: Error | undefined): void {
 }
 
 function sourceNamesDropSafely(src: RangeSource): boolean {
-  const labels: Labels[] = [];
-  for (let i = 0; i < src.count; i++) labels.push(src.labels(i));
-  return namesDropSafely(labels);
+  if (src.count < 2) return true;
+  const name = src.labels(0).metricName();
+  for (let i = 0; i < src.count; i++) if (!sameNameOnly(src.labels(i), name)) return false;
+  return true;
 }
 
 /** assertUniqueLabels throws when two rows share a label set (Prometheus's ContainsSameLabelset). */

@@ -36,11 +36,24 @@ export function dropMetricName(l: Labels): Labels {
 export function namesDropSafely(labels: readonly Labels[], n = labels.length): boolean {
   if (n < 2) return true;
   const name = labels[0]!.metricName();
-  for (let r = 0; r < n; r++) {
-    const l = labels[r]!;
-    if (l.metricName() !== name || l.has('__type__') || l.has('__unit__')) return false;
-  }
+  for (let r = 0; r < n; r++) if (!sameNameOnly(labels[r]!, name)) return false;
   return true;
+}
+
+/**
+ * sameNameOnly tells whether l's metric name is `name` and it has no `__type__`/`__unit__`.
+ * Names are sorted and the reserved ones sort early, so this reads only the first few pairs.
+ */
+export function sameNameOnly(l: Labels, name: string): boolean {
+  const nv = l.pairs();
+  let seen = '';
+  for (let i = 0; i < nv.length; i += 2) {
+    const n = nv[i]!;
+    if (n > '__unit__') break;
+    if (n === METRIC_NAME) seen = nv[i + 1]!;
+    else if (n === '__type__' || n === '__unit__') return false;
+  }
+  return seen === name;
 }
 
 /**
