@@ -20,7 +20,7 @@ describe('EncBuf/DecBuf', () => {
   it('round-trips random values', () => {
     const item = fc.oneof(
       fc.record({ k: fc.constant('u' as const), v: fc.maxSafeNat() }),
-      fc.record({ k: fc.constant('s' as const), v: fc.integer({ min: -(2 ** 52), max: 2 ** 52 }) }),
+      fc.record({ k: fc.constant('s' as const), v: fc.integer({ min: -(2 ** 52), max: 2 ** 52 - 1 }) }),
       fc.record({ k: fc.constant('b' as const), v: fc.nat({ max: 0xffffffff }) }),
       fc.record({ k: fc.constant('t' as const), v: fc.string({ unit: 'grapheme' }) }),
     );
@@ -74,7 +74,7 @@ describe('EncBuf/DecBuf', () => {
 
   it('counts UTF-8 bytes like TextEncoder', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary' }), (s) => {
+      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (s) => {
         const enc = new TextEncoder().encode(s);
         expect(utf8Length(s)).toBe(enc.length);
         expect(decodeUtf8(enc, 0, enc.length)).toBe(new TextDecoder().decode(enc));
