@@ -4,6 +4,7 @@
  * unavailable 503).
  * @module
  */
+import { goString } from './prometheus-json.js';
 
 /** ApiErrorType is one of the Prometheus API's error kinds. */
 export type ApiErrorType = 'bad_data' | 'execution' | 'timeout' | 'canceled' | 'internal' | 'not_found' | 'unavailable';
@@ -52,6 +53,7 @@ export function classify(e: unknown): { type: ApiErrorType; message: string } {
     case 'RegexSyntaxError':
     case 'DurationError':
     case 'BadDataError':
+    case 'BadQueryError':
       return { type: 'bad_data', message };
     case 'QueryTimeoutError':
     case 'TimeoutError':
@@ -59,6 +61,9 @@ export function classify(e: unknown): { type: ApiErrorType; message: string } {
     case 'QueryCanceledError':
     case 'AbortError':
       return { type: 'canceled', message };
+    case 'StorageError':
+      // Prometheus reports storage failures during a query as internal errors (500).
+      return { type: 'internal', message };
     case 'QueryError':
     case 'TooManySamplesError':
     case 'OutOfOrderSampleError':
@@ -74,7 +79,18 @@ export function statusOf(type: ApiErrorType): number {
   return STATUS[type];
 }
 
-/** errorBody renders Prometheus's error envelope. */
+/** errorBody renders Prometheus's error envelope, escaped as Go's encoding/json escapes it. */
 export function errorBody(type: ApiErrorType, message: string): string {
-  return JSON.stringify({ status: 'error', errorType: type, error: message });
+  return `{"status":"error","errorType":"${type}","error":${goString(message)}}`;
+}
+
+/** RemoteWriteDecodeError is a malformed remote-write protobuf body, at a byte offset. */
+export class RemoteWriteDecodeError extends Error {
+  override readonly name = 'RemoteWriteDecodeError';
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(`${message} (at byte ${offset})`);
+  }
 }

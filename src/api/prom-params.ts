@@ -19,7 +19,8 @@ export const MAX_TIME = 9_223_309_901_257_974_999;
 const MIN_TIME_STRINGS = new Set(['-292273086-05-16T16:47:06Z']);
 const MAX_TIME_STRINGS = new Set(['292277025-08-18T07:12:54.999999999Z']);
 
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+// Go's time.Parse(time.RFC3339Nano, …) takes only an upper-case T and Z.
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 /**
  * parseTime parses a timestamp parameter into Unix ms. Seconds are rounded to milliseconds
@@ -37,7 +38,7 @@ export function parseTime(s: string): number {
   }
   const m = RFC3339.exec(s);
   if (m !== null) {
-    const ms = Date.parse(s.toUpperCase());
+    const ms = Date.parse(s);
     if (!Number.isNaN(ms)) {
       // Date.parse keeps ms; finer fractions are truncated, as time.Time → ms does.
       return ms;
@@ -50,6 +51,10 @@ export function parseTime(s: string): number {
 
 /** parseDurationParam parses a step/timeout parameter (seconds as a float, or `5m`) into ms. */
 export function parseDurationParam(s: string): number {
+  // strconv.ParseFloat also takes infinities and NaN: ±Inf overflows; NaN converts to Go's
+  // minimum duration, which every caller then rejects as negative.
+  if (/^[+-]?(inf|infinity)$/i.test(s)) throw new BadDataError(`cannot parse "${s}" to a valid duration. It overflows int64`);
+  if (/^[+-]?nan$/i.test(s)) return -9.223372036854776e15;
   if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) {
     const v = Number(s);
     const ms = v * 1000;
@@ -68,4 +73,51 @@ export function parseDurationParam(s: string): number {
 /** formatTimeSeconds renders Unix ms as the API does in JSON: seconds with up to 3 decimals. */
 export function formatTimeSeconds(t: number): number {
   return t / 1000;
+}
+
+/** invalidParam wraps an error as Prometheus's `invalid parameter "<name>": <message>` bad-data error. */
+export function invalidParam(name: string, err: unknown): BadDataError {
+  const message = err instanceof Error ? err.message : String(err);
+  return new BadDataError(`invalid parameter ${JSON.stringify(name)}: ${message}`, { cause: err });
+}
+
+/**
+ * parseTimeParam reads an optional timestamp parameter (first value), returning `dflt` when
+ * absent or empty; a bad value fails as Prometheus words it.
+ */
+export function parseTimeParam(params: URLSearchParams, name: string, dflt: number): number {
+  const v = params.get(name) ?? '';
+  if (v === '') return dflt;
+  try {
+    return parseTime(v);
+  } catch (e) {
+    throw invalidParam(name, new BadDataError(`Invalid time value for '${name}': ${(e as Error).message}`));
+  }
+}
+
+const MAX_INT64 = 9223372036854775807n;
+
+/**
+ * parseAtoi parses a decimal integer as Go's strconv.Atoi does (optional sign, digits only),
+ * with Go's error texts.
+ */
+export function parseAtoi(s: string): number {
+  if (!/^[+-]?\d+$/.test(s)) throw new BadDataError(`strconv.Atoi: parsing ${JSON.stringify(s)}: invalid syntax`);
+  // Exact range check on the decimal text (not a hot path): Go's int is 64-bit.
+  const big = BigInt(s);
+  if (big > MAX_INT64 || big < -MAX_INT64 - 1n) throw new BadDataError(`strconv.Atoi: parsing ${JSON.stringify(s)}: value out of range`);
+  return Number(big);
+}
+
+/** parseLimitParam reads the `limit` parameter of queries, series and labels: 0 (none) when empty. */
+export function parseLimitParam(s: string | null): number {
+  if (s === null || s === '') return 0;
+  let n: number;
+  try {
+    n = parseAtoi(s);
+  } catch (e) {
+    throw invalidParam('limit', e);
+  }
+  if (n < 0) throw invalidParam('limit', new BadDataError('limit must be non-negative'));
+  return n;
 }

@@ -1,0 +1,232 @@
+/**
+ * The remote-write 1.0 receiver, `POST /api/v1/write`: snappy-compressed `WriteRequest`
+ * protobuf in, 204 out. Like Prometheus it appends the whole request in one transaction and
+ * rolls it back at the first sample the storage refuses, answering 400 with the storage's
+ * words ("out of order sample", "duplicate sample for timestamp", "out of bounds"); bad
+ * bodies are 400 too, storage failures 500. Series without a metric name or with invalid or
+ * duplicate label names are skipped (Prometheus 3); exemplars and native histograms, which
+ * vigil does not store, are counted and dropped.
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { uncompressSync } from 'snappy';
+import type { Counter } from '../instrument/index.js';
+import { Labels, LabelsBuilder, METRIC_NAME } from '../model/index.js';
+import { type Appender, OutOfBoundsError, type SeriesRef } from '../storage/index.js';
+import type { ApiContext } from './prometheus-context.js';
+import { sendPlainError } from './prometheus-response.js';
+import { WriteRequestDecoder, type WriteRequestVisitor } from './remote-write-decoder.js';
+import type { Router } from './router.js';
+
+/** MAX_AHEAD_MS is how far in the future a received sample may lie (Prometheus 3: 10 minutes). */
+export const MAX_AHEAD_MS = 10 * 60_000;
+
+/** Errors of the storage that mean "this data is bad", answered with 400. */
+const CLIENT_ERRORS = new Set(['OutOfOrderSampleError', 'DuplicateSampleError', 'OutOfBoundsError', 'TooOldSampleError']);
+
+/** FutureSampleError: a sample more than MAX_AHEAD_MS ahead of the server's clock. */
+class FutureSampleError extends OutOfBoundsError {
+  override readonly message = 'out of bounds: timestamp is too far in the future';
+}
+
+/**
+ * readRawBody reads a request body without interpreting Content-Encoding, up to limitBytes;
+ * resolves undefined (after answering 413) when it is larger.
+ */
+export async function readRawBody(raw: IncomingMessage, res: ServerResponse, limitBytes: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of raw) {
+    const b = c as Buffer;
+    size += b.length;
+    if (size > limitBytes) {
+      sendPlainError(res, 413, `request body larger than ${limitBytes} bytes`);
+      raw.resume();
+      return undefined;
+    }
+    chunks.push(b);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
+/**
+ * snappyDecode decompresses a snappy block, refusing to inflate past limitBytes (the block
+ * states its length up front). Throws with the reason.
+ */
+export function snappyDecode(body: Buffer, limitBytes: number): Buffer {
+  let len = 0;
+  let shift = 0;
+  for (let i = 0; ; i++) {
+    if (i >= body.length || i >= 5) throw new Error('snappy: corrupt input');
+    const b = body[i]!;
+    len += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) break;
+    shift += 7;
+  }
+  if (len > limitBytes) throw new Error(`snappy: decoded length ${len} exceeds the limit of ${limitBytes} bytes`);
+  try {
+    return uncompressSync(body) as Buffer;
+  } catch (e) {
+    throw new Error(`snappy: corrupt input (${(e as Error).message})`);
+  }
+}
+
+/** checkContentType applies Prometheus 3's Content-Type rules; returns an error text or undefined. */
+export function checkContentType(ct: string | undefined): string | undefined {
+  if (ct === undefined || ct.trim() === '') return undefined;
+  const value = ct.trim();
+  const parts = value.split(';');
+  if (parts[0] !== 'application/x-protobuf') return `expected application/x-protobuf as the first (media) part, got ${value} content-type`;
+  for (const p of parts.slice(1)) {
+    const pair = p.split('=');
+    if (pair.length !== 2) return `as per https://www.rfc-editor.org/rfc/rfc9110#parameter expected parameters to be key-values, got ${p} in ${value} content-type`;
+    if (pair[0] !== 'proto') continue;
+    if (pair[1] === 'prometheus.WriteRequest') return undefined;
+    if (pair[1] === 'io.prometheus.write.v2.Request') return 'io.prometheus.write.v2.Request protobuf message is not accepted by this server; accepted [prometheus.WriteRequest]';
+    return `got ${value} content type; unknown remote write protobuf message ${pair[1]}, supported: prometheus.WriteRequest, io.prometheus.write.v2.Request`;
+  }
+  return undefined;
+}
+
+interface ReceiverMetrics {
+  readonly samples: Counter;
+  readonly invalidSeries: Counter;
+  readonly exemplars: Counter;
+  readonly histograms: Counter;
+}
+
+/**
+ * SeriesAppender is the visitor that turns decoded series into appends: labels validated and
+ * sorted once per series, samples appended with the series ref the storage returned.
+ */
+class SeriesAppender implements WriteRequestVisitor {
+  readonly #app: Appender;
+  readonly #maxT: number;
+  readonly #builder = new LabelsBuilder();
+  #labels: Labels | undefined;
+  #ref: SeriesRef | 0 = 0;
+  samples = 0;
+  invalidSeries = 0;
+  exemplars = 0;
+  histograms = 0;
+
+  constructor(app: Appender, maxT: number) {
+    this.#app = app;
+    this.#maxT = maxT;
+  }
+
+  series(nv: readonly string[], n: number, valid: boolean): boolean {
+    this.#ref = 0;
+    this.#labels = valid ? buildLabels(nv, n, this.#builder) : undefined;
+    if (this.#labels === undefined || this.#labels.get(METRIC_NAME) === '') {
+      this.#labels = undefined;
+      this.invalidSeries++;
+      return false;
+    }
+    return true;
+  }
+
+  sample(t: number, v: number): void {
+    if (t > this.#maxT) throw new FutureSampleError();
+    this.#ref = this.#app.append(this.#ref, this.#labels!, t, v);
+    this.samples++;
+  }
+
+  skipped(exemplars: number, histograms: number): void {
+    this.exemplars += exemplars;
+    this.histograms += histograms;
+  }
+}
+
+/**
+ * buildLabels turns wire label pairs into Labels: sorted (senders normally sort already),
+ * empty values dropped; undefined when a name is empty or repeated.
+ */
+export function buildLabels(nv: readonly string[], n: number, b: LabelsBuilder): Labels | undefined {
+  let sorted = true;
+  let empties = false;
+  for (let i = 0; i < n; i++) {
+    const name = nv[2 * i]!;
+    if (name === '') return undefined;
+    if (nv[2 * i + 1] === '') empties = true;
+    if (i > 0) {
+      const prev = nv[2 * i - 2]!;
+      if (prev === name) return undefined;
+      if (prev > name) sorted = false;
+    }
+  }
+  if (sorted && !empties) return Labels.fromSortedPairs(nv.slice(0, 2 * n));
+  const seen = new Set<string>();
+  b.reset(Labels.EMPTY);
+  for (let i = 0; i < n; i++) {
+    const name = nv[2 * i]!;
+    if (seen.has(name)) return undefined;
+    seen.add(name);
+    b.set(name, nv[2 * i + 1]!);
+  }
+  return b.labels();
+}
+
+/** mountRemoteWrite registers POST /api/v1/write. */
+export function mountRemoteWrite(r: Router, ctx: ApiContext): void {
+  const reg = ctx.deps.registry;
+  const metrics: ReceiverMetrics | undefined =
+    reg === undefined
+      ? undefined
+      : {
+          samples: reg.counter({ name: 'vigil_remote_write_samples_received_total', help: 'Samples appended from remote-write requests.' }).labels(),
+          invalidSeries: reg
+            .counter({ name: 'vigil_remote_write_invalid_series_total', help: 'Remote-write series skipped for a missing metric name or invalid label names.' })
+            .labels(),
+          exemplars: reg.counter({ name: 'vigil_remote_write_exemplars_dropped_total', help: 'Remote-write exemplars dropped (vigil stores no exemplars).' }).labels(),
+          histograms: reg
+            .counter({ name: 'vigil_remote_write_histograms_dropped_total', help: 'Remote-write native histogram samples dropped (vigil stores floats only).' })
+            .labels(),
+        };
+  const decoder = new WriteRequestDecoder();
+
+  r.handle('POST', '/api/v1/write', async (req, res) => {
+    const appendable = ctx.deps.appendable;
+    if (appendable === undefined) return sendPlainError(res, 404, 'remote write receiver needs to be enabled with --web.enable-remote-write-receiver');
+    if (!ctx.ready()) return sendPlainError(res, 503, 'Service Unavailable');
+    const ctErr = checkContentType(req.raw.headers['content-type']);
+    if (ctErr !== undefined) return sendPlainError(res, 415, ctErr);
+    const enc = req.raw.headers['content-encoding'] ?? '';
+    if (enc !== '' && enc !== 'snappy') return sendPlainError(res, 415, `${enc} encoding (compression) is not accepted by this server; only snappy is acceptable`);
+    const body = await readRawBody(req.raw, res, ctx.maxRequestBytes);
+    if (body === undefined) return;
+    let decoded: Buffer;
+    try {
+      decoded = snappyDecode(body, ctx.maxRequestBytes * 8);
+    } catch (e) {
+      return sendPlainError(res, 400, (e as Error).message);
+    }
+    const app = appendable.appender();
+    const visitor = new SeriesAppender(app, ctx.now() + MAX_AHEAD_MS);
+    try {
+      decoder.decode(decoded, visitor);
+    } catch (e) {
+      await app.rollback();
+      const err = e as Error;
+      if (err.name === 'RemoteWriteDecodeError') return sendPlainError(res, 400, err.message);
+      if (CLIENT_ERRORS.has(err.name)) return sendPlainError(res, 400, err.message);
+      ctx.report('remote write append failed', { err: err.message });
+      return sendPlainError(res, 500, err.message);
+    }
+    try {
+      await app.commit();
+    } catch (e) {
+      ctx.report('remote write commit failed', { err: (e as Error).message });
+      return sendPlainError(res, 500, (e as Error).message);
+    }
+    if (metrics !== undefined) {
+      metrics.samples.inc(visitor.samples);
+      metrics.invalidSeries.inc(visitor.invalidSeries);
+      metrics.exemplars.inc(visitor.exemplars);
+      metrics.histograms.inc(visitor.histograms);
+    }
+    if (visitor.invalidSeries > 0) ctx.report('remote write: skipped series with invalid labels', { count: visitor.invalidSeries });
+    res.writeHead(204);
+    res.end();
+  });
+}
