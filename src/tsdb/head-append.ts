@@ -47,7 +47,7 @@ export class HeadAppender implements Appender {
   append(ref: SeriesRef | 0, labels: Labels, t: number, v: number): SeriesRef {
     if (this.#done) throw new AppenderDoneError();
     const head = this.#head;
-    let s = ref !== 0 ? head.series(ref) : undefined;
+    let s = ref !== 0 ? head.byHandle(ref) : undefined;
     if (s === undefined) {
       if (ref !== 0) head.metrics.seriesNotFound.inc();
       s = head.getOrCreate(labels);
@@ -69,7 +69,7 @@ export class HeadAppender implements Appender {
       }
       const lastV = inBatch ? this.#batch!.vs[this.#lastIndexOf(s)]! : s.lastV;
       if (!sameBits(v, lastV)) throw new DuplicateSampleError();
-      return s.ref as SeriesRef; // the same sample again: accepted, nothing to add
+      return s.handle as SeriesRef; // the same sample again: accepted, nothing to add
     }
     let b = this.#batch;
     if (b === undefined) {
@@ -81,7 +81,7 @@ export class HeadAppender implements Appender {
     s.pending++;
     b.push(s.ref, t, v);
     this.#series.push(s);
-    return s.ref as SeriesRef;
+    return s.handle as SeriesRef;
   }
 
   // #lastIndexOf finds the batch index of the series' newest sample in this batch.

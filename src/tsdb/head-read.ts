@@ -121,8 +121,8 @@ function snapshot(head: Head, s: MemSeries, mint: number, maxt: number): HeadSer
       (bounds ??= []).push(cmint, cmaxt);
     }
   }
-  if (s.head !== undefined && s.headCount > 0 && s.lastT >= mint && s.headMint <= maxt) {
-    (bytes ??= []).push(s.head.bytes().slice());
+  if (s.hasHead && s.lastT >= mint && s.headMint <= maxt) {
+    (bytes ??= []).push(head.chunks.copy(s.slot));
     (bounds ??= []).push(s.headMint, s.lastT);
   }
   if (bytes === undefined) return undefined;

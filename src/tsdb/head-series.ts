@@ -7,8 +7,9 @@
  * @module
  */
 import type { Labels } from '../model/index.js';
-import { MAX_SAMPLES_PER_CHUNK, XORChunk, type ChunkAppender } from './chunkenc/index.js';
+import { MAX_SAMPLES_PER_CHUNK } from './chunkenc/index.js';
 import type { ChunkArena } from './head-chunk-arena.js';
+import type { HeadChunks } from './head-chunks.js';
 
 /** Metadata entries per closed chunk in MemSeries.closed: mint, maxt, arena ref, byte length. */
 export const CLOSED_STRIDE = 4;
@@ -38,13 +39,16 @@ export class MemSeries {
   readonly ref: number;
   readonly labels: Labels;
   readonly hash: number;
+  /** The series' slot in the head's series table and open-chunk store. */
+  readonly slot: number;
+  /** The appender-facing ref: the slot plus a generation. */
+  readonly handle: number;
   /** Closed chunks, oldest first, CLOSED_STRIDE numbers each; undefined when none. */
   closed: number[] | undefined = undefined;
-  /** The chunk being appended to. */
-  head: XORChunk | undefined = undefined;
-  app: ChunkAppender | undefined = undefined;
+  /** Whether the open chunk (in HeadChunks at `slot`) holds samples. */
+  hasHead = false;
+  /** Timestamp of the open chunk's first sample. */
   headMint = 0;
-  headCount = 0;
   /** Timestamp of the newest sample (-Infinity when none). */
   lastT = -Infinity;
   /** Value of the newest sample. */
@@ -59,69 +63,67 @@ export class MemSeries {
   appId = 0;
   appT = -Infinity;
 
-  constructor(ref: number, labels: Labels, hash: number) {
+  constructor(ref: number, labels: Labels, hash: number, slot: number, handle: number) {
     this.ref = ref;
     this.labels = labels;
     this.hash = hash;
+    this.slot = slot;
+    this.handle = handle;
   }
 
   /** minTime returns the oldest sample's timestamp bound (Infinity when empty). */
   minTime(): number {
     if (this.closed !== undefined && this.closed.length > 0) return this.closed[0]!;
-    return this.head !== undefined ? this.headMint : Infinity;
+    return this.hasHead ? this.headMint : Infinity;
   }
 
   /** numChunks counts closed chunks and the head chunk. */
   numChunks(): number {
-    return (this.closed === undefined ? 0 : this.closed.length / CLOSED_STRIDE) + (this.head === undefined ? 0 : 1);
+    return (this.closed === undefined ? 0 : this.closed.length / CLOSED_STRIDE) + (this.hasHead ? 1 : 0);
   }
 
   /**
    * append adds a sample the appender validated. A sample not after the newest one is dropped
    * (OutOfOrder): a concurrent commit got there first.
    */
-  append(t: number, v: number, chunkRange: number, arena: ChunkArena): AppendResult {
+  append(t: number, v: number, chunkRange: number, arena: ChunkArena, chunks: HeadChunks): AppendResult {
     if (t <= this.lastT) return AppendResult.OutOfOrder;
     let created = false;
-    if (this.head === undefined) {
-      this.#cut(t, chunkRange, arena);
+    if (!this.hasHead) {
+      this.#cut(t, chunkRange, arena, chunks);
       created = true;
     } else {
-      const n = this.headCount;
+      const n = chunks.n[this.slot]!;
       if (n === MAX_SAMPLES_PER_CHUNK / 4) this.nextAt = computeChunkEndTime(this.headMint, this.lastT, this.nextAt);
       if (t >= this.nextAt || n >= MAX_SAMPLES_PER_CHUNK * 2) {
-        this.#cut(t, chunkRange, arena);
+        this.#cut(t, chunkRange, arena, chunks);
         created = true;
       }
     }
-    this.app!.append(t, v);
-    this.headCount++;
+    chunks.append(this.slot, t, v);
     this.lastT = t;
     this.lastV = v;
     return created ? AppendResult.ChunkCreated : AppendResult.Appended;
   }
 
-  // #cut closes the head chunk (its bytes move to the arena) and starts a new one at t.
-  #cut(t: number, chunkRange: number, arena: ChunkArena): void {
-    const h = this.head;
-    if (h !== undefined && this.headCount > 0) {
-      const data = h.bytes();
+  // #cut closes the open chunk (its bytes move to the arena) and starts a new one at t.
+  #cut(t: number, chunkRange: number, arena: ChunkArena, chunks: HeadChunks): void {
+    if (this.hasHead && chunks.n[this.slot]! > 0) {
+      const data = chunks.view(this.slot);
       const ref = arena.alloc(data);
       (this.closed ??= []).push(this.headMint, this.lastT, ref, data.length);
+      chunks.reset(this.slot);
     }
-    const c = new XORChunk({ capacity: 48 });
-    this.head = c;
-    this.app = c.appender();
+    this.hasHead = true;
     this.headMint = t;
-    this.headCount = 0;
     this.nextAt = rangeForTimestamp(t, chunkRange);
   }
 
   /**
-   * truncateBefore drops the chunks that end before mint (the head chunk too when it does);
+   * truncateBefore drops the chunks that end before mint (the open chunk too when it does);
    * returns how many were dropped.
    */
-  truncateBefore(mint: number, arena: ChunkArena): number {
+  truncateBefore(mint: number, arena: ChunkArena, chunks: HeadChunks): number {
     let dropped = 0;
     const c = this.closed;
     if (c !== undefined) {
@@ -134,22 +136,20 @@ export class MemSeries {
       if (i === c.length) this.closed = undefined;
       else if (i > 0) c.splice(0, i);
     }
-    if (this.head !== undefined && this.lastT < mint && this.closed === undefined) {
-      this.head = undefined;
-      this.app = undefined;
-      this.headCount = 0;
+    if (this.hasHead && this.lastT < mint && this.closed === undefined) {
+      chunks.release(this.slot);
+      this.hasHead = false;
       dropped++;
     }
     return dropped;
   }
 
   /** freeAll releases every chunk (the series is being deleted). */
-  freeAll(arena: ChunkArena): void {
+  freeAll(arena: ChunkArena, chunks: HeadChunks): void {
     const c = this.closed;
     if (c !== undefined) for (let i = 0; i < c.length; i += CLOSED_STRIDE) arena.free(c[i + 2]!, c[i + 3]!);
     this.closed = undefined;
-    this.head = undefined;
-    this.app = undefined;
-    this.headCount = 0;
+    chunks.release(this.slot);
+    this.hasHead = false;
   }
 }

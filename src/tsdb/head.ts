@@ -22,10 +22,15 @@ import type { ChunkMeta } from './block-writer.js';
 import { DbClosedError, InvalidSeriesError } from './errors.js';
 import { HeadAppender } from './head-append.js';
 import { ChunkArena } from './head-chunk-arena.js';
+import { HeadChunks } from './head-chunks.js';
 import { HeadQuerier } from './head-read.js';
 import { CLOSED_STRIDE, MemSeries, type AppendResult } from './head-series.js';
 import { MemPostings } from './postings-memory.js';
 import { HeadMetrics } from './tsdb-metrics.js';
+
+// Appender refs are slot + SLOT_SPACE * generation: a direct index into the series table, and
+// a stale ref (its series deleted, the slot reused) is recognised by its generation.
+const SLOT_SPACE = 2 ** 26;
 
 /** DEFAULT_CHUNK_RANGE_MS is the head's chunk range: the 2h block duration. */
 export const DEFAULT_CHUNK_RANGE_MS = 2 * 3_600_000;
@@ -56,10 +61,15 @@ export class Head {
   readonly postings = new MemPostings();
   readonly metrics: HeadMetrics;
   readonly arena = new ChunkArena();
+  /** The open chunks, by series slot. */
+  readonly chunks = new HeadChunks();
   readonly #wal: Wal | undefined;
   readonly #onCommit: (() => void) | undefined;
   readonly #enc = new RecordEncoder();
   readonly #byRef = new Map<number, MemSeries>();
+  readonly #slots: (MemSeries | undefined)[] = [];
+  readonly #freeSlots: number[] = [];
+  #generation = 0;
   readonly #byHash = new Map<number, MemSeries | MemSeries[]>();
   #interner = new Map<string, string>();
   #internedBytes = 0;
@@ -155,6 +165,12 @@ export class Head {
     return this.#byRef.get(ref);
   }
 
+  /** byHandle returns the series an appender ref names, undefined when it is stale or unknown. */
+  byHandle(handle: number): MemSeries | undefined {
+    const s = this.#slots[handle % SLOT_SPACE];
+    return s !== undefined && s.handle === handle ? s : undefined;
+  }
+
   /** seriesByLabels returns the series with exactly these labels, if the head has it. */
   seriesByLabels(labels: Labels): MemSeries | undefined {
     const h = hashLabels(labels);
@@ -176,8 +192,13 @@ export class Head {
     if (labels.isEmpty()) throw new InvalidSeriesError('{}', 'empty label set');
     const id = ref ?? this.#lastRef + 1;
     if (id > this.#lastRef) this.#lastRef = id;
-    const s = new MemSeries(id, this.#intern(labels), hashLabels(labels));
+    const slot = this.#freeSlots.pop() ?? this.#slots.length;
+    if (slot >= SLOT_SPACE) throw new RangeError(`more than ${SLOT_SPACE} series in the head`);
+    this.#generation = (this.#generation + 1) % SLOT_SPACE;
+    const s = new MemSeries(id, this.#intern(labels), hashLabels(labels), slot, slot + SLOT_SPACE * this.#generation);
+    this.chunks.ensure(slot + 1);
     this.#byRef.set(id, s);
+    this.#slots[slot] = s;
     const e = this.#byHash.get(s.hash);
     if (e === undefined) this.#byHash.set(s.hash, s);
     else if (e instanceof MemSeries) this.#byHash.set(s.hash, [e, s]);
@@ -241,6 +262,7 @@ export class Head {
     const vs = batch.vs;
     const range = this.chunkRange;
     const arena = this.arena;
+    const chunks = this.chunks;
     let appended = 0;
     let created = 0;
     let mint = Infinity;
@@ -248,7 +270,7 @@ export class Head {
     for (let i = 0; i < n; i++) {
       const s = series[i]!;
       const t = ts[i]!;
-      const r: AppendResult = s.append(t, vs[i]!, range, arena);
+      const r: AppendResult = s.append(t, vs[i]!, range, arena, chunks);
       if (r === 0) continue;
       appended++;
       if (r === 2) created++;
@@ -278,8 +300,8 @@ export class Head {
     let chunksRemoved = 0;
     let actualMint = Infinity;
     for (const s of this.#byRef.values()) {
-      chunksRemoved += s.truncateBefore(mint, this.arena);
-      if (s.head === undefined && s.closed === undefined && s.pending === 0) {
+      chunksRemoved += s.truncateBefore(mint, this.arena, this.chunks);
+      if (!s.hasHead && s.closed === undefined && s.pending === 0) {
         removed.push(s.ref);
         continue;
       }
@@ -303,8 +325,10 @@ export class Head {
   }
 
   #deleteSeries(s: MemSeries): void {
-    s.freeAll(this.arena);
+    s.freeAll(this.arena, this.chunks);
     this.#byRef.delete(s.ref);
+    this.#slots[s.slot] = undefined;
+    this.#freeSlots.push(s.slot);
     const e = this.#byHash.get(s.hash);
     if (e === s) this.#byHash.delete(s.hash);
     else if (Array.isArray(e)) {
@@ -396,8 +420,8 @@ export class Head {
           chunks.push({ mint: cmint, maxt: cmaxt, chunk: XORChunk.fromBytes(this.arena.get(c[i + 2]!, c[i + 3]!)) });
         }
       }
-      if (s.head !== undefined && s.headCount > 0 && s.lastT >= mint && s.headMint < maxt) {
-        chunks.push({ mint: s.headMint, maxt: s.lastT, chunk: XORChunk.fromBytes(s.head.bytes().slice()) });
+      if (s.hasHead && s.lastT >= mint && s.headMint < maxt) {
+        chunks.push({ mint: s.headMint, maxt: s.lastT, chunk: XORChunk.fromBytes(this.chunks.copy(s.slot)) });
       }
       if (chunks.length > 0) out.push({ labels: s.labels, chunks });
     }

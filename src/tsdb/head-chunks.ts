@@ -1,0 +1,293 @@
+/**
+ * The head's open chunks, one per series slot, kept as struct-of-arrays: the XOR encoder state
+ * of every series lives in typed arrays indexed by slot, and the chunk bytes in shared slabs
+ * carved into power-of-two size classes. Appending allocates nothing, and a series costs some
+ * 60 bytes of state plus its chunk's bytes, instead of four objects and a typed array each.
+ *
+ * The bytes are those of Prometheus's XOR chunk (chunks.md, bstream.md), including the spare
+ * zero byte its bstream leaves after a whole-byte write that ends byte-aligned, so a chunk
+ * copied out of here is byte-identical to Prometheus's (and to chunkenc's XORChunk).
+ * @module
+ */
+
+const SLAB_SIZE = 256 * 1024;
+const MIN_CLASS_BYTES = 64;
+const NUM_CLASSES = 9; // 64 B … 16 KiB
+// Worst case per sample: dod '1111'+64 bits, value '11'+5+6+64 bits; first sample: 10+8 bytes.
+const MAX_SAMPLE_BYTES = 20;
+const MAX_SAMPLES = 0xffff;
+
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+const LO = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
+const HI = 1 - LO;
+const TWO32 = 4294967296;
+
+function classBytes(c: number): number {
+  return MIN_CLASS_BYTES << c;
+}
+
+/** HeadChunks holds one open XOR chunk per slot. */
+export class HeadChunks {
+  #cap = 0;
+  /** Samples in each slot's chunk. */
+  n = new Uint32Array(0);
+  /** Bits written (header included). */
+  #bits = new Uint32Array(0);
+  #pad = new Uint8Array(0);
+  #t = new Float64Array(0);
+  #tDelta = new Float64Array(0);
+  #vHi = new Uint32Array(0);
+  #vLo = new Uint32Array(0);
+  #lead = new Uint8Array(0);
+  #trail = new Uint8Array(0);
+  #addr = new Float64Array(0);
+  #cls = new Int8Array(0);
+  readonly #slabs: Uint8Array[] = [];
+  readonly #free: number[][] = Array.from({ length: NUM_CLASSES }, () => []);
+
+  /** ensure makes room for slots below `slots`. */
+  ensure(slots: number): void {
+    if (slots <= this.#cap) return;
+    let cap = Math.max(1024, this.#cap * 2);
+    while (cap < slots) cap *= 2;
+    const grow = <T extends Float64Array | Uint32Array | Uint8Array | Int8Array>(a: T, make: (n: number) => T, fill?: number): T => {
+      const b = make(cap);
+      if (fill !== undefined) b.fill(fill);
+      b.set(a as never);
+      return b;
+    };
+    this.n = grow(this.n, (k) => new Uint32Array(k));
+    this.#bits = grow(this.#bits, (k) => new Uint32Array(k));
+    this.#pad = grow(this.#pad, (k) => new Uint8Array(k));
+    this.#t = grow(this.#t, (k) => new Float64Array(k));
+    this.#tDelta = grow(this.#tDelta, (k) => new Float64Array(k));
+    this.#vHi = grow(this.#vHi, (k) => new Uint32Array(k));
+    this.#vLo = grow(this.#vLo, (k) => new Uint32Array(k));
+    this.#lead = grow(this.#lead, (k) => new Uint8Array(k));
+    this.#trail = grow(this.#trail, (k) => new Uint8Array(k));
+    this.#addr = grow(this.#addr, (k) => new Float64Array(k));
+    this.#cls = grow(this.#cls, (k) => new Int8Array(k), -1);
+    this.#cap = cap;
+  }
+
+  /** byteLength returns the length of the slot's chunk data (header and pad byte included). */
+  byteLength(slot: number): number {
+    return ((this.#bits[slot]! + 7) >>> 3) + this.#pad[slot]!;
+  }
+
+  /** view returns the slot's chunk data in place; it changes with the next append. */
+  view(slot: number): Uint8Array {
+    const addr = this.#addr[slot]!;
+    const slab = Math.floor(addr / SLAB_SIZE);
+    const off = addr - slab * SLAB_SIZE;
+    return this.#slabs[slab]!.subarray(off, off + this.byteLength(slot));
+  }
+
+  /** copy returns a copy of the slot's chunk data, stable for any reader. */
+  copy(slot: number): Uint8Array {
+    return this.view(slot).slice();
+  }
+
+  /** reset empties the slot's chunk, keeping its memory for the next one. */
+  reset(slot: number): void {
+    if (this.#cls[slot]! < 0) return;
+    this.view(slot).fill(0);
+    this.n[slot] = 0;
+    this.#bits[slot] = 16;
+    this.#pad[slot] = 0;
+  }
+
+  /** release frees the slot's chunk memory. */
+  release(slot: number): void {
+    const c = this.#cls[slot]!;
+    if (c < 0) return;
+    this.view(slot).fill(0);
+    this.#free[c]!.push(this.#addr[slot]!);
+    this.#cls[slot] = -1;
+    this.n[slot] = 0;
+    this.#bits[slot] = 0;
+    this.#pad[slot] = 0;
+  }
+
+  /** memoryBytes returns the bytes of the slabs. */
+  memoryBytes(): number {
+    return this.#slabs.length * SLAB_SIZE;
+  }
+
+  #alloc(c: number): number {
+    const fl = this.#free[c]!;
+    let a = fl.pop();
+    if (a === undefined) {
+      const slab = this.#slabs.length;
+      this.#slabs.push(new Uint8Array(SLAB_SIZE));
+      const size = classBytes(c);
+      for (let off = SLAB_SIZE - size; off > 0; off -= size) fl.push(slab * SLAB_SIZE + off);
+      a = slab * SLAB_SIZE;
+    }
+    return a;
+  }
+
+  // #room makes sure the slot can take one more sample, moving it to a larger class if needed.
+  #room(slot: number): Uint8Array {
+    const c = this.#cls[slot]!;
+    const need = ((this.#bits[slot]! + 7) >>> 3) + 1 + MAX_SAMPLE_BYTES;
+    if (c < 0) {
+      let k = 0;
+      while (classBytes(k) < need) k++;
+      this.#addr[slot] = this.#alloc(k);
+      this.#cls[slot] = k;
+      this.#bits[slot] = 16;
+      this.#pad[slot] = 0;
+    } else if (classBytes(c) < need) {
+      let k = c + 1;
+      while (classBytes(k) < need) k++;
+      if (k >= NUM_CLASSES) throw new RangeError('head chunk exceeds the largest size class');
+      const old = this.view(slot);
+      const to = this.#alloc(k);
+      const slab = Math.floor(to / SLAB_SIZE);
+      this.#slabs[slab]!.set(old, to - slab * SLAB_SIZE);
+      old.fill(0);
+      this.#free[c]!.push(this.#addr[slot]!);
+      this.#addr[slot] = to;
+      this.#cls[slot] = k;
+    }
+    const addr = this.#addr[slot]!;
+    const slab = Math.floor(addr / SLAB_SIZE);
+    return this.#slabs[slab]!;
+  }
+
+  /** append adds a sample to the slot's chunk; t must be after the previous sample's (the head checks). */
+  append(slot: number, t: number, v: number): void {
+    const n = this.n[slot]!;
+    if (n >= MAX_SAMPLES) throw new RangeError('XOR chunk is full (65535 samples)');
+    const buf = this.#room(slot);
+    const addr = this.#addr[slot]!;
+    const base = (addr - Math.floor(addr / SLAB_SIZE) * SLAB_SIZE) * 8; // bit offset of the chunk in the slab
+    let pos = this.#bits[slot]!;
+    F64[0] = v;
+    const hi = U32[HI]!;
+    const lo = U32[LO]!;
+    let last: number; // size of the last bstream write, for the pad byte rule
+    if (n === 0) {
+      pos = putVarintBytes(buf, base, pos, t < 0 ? -2 * t - 1 : 2 * t);
+      putBits(buf, base + pos, hi, 32);
+      putBits(buf, base + pos + 32, lo, 32);
+      pos += 64;
+      last = 64;
+      this.#lead[slot] = 0xff;
+      this.#trail[slot] = 0;
+    } else {
+      const tDelta = t - this.#t[slot]!;
+      if (n === 1) {
+        pos = putVarintBytes(buf, base, pos, tDelta);
+      } else {
+        const dod = tDelta - this.#tDelta[slot]!;
+        if (dod === 0) {
+          pos += 1; // '0' (the byte is zero already)
+        } else if (dod >= -8191 && dod <= 8192) {
+          putBits(buf, base + pos, (0b10 << 14) | (dod & 0x3fff), 16);
+          pos += 16;
+        } else if (dod >= -65535 && dod <= 65536) {
+          putBits(buf, base + pos, (0b110 << 17) | (dod & 0x1ffff), 20);
+          pos += 20;
+        } else if (dod >= -524287 && dod <= 524288) {
+          putBits(buf, base + pos, (0b1110 << 20) | (dod & 0xfffff), 24);
+          pos += 24;
+        } else {
+          putBits(buf, base + pos, 0b1111, 4);
+          const dh = Math.floor(dod / TWO32);
+          putBits(buf, base + pos + 4, dh >>> 0, 32);
+          putBits(buf, base + pos + 36, (dod - dh * TWO32) >>> 0, 32);
+          pos += 68;
+        }
+      }
+      this.#tDelta[slot] = tDelta;
+      // Value: XOR with the previous one.
+      const dHi = (hi ^ this.#vHi[slot]!) >>> 0;
+      const dLo = (lo ^ this.#vLo[slot]!) >>> 0;
+      if (dHi === 0 && dLo === 0) {
+        pos += 1; // '0'
+        last = 1;
+      } else {
+        let lead = dHi !== 0 ? Math.clz32(dHi) : 32 + Math.clz32(dLo);
+        const trail = dLo !== 0 ? 31 - Math.clz32(dLo & -dLo) : 63 - Math.clz32(dHi & -dHi);
+        if (lead >= 32) lead = 31;
+        const pl = this.#lead[slot]!;
+        const pt = this.#trail[slot]!;
+        let shift: number;
+        let sig: number;
+        if (pl !== 0xff && lead >= pl && trail >= pt) {
+          putBits(buf, base + pos, 0b10, 2);
+          pos += 2;
+          shift = pt;
+          sig = 64 - pl - pt;
+        } else {
+          this.#lead[slot] = lead;
+          this.#trail[slot] = trail;
+          shift = trail;
+          sig = 64 - lead - trail;
+          putBits(buf, base + pos, (0b11 << 11) | (lead << 6) | (sig & 63), 13);
+          pos += 13;
+        }
+        // The significant bits (dHi:dLo) >>> shift, `sig` of them.
+        let h: number;
+        let l: number;
+        if (shift === 0) {
+          h = dHi;
+          l = dLo;
+        } else if (shift < 32) {
+          l = ((dLo >>> shift) | (dHi << (32 - shift))) >>> 0;
+          h = dHi >>> shift;
+        } else {
+          l = dHi >>> (shift - 32);
+          h = 0;
+        }
+        if (sig > 32) {
+          putBits(buf, base + pos, h, sig - 32);
+          putBits(buf, base + pos + sig - 32, l, 32);
+        } else {
+          putBits(buf, base + pos, l, sig);
+        }
+        pos += sig;
+        last = sig;
+      }
+    }
+    this.#t[slot] = t;
+    this.#vHi[slot] = hi;
+    this.#vLo[slot] = lo;
+    this.#bits[slot] = pos;
+    this.#pad[slot] = last >= 8 && (last & 7) === 0 && (pos & 7) === 0 ? 1 : 0;
+    const c = n + 1;
+    this.n[slot] = c;
+    const b0 = base >>> 3;
+    buf[b0] = c >>> 8;
+    buf[b0 + 1] = c & 0xff;
+  }
+}
+
+// putBits ORs the low n (≤ 32) bits of v into buf at bit position pos, most significant first.
+// The target bits must be zero.
+function putBits(buf: Uint8Array, pos: number, v: number, n: number): void {
+  while (n > 0) {
+    const i = pos >>> 3;
+    const free = 8 - (pos & 7);
+    const take = n < free ? n : free;
+    const bits = (v >>> (n - take)) & ((1 << take) - 1);
+    buf[i]! |= bits << (free - take);
+    pos += take;
+    n -= take;
+  }
+}
+
+// putVarintBytes writes u (a non-negative integer < 2^53) as a Go uvarint, byte by byte at bit
+// position pos (relative to base), and returns the new position.
+function putVarintBytes(buf: Uint8Array, base: number, pos: number, u: number): number {
+  while (u >= 0x80) {
+    putBits(buf, base + pos, (u % 0x80) | 0x80, 8);
+    pos += 8;
+    u = Math.floor(u / 0x80);
+  }
+  putBits(buf, base + pos, u, 8);
+  return pos + 8;
+}
