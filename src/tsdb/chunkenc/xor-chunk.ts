@@ -243,16 +243,23 @@ class XORAppender implements ChunkAppender {
       l = dHi >>> (shift - 32);
       h = 0;
     }
-    if (ctrlLen + sig <= 32) {
-      w.writeBits(sig === 32 ? l : (ctrl << sig) | l, ctrlLen + sig);
-    } else {
-      w.writeBits(ctrl, ctrlLen);
-      if (sig > 32) {
-        w.writeBits(h, sig - 32);
-        w.writeBits(l, 32);
+    // As few writes of ≤ 32 bits as the control and significant bits allow.
+    if (sig <= 32) {
+      if (ctrlLen + sig <= 32) {
+        w.writeBits((ctrl << sig) | l, ctrlLen + sig);
       } else {
+        w.writeBits(ctrl, ctrlLen);
         w.writeBits(l, sig);
       }
+    } else {
+      const hn = sig - 32;
+      if (ctrlLen + hn <= 32) {
+        w.writeBits((ctrl << hn) | h, ctrlLen + hn);
+      } else {
+        w.writeBits(ctrl, ctrlLen);
+        w.writeBits(h, hn);
+      }
+      w.writeBits(l, 32);
     }
     return sig;
   }
