@@ -373,7 +373,7 @@ export class HttpIngest {
         });
         l = b.labels();
       }
-      for (const e of entries) batcher.addEntry(l, e, 'loki');
+      batcher.addEntries(l, entries, 'loki');
     };
     if (type === 'application/json') {
       decodePushJson(body.toString('utf8'), sink);

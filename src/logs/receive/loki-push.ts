@@ -111,7 +111,7 @@ export function decodePushJson(text: string, sink: PushSink): void {
       if (typeof line !== 'string') throw new IngestError('bad_request', `streams[${si}].values[${vi}][1] (the line) must be a string`);
       let t: number;
       let ns: number;
-      if (typeof ts === 'string' && /^\d{1,19}$/.test(ts)) {
+      if (typeof ts === 'string' && isDigits(ts)) {
         if (ts.length > 6) {
           t = Number(ts.slice(0, -6));
           ns = Number(ts.slice(-6));
@@ -136,6 +136,15 @@ export function decodePushJson(text: string, sink: PushSink): void {
     });
     sink(labels, entries);
   });
+}
+
+function isDigits(s: string): boolean {
+  if (s.length === 0 || s.length > 19) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 function checkStreamLabels(labels: Labels, si: number): Labels {

@@ -65,6 +65,12 @@ export class ReceiveMetrics {
     c.value++;
   }
 
+  /** lines counts `n` entries of a format. */
+  lines(format: string, n: number): void {
+    this.line(format);
+    this.#lines.get(format)!.value += n - 1;
+  }
+
   /** cut counts a line cut for `kind` (truncated, split, timeout). */
   cut(kind: string): void {
     this.#f.cut.labels(this.#receiver, kind).inc();

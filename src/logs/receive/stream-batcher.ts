@@ -66,6 +66,17 @@ export class StreamBatcher {
     this.#size++;
   }
 
+  /** addEntries takes entries of one known stream at once (a Loki push stream); counted as `format`. */
+  addEntries(labels: Labels, entries: readonly LogEntry[], format: string): void {
+    if (entries.length === 0) return;
+    this.#metrics.lines(format, entries.length);
+    const key = '\u0001' + labels.key();
+    const g = this.#groups.get(key);
+    if (g === undefined) this.#groups.set(key, { labels, entries: entries.slice() });
+    else for (const e of entries) g.entries.push(e);
+    this.#size += entries.length;
+  }
+
   /** addEntry takes an entry of a known stream (Loki push, Elasticsearch bulk); counted as `format`. */
   addEntry(labels: Labels, entry: LogEntry, format: string): void {
     this.#metrics.line(format);
