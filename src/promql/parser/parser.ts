@@ -18,35 +18,20 @@ import {
   type Offset,
   type SubqueryExpr,
   type VectorMatching,
-  type ValueType,
   type VectorSelector,
   children,
-  exprType,
   isSetOp,
 } from './ast.js';
 import { checkExpr } from './check.js';
+import { DurationParser, goRound, secondsToMs } from './duration-parser.js';
 import { ParseError } from './errors.js';
 import { getFunction } from './functions.js';
-import { type Token, type TokenKind, goQuote, isAggregatorKind, lex, tokenDescription } from './lexer.js';
-import { LiteralError, parseDurationMs, parseNumber } from './literals.js';
-import { UnquoteError, isValidUtf8, unquote } from './string-literal.js';
+import { type Token, type TokenKind, goQuote, isAggregatorKind } from './lexer.js';
+import { isValidUtf8 } from './string-literal.js';
+import { BIN_PREC, DEFAULT_MAX_DEPTH, POW_PREC, type ParseOptions } from './token-stream.js';
 
-/** ParseOptions switch optional syntax on or off. */
-export interface ParseOptions {
-  /** Allow experimental functions and aggregations (`limitk`, `sort_by_label`, …). Default true. */
-  readonly experimentalFunctions?: boolean;
-  /** Allow arithmetic in ranges, steps and offsets (`x[5m+1m]`, `offset step()`). Default true. */
-  readonly durationExpressions?: boolean;
-  /** Allow `anchored` and `smoothed` range selectors. Default false. */
-  readonly extendedRangeSelectors?: boolean;
-  /** Allow `fill(…)`, `fill_left(…)`, `fill_right(…)` binary-operator modifiers. Default false. */
-  readonly binopFillModifiers?: boolean;
-  /** Maximum nesting depth of expressions; deeper input is rejected. Default 1000. */
-  readonly maxDepth?: number;
-}
-
-/** DEFAULT_MAX_DEPTH bounds expression nesting so deep input cannot exhaust the call stack. */
-export const DEFAULT_MAX_DEPTH = 1000;
+export { DEFAULT_MAX_DEPTH, type ParseOptions } from './token-stream.js';
+export { goRound, secondsToMs } from './duration-parser.js';
 
 /**
  * parseExpr parses and type-checks a PromQL expression. Throws ParseError, whose message reads
@@ -81,29 +66,6 @@ export function parseMetricSelector(input: string, options: ParseOptions = {}): 
   checkExpr(e, input, p.rawMatching);
   return e.matchers;
 }
-
-const BIN_PREC: Partial<Record<TokenKind, number>> = {
-  LOR: 1,
-  LAND: 2,
-  LUNLESS: 2,
-  EQLC: 3,
-  NEQ: 3,
-  LTE: 3,
-  LSS: 3,
-  GTE: 3,
-  GTR: 3,
-  TRIM_UPPER: 3,
-  TRIM_LOWER: 3,
-  ADD: 4,
-  SUB: 4,
-  MUL: 5,
-  DIV: 5,
-  MOD: 5,
-  ATAN2: 5,
-  POW: 6,
-};
-const MUL_PREC = 5;
-const POW_PREC = 6;
 
 const BIN_OP: Partial<Record<TokenKind, BinaryOp>> = {
   LOR: 'or',
@@ -141,208 +103,80 @@ const MAYBE_LABEL_KINDS = new Set<TokenKind>([
   'ANCHORED', 'SMOOTHED', 'MAX_OF', 'MIN_OF',
 ]);
 
-// Largest |duration| in seconds that fits Go's time.Duration.
-const MAX_DURATION_SECONDS = 9223372036.854775807;
-
-/** Parser holds the token stream of one query. */
-class Parser {
-  readonly #input: string;
-  readonly #toks: Token[];
-  #i = 0;
-  #depth = 0;
-  readonly #maxDepth: number;
-  readonly #opts: Required<Omit<ParseOptions, 'maxDepth'>>;
-  /** The modifiers as written, for the type checker (the tree keeps them only between vectors). */
-  readonly rawMatching = new Map<BinaryExpr, VectorMatching>();
-  /** Value types and depths of operator nodes, so long chains need no recursion to inspect. */
-  readonly #types = new WeakMap<Expr, ValueType>();
-  readonly #depths = new WeakMap<Expr, number>();
-
-  #typeOf(e: Expr): ValueType {
-    switch (e.kind) {
-      case 'binary':
-      case 'paren':
-      case 'unary':
-        return this.#types.get(e) ?? exprType(e);
-      default:
-        return exprType(e);
-    }
-  }
-
-  /** #depthOf returns the height of e's tree, memoised, without recursion. */
-  #depthOf(root: Expr): number {
-    const known = this.#depths.get(root);
-    if (known !== undefined) return known;
-    const stack: { e: Expr; done: boolean }[] = [{ e: root, done: false }];
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      if (this.#depths.has(top.e)) {
-        stack.pop();
-        continue;
-      }
-      const cs = children(top.e);
-      if (!top.done) {
-        top.done = true;
-        for (const c of cs) if (!this.#depths.has(c)) stack.push({ e: c, done: false });
-        continue;
-      }
-      let d = 0;
-      for (const c of cs) d = Math.max(d, this.#depths.get(c)!);
-      this.#depths.set(top.e, d + 1);
-      stack.pop();
-    }
-    return this.#depths.get(root)!;
-  }
-
-  #register(e: Expr): Expr {
-    if (e.kind === 'binary' || e.kind === 'paren' || e.kind === 'unary') {
-      const t = e.kind === 'binary' ? (this.#typeOf(e.lhs) === 'scalar' && this.#typeOf(e.rhs) === 'scalar' ? 'scalar' : 'vector') : this.#typeOf(e.expr);
-      this.#types.set(e, t);
-      const d = 1 + (e.kind === 'binary' ? Math.max(this.#depthOf(e.lhs), this.#depthOf(e.rhs)) : this.#depthOf(e.expr));
-      this.#depths.set(e, d);
-      if (d > this.#maxDepth) {
-        throw this.#err(e.range, `expression nesting too deep (more than ${this.#maxDepth} levels)`);
-      }
-    }
-    return e;
-  }
-
-  constructor(input: string, options: ParseOptions) {
-    this.#input = input;
-    this.#toks = lex(input).filter((t) => t.kind !== 'COMMENT');
-    this.#maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
-    this.#opts = {
-      experimentalFunctions: options.experimentalFunctions ?? true,
-      durationExpressions: options.durationExpressions ?? true,
-      extendedRangeSelectors: options.extendedRangeSelectors ?? false,
-      binopFillModifiers: options.binopFillModifiers ?? false,
-    };
-  }
-
+/** Parser holds the token stream of one query. *//** Parser parses expressions. */
+class Parser extends DurationParser {
   parseTop(): Expr {
-    if (this.#peek().kind === 'EOF') throw this.#err({ start: 0, end: 0 }, 'no expression found in input');
+    if (this.peek().kind === 'EOF') throw this.err({ start: 0, end: 0 }, 'no expression found in input');
     const e = this.#expr(0);
-    this.#expectEnd();
+    this.expectEnd();
     return e;
   }
 
   parseSelectorOnly(): VectorSelector {
-    const t = this.#peek();
+    const t = this.peek();
     let e: Expr;
     if (t.kind === 'LEFT_BRACE' || METRIC_IDENTIFIER_KINDS.has(t.kind)) e = this.#vectorSelector();
-    else throw this.#unexpected('', '');
-    this.#expectEnd();
+    else throw this.unexpected('', '');
+    this.expectEnd();
     return e as VectorSelector;
   }
 
-  // ---- token helpers ----
-
-  #peek(k = 0): Token {
-    return this.#toks[Math.min(this.#i + k, this.#toks.length - 1)]!;
-  }
-
-  #next(): Token {
-    const t = this.#toks[this.#i]!;
-    if (t.kind === 'ERROR') throw this.#err({ start: t.start, end: t.end }, t.val);
-    if (this.#i < this.#toks.length - 1) this.#i++;
-    return t;
-  }
-
-  #prevEnd(): number {
-    return this.#i > 0 ? this.#toks[this.#i - 1]!.end : 0;
-  }
-
-  #err(range: PositionRange, detail: string): ParseError {
-    return new ParseError(this.#input, range, detail);
-  }
-
-  /** unexpected builds Prometheus's "unexpected <item> in <context>, expected <what>" error. */
-  #unexpected(context: string, expected: string): ParseError {
-    const t = this.#peek();
-    if (t.kind === 'ERROR') return this.#err({ start: t.start, end: t.end }, t.val);
-    let msg = 'unexpected ' + tokenDescription(t);
-    if (context !== '') msg += ' in ' + context;
-    if (expected !== '') msg += ', expected ' + expected;
-    return this.#err({ start: t.start, end: t.end }, msg);
-  }
-
-  #expect(kind: TokenKind, context: string, expected: string): Token {
-    if (this.#peek().kind !== kind) throw this.#unexpected(context, expected);
-    return this.#next();
-  }
-
-  #expectEnd(): void {
-    if (this.#peek().kind !== 'EOF') throw this.#unexpected('', '');
-  }
-
-  #enter(t: Token): void {
-    if (++this.#depth > this.#maxDepth) {
-      throw this.#err({ start: t.start, end: t.end }, `expression nesting too deep (more than ${this.#maxDepth} levels)`);
-    }
-  }
-
-  #leave(): void {
-    this.#depth--;
-  }
-
-  // ---- expressions ----
-
   #expr(minPrec: number): Expr {
-    this.#enter(this.#peek());
+    this.enter(this.peek());
     let lhs = this.#unary();
     for (;;) {
-      const t = this.#peek();
+      const t = this.peek();
       const prec = BIN_PREC[t.kind];
       if (prec === undefined || prec < minPrec) break;
-      this.#next();
+      this.next();
       const op = BIN_OP[t.kind]!;
       const mods = this.#binModifiers();
       const rhs = this.#expr(t.kind === 'POW' ? prec : prec + 1);
       lhs = this.#binary(lhs, op, mods, rhs);
     }
-    this.#leave();
+    this.leave();
     return lhs;
   }
 
   #unary(): Expr {
-    const t = this.#peek();
+    const t = this.peek();
     if (t.kind === 'ADD' || t.kind === 'SUB') {
-      this.#next();
-      if (this.#peek().kind === 'EOF') throw this.#unexpected('', '');
-      this.#enter(t);
+      this.next();
+      if (this.peek().kind === 'EOF') throw this.unexpected('', '');
+      this.enter(t);
       // The unary operator binds like multiplication: only ^ (and postfix modifiers) bind tighter.
       const e = this.#expr(POW_PREC);
-      this.#leave();
+      this.leave();
       const op = t.kind === 'SUB' ? '-' : '+';
       if (e.kind === 'number') {
         return { kind: 'number', value: op === '-' ? -e.value : e.value, duration: e.duration, range: { start: t.start, end: e.range.end } };
       }
-      return this.#register({ kind: 'unary', op, expr: e, range: { start: t.start, end: e.range.end } });
+      return this.register({ kind: 'unary', op, expr: e, range: { start: t.start, end: e.range.end } });
     }
     return this.#postfix(this.#primary());
   }
 
   #primary(): Expr {
-    const t = this.#peek();
+    const t = this.peek();
     switch (t.kind) {
       case 'NUMBER':
       case 'DURATION':
-        return this.#numberLiteral();
+        return this.numberLiteral();
       case 'STRING': {
-        this.#next();
-        return { kind: 'string', value: this.#unquote(t), range: { start: t.start, end: t.end } };
+        this.next();
+        return { kind: 'string', value: this.unquote(t), range: { start: t.start, end: t.end } };
       }
       case 'LEFT_PAREN': {
-        this.#next();
-        if (this.#peek().kind === 'RIGHT_PAREN') throw this.#unexpected('', '');
+        this.next();
+        if (this.peek().kind === 'RIGHT_PAREN') throw this.unexpected('', '');
         const e = this.#expr(0);
-        const close = this.#expect('RIGHT_PAREN', '', '');
-        return this.#register({ kind: 'paren', expr: e, range: { start: t.start, end: close.end } });
+        const close = this.expect('RIGHT_PAREN', '', '');
+        return this.register({ kind: 'paren', expr: e, range: { start: t.start, end: close.end } });
       }
       case 'LEFT_BRACE':
         return this.#vectorSelector();
       case 'IDENTIFIER':
-        if (this.#peek(1).kind === 'LEFT_PAREN') return this.#call();
+        if (this.peek(1).kind === 'LEFT_PAREN') return this.#call();
         return this.#vectorSelector();
       case 'START':
       case 'END':
@@ -350,71 +184,40 @@ class Parser {
       case 'RANGE':
       case 'MAX_OF':
       case 'MIN_OF':
-        if (this.#peek(1).kind === 'LEFT_PAREN') return this.#call();
+        if (this.peek(1).kind === 'LEFT_PAREN') return this.#call();
         return this.#vectorSelector();
     }
     if (isAggregatorKind(t.kind)) {
-      const n = this.#peek(1).kind;
+      const n = this.peek(1).kind;
       if (n === 'LEFT_PAREN' || n === 'BY' || n === 'WITHOUT') return this.#aggregate();
       if (n === 'IDENTIFIER' || n === 'METRIC_IDENTIFIER') {
         // `sum some_metric`: Prometheus reports the identifier as unexpected.
-        this.#next();
-        throw this.#unexpected('', '');
+        this.next();
+        throw this.unexpected('', '');
       }
     }
     if (METRIC_IDENTIFIER_KINDS.has(t.kind)) return this.#vectorSelector();
-    throw this.#unexpected('', '');
+    throw this.unexpected('', '');
   }
-
-  #numberLiteral(): NumberLiteral {
-    const t = this.#next();
-    const range = { start: t.start, end: t.end };
-    if (t.kind === 'DURATION') {
-      let ms: number;
-      try {
-        ms = parseDurationMs(t.val);
-      } catch (e) {
-        throw this.#err(range, (e as Error).message);
-      }
-      return { kind: 'number', value: ms / 1000, duration: true, range };
-    }
-    try {
-      return { kind: 'number', value: parseNumber(t.val), duration: false, range };
-    } catch (e) {
-      if (e instanceof LiteralError) throw this.#err(range, `error parsing number: ${e.message}`);
-      throw e;
-    }
-  }
-
-  #unquote(t: Token): string {
-    try {
-      return unquote(t.val);
-    } catch (e) {
-      if (e instanceof UnquoteError) throw this.#err({ start: t.start, end: t.end }, `error unquoting string ${goQuote(t.val)}: ${e.message}`);
-      throw e;
-    }
-  }
-
-  // ---- postfix modifiers: [range], [range:step], offset, @, anchored, smoothed ----
 
   #postfix(e: Expr): Expr {
     for (;;) {
-      const t = this.#peek();
+      const t = this.peek();
       switch (t.kind) {
         case 'LEFT_BRACKET':
           e = this.#rangeOrSubquery(e);
           continue;
         case 'OFFSET':
-          this.#next();
-          e = this.#applyOffset(e, this.#offsetValue());
+          this.next();
+          e = this.#applyOffset(e, this.offsetValue());
           continue;
         case 'AT':
-          this.#next();
+          this.next();
           e = this.#applyAt(e);
           continue;
         case 'ANCHORED':
         case 'SMOOTHED':
-          this.#next();
+          this.next();
           e = this.#applyExtended(e, t.kind === 'ANCHORED' ? 'anchored' : 'smoothed');
           continue;
       }
@@ -423,17 +226,17 @@ class Parser {
   }
 
   #rangeOrSubquery(e: Expr): Expr {
-    const open = this.#next();
-    if (!this.#startsDuration(this.#peek())) {
-      throw this.#unexpected('subquery or range selector', 'number, duration, step(), or range()');
+    const open = this.next();
+    if (!this.startsDuration(this.peek())) {
+      throw this.unexpected('subquery or range selector', 'number, duration, step(), or range()');
     }
-    const rng = this.#positiveDuration();
-    const t = this.#peek();
+    const rng = this.positiveDuration();
+    const t = this.peek();
     if (t.kind === 'RIGHT_BRACKET') {
-      const close = this.#next();
-      if (e.kind !== 'vectorSelector') throw this.#err({ start: open.start, end: close.end }, 'ranges only allowed for vector selectors');
-      if (e.offset !== undefined) throw this.#err({ start: open.start, end: close.end }, 'no offset modifiers allowed before range');
-      if (e.at !== undefined) throw this.#err({ start: open.start, end: close.end }, 'no @ modifiers allowed before range');
+      const close = this.next();
+      if (e.kind !== 'vectorSelector') throw this.err({ start: open.start, end: close.end }, 'ranges only allowed for vector selectors');
+      if (e.offset !== undefined) throw this.err({ start: open.start, end: close.end }, 'no offset modifiers allowed before range');
+      if (e.at !== undefined) throw this.err({ start: open.start, end: close.end }, 'no @ modifiers allowed before range');
       return {
         kind: 'matrixSelector',
         selector: e,
@@ -442,16 +245,16 @@ class Parser {
         range: { start: e.range.start, end: close.end },
       };
     }
-    if (t.kind !== 'COLON') throw this.#unexpected('subquery or range', '":" or "]"');
-    this.#next();
+    if (t.kind !== 'COLON') throw this.unexpected('subquery or range', '":" or "]"');
+    this.next();
     let step: NumberLiteral | DurationExpr | undefined;
-    if (this.#peek().kind !== 'RIGHT_BRACKET') {
-      if (!this.#startsDuration(this.#peek())) {
-        throw this.#unexpected('subquery selector', 'number, duration, step(), range(), or "]"');
+    if (this.peek().kind !== 'RIGHT_BRACKET') {
+      if (!this.startsDuration(this.peek())) {
+        throw this.unexpected('subquery selector', 'number, duration, step(), range(), or "]"');
       }
-      step = this.#positiveDuration();
+      step = this.positiveDuration();
     }
-    const close = this.#expect('RIGHT_BRACKET', 'subquery selector', '"]"');
+    const close = this.expect('RIGHT_BRACKET', 'subquery selector', '"]"');
     const sq: SubqueryExpr = {
       kind: 'subquery',
       expr: e,
@@ -464,291 +267,94 @@ class Parser {
     return sq;
   }
 
-  #startsDuration(t: Token): boolean {
-    switch (t.kind) {
-      case 'NUMBER':
-      case 'DURATION':
-      case 'ADD':
-      case 'SUB':
-      case 'LEFT_PAREN':
-      case 'STEP':
-      case 'RANGE':
-      case 'MAX_OF':
-      case 'MIN_OF':
-        return true;
-    }
-    return false;
-  }
-
-  #positiveDuration(): NumberLiteral | DurationExpr {
-    const d = this.#durationExpr(0);
-    if (d.kind === 'number' && d.value <= 0) throw this.#err(d.range, 'duration must be greater than 0');
-    return d;
-  }
-
-  /** durationExpr parses arithmetic inside brackets (and parenthesised offsets). */
-  #durationExpr(minPrec: number): NumberLiteral | DurationExpr {
-    this.#enter(this.#peek());
-    let lhs = this.#durationUnary();
-    for (;;) {
-      const t = this.#peek();
-      let op: DurationExpr['op'] | undefined;
-      switch (t.kind) {
-        case 'ADD':
-          op = '+';
-          break;
-        case 'SUB':
-          op = '-';
-          break;
-        case 'MUL':
-          op = '*';
-          break;
-        case 'DIV':
-          op = '/';
-          break;
-        case 'MOD':
-          op = '%';
-          break;
-        case 'POW':
-          op = '^';
-          break;
-      }
-      if (op === undefined) break;
-      const prec = BIN_PREC[t.kind]!;
-      if (prec < minPrec) break;
-      this.#next();
-      this.#requireDurationExprs(lhs);
-      const rhs = this.#durationExpr(t.kind === 'POW' ? prec : prec + 1);
-      if ((op === '/' || op === '%') && rhs.kind === 'number' && rhs.value === 0) {
-        throw this.#err({ start: t.start, end: t.end }, op === '/' ? 'division by zero' : 'modulo by zero');
-      }
-      lhs = { kind: 'durationExpr', op, lhs, rhs, wrapped: false, range: { start: lhs.range.start, end: rhs.range.end } };
-    }
-    this.#leave();
-    return lhs;
-  }
-
-  #durationUnary(): NumberLiteral | DurationExpr {
-    const t = this.#peek();
-    if (t.kind === 'ADD' || t.kind === 'SUB') {
-      this.#next();
-      const e = this.#durationExpr(MUL_PREC + 1);
-      return this.#applyUnaryToDuration(t, e);
-    }
-    return this.#durationPrimary();
-  }
-
-  #durationPrimary(): NumberLiteral | DurationExpr {
-    const t = this.#peek();
-    switch (t.kind) {
-      case 'NUMBER':
-      case 'DURATION': {
-        const n = this.#numberLiteral();
-        this.#checkDurationRange(n, n.range);
-        return n;
-      }
-      case 'STEP':
-      case 'RANGE': {
-        this.#next();
-        if (this.#peek().kind !== 'LEFT_PAREN') throw this.#unexpected('subquery or range selector', 'number, duration, step(), or range()');
-        this.#next();
-        const close = this.#expect('RIGHT_PAREN', '', '');
-        const d: DurationExpr = {
-          kind: 'durationExpr',
-          op: t.kind === 'STEP' ? 'step' : 'range',
-          wrapped: false,
-          range: { start: t.start, end: close.end },
-        };
-        this.#requireDurationExprs(d);
-        return d;
-      }
-      case 'MAX_OF':
-      case 'MIN_OF':
-        return this.#minMaxOf();
-      case 'LEFT_PAREN': {
-        this.#next();
-        const inner = this.#durationExpr(0);
-        const close = this.#expect('RIGHT_PAREN', '', '');
-        this.#requireDurationExprs(inner);
-        return wrapParen(inner, t.start, close.end);
-      }
-    }
-    throw this.#unexpected('', '');
-  }
-
-  #minMaxOf(): DurationExpr {
-    const t = this.#next();
-    this.#expect('LEFT_PAREN', '', '');
-    const a = this.#durationExpr(0);
-    this.#expect('COMMA', '', '');
-    const b = this.#durationExpr(0);
-    const close = this.#expect('RIGHT_PAREN', '', '');
-    const d: DurationExpr = {
-      kind: 'durationExpr',
-      op: t.kind === 'MAX_OF' ? 'max_of' : 'min_of',
-      lhs: a,
-      rhs: b,
-      wrapped: false,
-      range: { start: t.start, end: close.end },
-    };
-    this.#requireDurationExprs(d);
-    return d;
-  }
-
-  #applyUnaryToDuration(op: Token, e: NumberLiteral | DurationExpr): NumberLiteral | DurationExpr {
-    if (e.kind === 'number') {
-      const n: NumberLiteral = { ...e, value: op.kind === 'SUB' ? -e.value : e.value, range: { start: op.start, end: e.range.end } };
-      this.#checkDurationRange(n, { start: op.start, end: op.end });
-      return n;
-    }
-    if (op.kind === 'SUB') return { kind: 'durationExpr', op: '-', rhs: e, wrapped: false, range: { start: op.start, end: e.range.end } };
-    return e;
-  }
-
-  #checkDurationRange(n: NumberLiteral, at: PositionRange): void {
-    if (n.value > MAX_DURATION_SECONDS || n.value < -MAX_DURATION_SECONDS) throw this.#err(at, 'duration out of range');
-  }
-
-  #requireDurationExprs(e: NumberLiteral | DurationExpr): void {
-    if (!this.#opts.durationExpressions) throw this.#err(e.range, 'experimental duration expression is not enabled');
-  }
-
-  /** offsetValue parses what may follow `offset`: a signed literal, step()/range(), min_of/max_of, or (…). */
-  #offsetValue(): NumberLiteral | DurationExpr {
-    const t = this.#peek();
-    let sign: Token | undefined;
-    if (t.kind === 'ADD' || t.kind === 'SUB') {
-      sign = this.#next();
-    }
-    const u = this.#peek();
-    let v: NumberLiteral | DurationExpr;
-    switch (u.kind) {
-      case 'NUMBER':
-      case 'DURATION':
-        v = this.#numberLiteral();
-        if (sign !== undefined) {
-          v = { ...v, value: sign.kind === 'SUB' ? -v.value : v.value, range: { start: sign.start, end: v.range.end } };
-          this.#checkDurationRange(v, { start: sign.start, end: sign.end });
-        } else this.#checkDurationRange(v, v.range);
-        return v;
-      case 'STEP':
-      case 'RANGE':
-      case 'MAX_OF':
-      case 'MIN_OF': {
-        v = u.kind === 'STEP' || u.kind === 'RANGE' ? this.#durationPrimary() : this.#minMaxOf();
-        if (sign === undefined) return v;
-        const d: DurationExpr = {
-          kind: 'durationExpr',
-          op: sign.kind === 'SUB' ? '-' : '+',
-          rhs: v,
-          wrapped: false,
-          range: { start: sign.start, end: v.range.end },
-        };
-        this.#requireDurationExprs(d);
-        return d;
-      }
-      case 'LEFT_PAREN': {
-        this.#next();
-        const inner = this.#durationExpr(0);
-        const close = this.#expect('RIGHT_PAREN', '', '');
-        this.#requireDurationExprs(inner);
-        const w = wrapParen(inner, u.start, close.end);
-        return sign === undefined ? w : this.#applyUnaryToDuration(sign, w);
-      }
-    }
-    throw this.#unexpected('offset', 'number, duration, step(), or range()');
-  }
-
   #applyOffset(e: Expr, v: NumberLiteral | DurationExpr): Expr {
-    const end = this.#prevEnd();
+    const end = this.prevEnd();
     const off: Offset = v.kind === 'number' ? { kind: 'fixed', ms: secondsToMs(v.value) } : { kind: 'expr', expr: v };
     const isSet = (o: Offset | undefined): boolean => o !== undefined && !(o.kind === 'fixed' && o.ms === 0);
     switch (e.kind) {
       case 'vectorSelector':
-        if (isSet(e.offset)) throw this.#err(e.range, 'offset may not be set multiple times');
+        if (isSet(e.offset)) throw this.err(e.range, 'offset may not be set multiple times');
         return { ...e, offset: off, range: { start: e.range.start, end } };
       case 'matrixSelector':
-        if (isSet(e.selector.offset)) throw this.#err(e.range, 'offset may not be set multiple times');
+        if (isSet(e.selector.offset)) throw this.err(e.range, 'offset may not be set multiple times');
         return { ...e, selector: { ...e.selector, offset: off }, range: { start: e.range.start, end } };
       case 'subquery':
-        if (isSet(e.offset)) throw this.#err(e.range, 'offset may not be set multiple times');
+        if (isSet(e.offset)) throw this.err(e.range, 'offset may not be set multiple times');
         return { ...e, offset: off, range: { start: e.range.start, end } };
       default:
-        throw this.#err(e.range, 'offset modifier must be preceded by an instant vector selector or range vector selector or a subquery');
+        throw this.err(e.range, 'offset modifier must be preceded by an instant vector selector or range vector selector or a subquery');
     }
   }
 
   #applyAt(e: Expr): Expr {
-    const t = this.#peek();
+    const t = this.peek();
     let at: AtModifier;
     if (t.kind === 'START' || t.kind === 'END') {
-      this.#next();
-      this.#expect('LEFT_PAREN', '@', 'timestamp');
-      this.#expect('RIGHT_PAREN', '@', 'timestamp');
+      this.next();
+      this.expect('LEFT_PAREN', '@', 'timestamp');
+      this.expect('RIGHT_PAREN', '@', 'timestamp');
       at = { kind: t.kind === 'START' ? 'start' : 'end' };
     } else {
       let sign = 1;
       if (t.kind === 'ADD' || t.kind === 'SUB') {
-        this.#next();
+        this.next();
         if (t.kind === 'SUB') sign = -1;
       }
-      const u = this.#peek();
-      if (u.kind !== 'NUMBER' && u.kind !== 'DURATION') throw this.#unexpected('@', 'timestamp');
-      const n = this.#numberLiteral();
+      const u = this.peek();
+      if (u.kind !== 'NUMBER' && u.kind !== 'DURATION') throw this.unexpected('@', 'timestamp');
+      const n = this.numberLiteral();
       const ts = sign * n.value;
       if (!Number.isFinite(ts) || ts >= 9223372036854775807 || ts <= -9223372036854775808) {
-        throw this.#err(e.range, `timestamp out of bounds for @ modifier: ${formatGoF(ts)}`);
+        throw this.err(e.range, `timestamp out of bounds for @ modifier: ${formatGoF(ts)}`);
       }
       at = { kind: 'timestamp', t: goRound(ts * 1000) };
     }
-    const end = this.#prevEnd();
+    const end = this.prevEnd();
     const dup = (a: AtModifier | undefined): boolean => a !== undefined;
     switch (e.kind) {
       case 'vectorSelector':
-        if (dup(e.at)) throw this.#err(e.range, '@ <timestamp> may not be set multiple times');
+        if (dup(e.at)) throw this.err(e.range, '@ <timestamp> may not be set multiple times');
         return { ...e, at, range: { start: e.range.start, end } };
       case 'matrixSelector':
-        if (dup(e.selector.at)) throw this.#err(e.range, '@ <timestamp> may not be set multiple times');
+        if (dup(e.selector.at)) throw this.err(e.range, '@ <timestamp> may not be set multiple times');
         return { ...e, selector: { ...e.selector, at }, range: { start: e.range.start, end } };
       case 'subquery':
-        if (dup(e.at)) throw this.#err(e.range, '@ <timestamp> may not be set multiple times');
+        if (dup(e.at)) throw this.err(e.range, '@ <timestamp> may not be set multiple times');
         return { ...e, at, range: { start: e.range.start, end } };
       default:
-        throw this.#err(e.range, '@ modifier must be preceded by an instant vector selector or range vector selector or a subquery');
+        throw this.err(e.range, '@ modifier must be preceded by an instant vector selector or range vector selector or a subquery');
     }
   }
 
   #applyExtended(e: Expr, which: 'anchored' | 'smoothed'): Expr {
-    if (!this.#opts.extendedRangeSelectors) throw this.#err(e.range, `${which} modifier is experimental and not enabled`);
+    if (!this.opts.extendedRangeSelectors) throw this.err(e.range, `${which} modifier is experimental and not enabled`);
     const other = which === 'anchored' ? 'smoothed' : 'anchored';
     switch (e.kind) {
       case 'vectorSelector':
-        if (e[other]) throw this.#err(e.range, 'anchored and smoothed modifiers cannot be used together');
+        if (e[other]) throw this.err(e.range, 'anchored and smoothed modifiers cannot be used together');
         return { ...e, [which]: true };
       case 'matrixSelector':
-        if (e.selector[other]) throw this.#err(e.range, 'anchored and smoothed modifiers cannot be used together');
+        if (e.selector[other]) throw this.err(e.range, 'anchored and smoothed modifiers cannot be used together');
         return { ...e, selector: { ...e.selector, [which]: true } };
       case 'subquery':
-        throw this.#err(e.range, `${which} modifier is not supported for subqueries`);
+        throw this.err(e.range, `${which} modifier is not supported for subqueries`);
       default:
-        throw this.#err(e.range, `${which} modifier not implemented`);
+        throw this.err(e.range, `${which} modifier not implemented`);
     }
   }
 
-  // ---- selectors ----
-
   #vectorSelector(): VectorSelector {
-    const first = this.#peek();
+    const first = this.peek();
     let name = '';
     let start = first.start;
     let end = first.end;
     if (first.kind !== 'LEFT_BRACE') {
-      this.#next();
+      this.next();
       name = first.val;
     }
     const matchers: Matcher[] = [];
-    if (this.#peek().kind === 'LEFT_BRACE') {
-      const open = this.#next();
+    if (this.peek().kind === 'LEFT_BRACE') {
+      const open = this.next();
       if (name === '') start = open.start;
       end = this.#labelMatchers(matchers);
     }
@@ -758,118 +364,116 @@ class Parser {
 
   /** labelMatchers parses `a="b", "c"!~"d", "metric.name"}` after `{`; returns the end of `}`. */
   #labelMatchers(out: Matcher[]): number {
-    if (this.#peek().kind === 'RIGHT_BRACE') return this.#next().end;
+    if (this.peek().kind === 'RIGHT_BRACE') return this.next().end;
     for (;;) {
-      const t = this.#peek();
+      const t = this.peek();
       if (t.kind === 'IDENTIFIER') {
-        this.#next();
-        const op = this.#peek();
-        if (!isMatchOp(op.kind)) throw this.#unexpected('label matching', 'label matching operator');
-        this.#next();
-        if (this.#peek().kind !== 'STRING') throw this.#unexpected('label matching', 'string');
-        const v = this.#next();
+        this.next();
+        const op = this.peek();
+        if (!isMatchOp(op.kind)) throw this.unexpected('label matching', 'label matching operator');
+        this.next();
+        if (this.peek().kind !== 'STRING') throw this.unexpected('label matching', 'string');
+        const v = this.next();
         out.push(this.#matcher(t.val, op, v, { start: t.start, end: v.end }));
       } else if (t.kind === 'STRING') {
-        this.#next();
-        const name = this.#unquote(t);
-        const op = this.#peek();
+        this.next();
+        const name = this.unquote(t);
+        const op = this.peek();
         if (isMatchOp(op.kind)) {
-          this.#next();
-          if (this.#peek().kind !== 'STRING') throw this.#unexpected('label matching', 'string');
-          const v = this.#next();
+          this.next();
+          if (this.peek().kind !== 'STRING') throw this.unexpected('label matching', 'string');
+          const v = this.next();
           out.push(this.#matcher(name, op, v, { start: t.start, end: v.end }));
         } else {
           out.push(new Matcher(MatchType.Equal, METRIC_NAME, name));
         }
       } else {
-        throw this.#unexpected('label matching', 'identifier or "}"');
+        throw this.unexpected('label matching', 'identifier or "}"');
       }
-      const sep = this.#peek();
-      if (sep.kind === 'RIGHT_BRACE') return this.#next().end;
-      if (sep.kind !== 'COMMA') throw this.#unexpected('label matching', '"," or "}"');
-      this.#next();
-      if (this.#peek().kind === 'RIGHT_BRACE') return this.#next().end;
+      const sep = this.peek();
+      if (sep.kind === 'RIGHT_BRACE') return this.next().end;
+      if (sep.kind !== 'COMMA') throw this.unexpected('label matching', '"," or "}"');
+      this.next();
+      if (this.peek().kind === 'RIGHT_BRACE') return this.next().end;
     }
   }
 
   #matcher(name: string, op: Token, value: Token, range: PositionRange): Matcher {
-    const v = this.#unquote(value);
+    const v = this.unquote(value);
     const type =
       op.kind === 'EQL' ? MatchType.Equal : op.kind === 'NEQ' ? MatchType.NotEqual : op.kind === 'EQL_REGEX' ? MatchType.Regexp : MatchType.NotRegexp;
     try {
       return new Matcher(type, name, v);
     } catch (e) {
-      throw this.#err(range, `error parsing regexp: ${stripRegexPrefix((e as Error).message)}`);
+      throw this.err(range, `error parsing regexp: ${stripRegexPrefix((e as Error).message)}`);
     }
   }
 
-  // ---- calls and aggregations ----
-
   #call(): Expr {
-    const t = this.#next();
+    const t = this.next();
     const args = this.#callArgs();
-    const end = this.#prevEnd();
+    const end = this.prevEnd();
     const range = { start: t.start, end };
     const fn = getFunction(t.val);
-    if (fn === undefined) throw this.#err({ start: t.start, end: t.end }, `unknown function with name ${goQuote(t.val)}`);
-    if (fn.experimental && !this.#opts.experimentalFunctions) {
-      throw this.#err({ start: t.start, end: t.end }, `function ${goQuote(t.val)} is not enabled`);
+    if (fn === undefined) throw this.err({ start: t.start, end: t.end }, `unknown function with name ${goQuote(t.val)}`);
+    if (fn.experimental && !this.opts.experimentalFunctions) {
+      throw this.err({ start: t.start, end: t.end }, `function ${goQuote(t.val)} is not enabled`);
     }
     return { kind: 'call', func: fn, args, range };
   }
 
   /** callArgs parses `(a, b, …)`; the opening parenthesis is next. */
   #callArgs(): Expr[] {
-    this.#expect('LEFT_PAREN', '', '');
+    this.expect('LEFT_PAREN', '', '');
     const args: Expr[] = [];
-    if (this.#peek().kind === 'RIGHT_PAREN') {
-      this.#next();
+    if (this.peek().kind === 'RIGHT_PAREN') {
+      this.next();
       return args;
     }
     for (;;) {
       args.push(this.#expr(0));
-      const t = this.#peek();
+      const t = this.peek();
       if (t.kind === 'RIGHT_PAREN') {
-        this.#next();
+        this.next();
         return args;
       }
-      if (t.kind !== 'COMMA') throw this.#unexpected('', '');
-      this.#next();
-      if (this.#peek().kind === 'RIGHT_PAREN') {
-        throw this.#err({ start: t.start, end: t.end }, 'trailing commas not allowed in function call args');
+      if (t.kind !== 'COMMA') throw this.unexpected('', '');
+      this.next();
+      if (this.peek().kind === 'RIGHT_PAREN') {
+        throw this.err({ start: t.start, end: t.end }, 'trailing commas not allowed in function call args');
       }
     }
   }
 
   #aggregate(): Expr {
-    const opTok = this.#next();
+    const opTok = this.next();
     const op = opTok.val.toLowerCase() as AggregateOp;
     let grouping: string[] | undefined;
     let without = false;
-    let k = this.#peek().kind;
+    let k = this.peek().kind;
     if (k === 'BY' || k === 'WITHOUT') {
-      this.#next();
+      this.next();
       without = k === 'WITHOUT';
       grouping = this.#groupingLabels();
     }
-    if (this.#peek().kind !== 'LEFT_PAREN') throw this.#unexpected('aggregation', '');
+    if (this.peek().kind !== 'LEFT_PAREN') throw this.unexpected('aggregation', '');
     const args = this.#callArgs();
-    k = this.#peek().kind;
+    k = this.peek().kind;
     if (grouping === undefined && (k === 'BY' || k === 'WITHOUT')) {
-      this.#next();
+      this.next();
       without = k === 'WITHOUT';
       grouping = this.#groupingLabels();
     }
-    const range = { start: opTok.start, end: this.#prevEnd() };
-    if (args.length === 0) throw this.#err(range, 'no arguments for aggregate expression provided');
+    const range = { start: opTok.start, end: this.prevEnd() };
+    if (args.length === 0) throw this.err(range, 'no arguments for aggregate expression provided');
     const withParam =
       op === 'topk' || op === 'bottomk' || op === 'count_values' || op === 'quantile' || op === 'limitk' || op === 'limit_ratio';
-    if (withParam && (op === 'limitk' || op === 'limit_ratio') && !this.#opts.experimentalFunctions) {
-      throw this.#err(range, `${op}() is experimental and must be enabled with --enable-feature=promql-experimental-functions`);
+    if (withParam && (op === 'limitk' || op === 'limit_ratio') && !this.opts.experimentalFunctions) {
+      throw this.err(range, `${op}() is experimental and must be enabled with --enable-feature=promql-experimental-functions`);
     }
     const want = withParam ? 2 : 1;
     if (args.length !== want) {
-      throw this.#err(range, `wrong number of arguments for aggregate expression provided, expected ${want}, got ${args.length}`);
+      throw this.err(range, `wrong number of arguments for aggregate expression provided, expected ${want}, got ${args.length}`);
     }
     return {
       kind: 'aggregate',
@@ -884,46 +488,44 @@ class Parser {
 
   /** groupingLabels parses `(a, b, "c.d")`. */
   #groupingLabels(): string[] {
-    if (this.#peek().kind !== 'LEFT_PAREN') throw this.#unexpected('grouping opts', '"("');
-    this.#next();
+    if (this.peek().kind !== 'LEFT_PAREN') throw this.unexpected('grouping opts', '"("');
+    this.next();
     const out: string[] = [];
-    if (this.#peek().kind === 'RIGHT_PAREN') {
-      this.#next();
+    if (this.peek().kind === 'RIGHT_PAREN') {
+      this.next();
       return out;
     }
     for (;;) {
-      const t = this.#peek();
+      const t = this.peek();
       if (MAYBE_LABEL_KINDS.has(t.kind)) {
-        this.#next();
+        this.next();
         out.push(t.val);
       } else if (t.kind === 'STRING') {
-        this.#next();
-        const name = this.#unquote(t);
-        if (name === '' || !isValidUtf8(name)) throw this.#err({ start: t.start, end: t.end }, `invalid label name for grouping: ${goQuote(name)}`);
+        this.next();
+        const name = this.unquote(t);
+        if (name === '' || !isValidUtf8(name)) throw this.err({ start: t.start, end: t.end }, `invalid label name for grouping: ${goQuote(name)}`);
         out.push(name);
       } else {
-        throw this.#unexpected('grouping opts', 'label');
+        throw this.unexpected('grouping opts', 'label');
       }
-      const sep = this.#peek();
+      const sep = this.peek();
       if (sep.kind === 'RIGHT_PAREN') {
-        this.#next();
+        this.next();
         return out;
       }
-      if (sep.kind !== 'COMMA') throw this.#unexpected('grouping opts', '"," or ")"');
-      this.#next();
-      if (this.#peek().kind === 'RIGHT_PAREN') {
-        this.#next();
+      if (sep.kind !== 'COMMA') throw this.unexpected('grouping opts', '"," or ")"');
+      this.next();
+      if (this.peek().kind === 'RIGHT_PAREN') {
+        this.next();
         return out;
       }
     }
   }
 
-  // ---- binary operators ----
-
   #binModifiers(): BinModifiers {
     let bool = false;
-    if (this.#peek().kind === 'BOOL') {
-      this.#next();
+    if (this.peek().kind === 'BOOL') {
+      this.next();
       bool = true;
     }
     let on = false;
@@ -931,36 +533,36 @@ class Parser {
     let card: MatchCardinality = 'one-to-one';
     let include: string[] = [];
     let hasMatching = false;
-    const k = this.#peek().kind;
+    const k = this.peek().kind;
     if (k === 'ON' || k === 'IGNORING') {
-      this.#next();
+      this.next();
       on = k === 'ON';
       labels = this.#groupingLabels();
       hasMatching = true;
-      const g = this.#peek().kind;
+      const g = this.peek().kind;
       if (g === 'GROUP_LEFT' || g === 'GROUP_RIGHT') {
-        this.#next();
+        this.next();
         card = g === 'GROUP_LEFT' ? 'many-to-one' : 'one-to-many';
-        if (this.#peek().kind === 'LEFT_PAREN') include = this.#groupingLabels();
+        if (this.peek().kind === 'LEFT_PAREN') include = this.#groupingLabels();
       }
     }
     let fillLeft: number | undefined;
     let fillRight: number | undefined;
-    const fstart = this.#peek();
+    const fstart = this.peek();
     for (let n = 0; n < 2; n++) {
-      const f = this.#peek().kind;
+      const f = this.peek().kind;
       if (f === 'FILL' && n === 0) {
-        this.#next();
+        this.next();
         fillLeft = fillRight = this.#fillValue();
         break;
       }
       if (f === 'FILL_LEFT' && fillLeft === undefined) {
-        this.#next();
+        this.next();
         fillLeft = this.#fillValue();
         continue;
       }
       if (f === 'FILL_RIGHT' && fillRight === undefined) {
-        this.#next();
+        this.next();
         fillRight = this.#fillValue();
         continue;
       }
@@ -971,24 +573,24 @@ class Parser {
   }
 
   #fillValue(): number {
-    this.#expect('LEFT_PAREN', '', '');
+    this.expect('LEFT_PAREN', '', '');
     let sign = 1;
-    const t = this.#peek();
+    const t = this.peek();
     if (t.kind === 'ADD' || t.kind === 'SUB') {
-      this.#next();
+      this.next();
       if (t.kind === 'SUB') sign = -1;
     }
-    const u = this.#peek();
-    if (u.kind !== 'NUMBER' && u.kind !== 'DURATION') throw this.#unexpected('', '');
-    const n = this.#numberLiteral();
-    this.#expect('RIGHT_PAREN', '', '');
+    const u = this.peek();
+    if (u.kind !== 'NUMBER' && u.kind !== 'DURATION') throw this.unexpected('', '');
+    const n = this.numberLiteral();
+    this.expect('RIGHT_PAREN', '', '');
     return sign * n.value;
   }
 
   #binary(lhs: Expr, op: BinaryOp, m: BinModifiers, rhs: Expr): Expr {
     const range = { start: lhs.range.start, end: rhs.range.end };
-    if ((m.fillLeft !== undefined || m.fillRight !== undefined) && !this.#opts.binopFillModifiers) {
-      throw this.#err(range, 'binop fill modifiers are experimental and not enabled');
+    if ((m.fillLeft !== undefined || m.fillRight !== undefined) && !this.opts.binopFillModifiers) {
+      throw this.err(range, 'binop fill modifiers are experimental and not enabled');
     }
     const matching: VectorMatching = {
       card: isSetOp(op) && m.card === 'one-to-one' ? 'many-to-many' : m.card,
@@ -998,10 +600,10 @@ class Parser {
       ...(m.fillLeft !== undefined ? { fillLeft: m.fillLeft } : {}),
       ...(m.fillRight !== undefined ? { fillRight: m.fillRight } : {}),
     };
-    const bothVectors = this.#typeOf(lhs) === 'vector' && this.#typeOf(rhs) === 'vector';
+    const bothVectors = this.typeOf(lhs) === 'vector' && this.typeOf(rhs) === 'vector';
     const node: BinaryExpr = { kind: 'binary', op, lhs, rhs, bool: m.bool, ...(bothVectors ? { matching } : {}), range };
     this.rawMatching.set(node, matching);
-    this.#register(node);
+    this.register(node);
     return node;
   }
 }
@@ -1019,21 +621,6 @@ interface BinModifiers {
 
 function isMatchOp(k: TokenKind): boolean {
   return k === 'EQL' || k === 'NEQ' || k === 'EQL_REGEX' || k === 'NEQ_REGEX';
-}
-
-function wrapParen(e: NumberLiteral | DurationExpr, start: number, end: number): DurationExpr {
-  if (e.kind === 'durationExpr') return { ...e, wrapped: true };
-  return { kind: 'durationExpr', op: '+', rhs: e, wrapped: true, range: { start, end } };
-}
-
-/** secondsToMs converts a literal's seconds to ms as Prometheus does (round to ns, truncate to ms). */
-export function secondsToMs(s: number): number {
-  return Math.trunc(goRound(s * 1e9) / 1e6);
-}
-
-/** goRound rounds half away from zero, like Go's math.Round. */
-export function goRound(x: number): number {
-  return x < 0 ? -Math.round(-x) : Math.round(x);
 }
 
 // Go's %f.
