@@ -8,7 +8,7 @@
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Registry } from '../../instrument/index.js';
-import { LogStreamDecoder, type LineParserOptions, type LongLinePolicy, type ParsedLine } from '../parse/index.js';
+import { LineParser, LogStreamDecoder, type LineParserOptions, type LongLinePolicy, type ParsedLine } from '../parse/index.js';
 import type { LogStore } from '../store/index.js';
 import { checkPort, checkPositive, resolveListenerLabels, type ListenerAuthOptions, type TlsOptions } from './listener-options.js';
 import { ReceiveMetrics } from './receive-metrics.js';
@@ -66,6 +66,7 @@ const HOUSEKEEPING_MS = 100;
 export class TcpReceiver {
   readonly #o: Required<Omit<TcpReceiverOptions, 'tls' | 'tokens' | 'token' | 'labels' | 'registry' | 'parser'>> & Pick<TcpReceiverOptions, 'tls' | 'parser'>;
   readonly #labels;
+  readonly #parser: LineParser;
   readonly #metrics: ReceiveMetrics;
   readonly #conns = new Set<Conn>();
   #server: Server | undefined;
@@ -87,8 +88,9 @@ export class TcpReceiver {
       if (!Number.isInteger(v) || v < 0) checkPositive(k, v);
     }
     this.#labels = resolveListenerLabels(options);
-    // Fail on bad parser/decoder options now, not on the first connection.
-    new LogStreamDecoder({ parser, maxLineBytes, longLines });
+    // One parser for all connections (parsing is synchronous); bad options fail here, not on the first connection.
+    this.#parser = new LineParser(parser);
+    new LogStreamDecoder({ parser: this.#parser, maxLineBytes, longLines });
     this.#o = { store, port, host, tls, parser, maxLineBytes, longLines, multiline, multilineWaitMs, maxConnections, idleTimeoutMs, partialLineTimeoutMs, maxPendingEntries, levelLabel, name };
     this.#metrics = new ReceiveMetrics(registry, name);
     this.#ready = new Promise((res, rej) => {
@@ -164,7 +166,7 @@ export class TcpReceiver {
     const batcher = new StreamBatcher({ store: o.store, labels: this.#labels, levelLabel: o.levelLabel, metrics: this.#metrics });
     const c: Conn = {
       sock,
-      decoder: new LogStreamDecoder({ parser: o.parser, maxLineBytes: o.maxLineBytes, longLines: o.longLines, multiline: o.multiline }),
+      decoder: new LogStreamDecoder({ parser: this.#parser, maxLineBytes: o.maxLineBytes, longLines: o.longLines, multiline: o.multiline }),
       batcher,
       sink: (p) => batcher.add(p),
       last: Date.now(),
