@@ -44,3 +44,5 @@ export { DEFAULT_MAX_DEPTH, goRound, parseExpr, parseMetricSelector, secondsToMs
 export type { ParseOptions } from './parser.js';
 export { MAX_LINE, formatDurationExpr, formatExpr, formatLabelName, formatMatcher, prettify } from './printer.js';
 export { UnquoteError, isValidUtf8, quote, unquote } from './string-literal.js';
+export { exprToJSON } from './ast-json.js';
+export type { JSONValue } from './ast-json.js';

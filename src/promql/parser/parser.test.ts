@@ -265,3 +265,45 @@ describe('round trip', () => {
     );
   });
 });
+
+describe('exprToJSON (parse_query)', () => {
+  it('translates like Prometheus', async () => {
+    const { exprToJSON } = await import('./index.js');
+    expect(exprToJSON(parseExpr('sum by (job) (rate(up{a="b"}[5m] offset 1m)) > bool 1'))).toEqual({
+      type: 'binaryExpr',
+      op: '>',
+      bool: true,
+      matching: null,
+      lhs: {
+        type: 'aggregation',
+        op: 'sum',
+        grouping: ['job'],
+        without: false,
+        param: null,
+        expr: {
+          type: 'call',
+          func: { name: 'rate', argTypes: ['matrix'], variadic: 0, returnType: 'vector' },
+          args: [
+            {
+              type: 'matrixSelector',
+              name: 'up',
+              range: 300000,
+              rangeExpr: null,
+              offset: 60000,
+              offsetExpr: null,
+              matchers: [
+                { name: 'a', value: 'b', type: '=' },
+                { name: '__name__', value: 'up', type: '=' },
+              ],
+              timestamp: null,
+              startOrEnd: null,
+              anchored: false,
+              smoothed: false,
+            },
+          ],
+        },
+      },
+      rhs: { type: 'numberLiteral', val: '1' },
+    });
+  });
+});
