@@ -243,9 +243,9 @@ const EOF_LINE = Buffer.from('# EOF\n');
 /**
  * readOpenMetricsFile streams an OpenMetrics file into the backfiller in pieces cut at line
  * ends (each piece is parsed with a synthetic `# EOF`), so files larger than memory or than a
- * Buffer work. Every sample needs a timestamp.
+ * Buffer work. Every sample needs a timestamp. Errors name the file and line.
  */
-async function readOpenMetricsFile(path: string, bf: Backfiller): Promise<void> {
+export async function readOpenMetricsFile(path: string, bf: Backfiller, pieceBytes = PIECE_BYTES): Promise<void> {
   const fh = await open(path, 'r');
   try {
     let carry: Buffer = Buffer.alloc(0);
@@ -254,11 +254,12 @@ async function readOpenMetricsFile(path: string, bf: Backfiller): Promise<void> 
     let lastRaw: Buffer = Buffer.alloc(0);
     let lastRef = -1;
     for (;;) {
-      const chunk = Buffer.allocUnsafe(PIECE_BYTES);
-      const { bytesRead } = await fh.read(chunk, 0, PIECE_BYTES, null);
+      const chunk = Buffer.allocUnsafe(pieceBytes);
+      const { bytesRead } = await fh.read(chunk, 0, pieceBytes, null);
       const data = carry.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
       const done = bytesRead === 0;
       const cut = done ? data.length : data.lastIndexOf(0x0a) + 1;
+      if (done && data.length === 0) break;
       if (cut <= 0) {
         carry = Buffer.from(data);
         continue;
