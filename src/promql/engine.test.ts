@@ -79,6 +79,12 @@ describe('selection semantics', async () => {
     expect((await e.instantQuery('"hi"', 1000)).value).toEqual({ kind: 'string', t: 1000, v: 'hi' });
   });
 
+  it('gives rules a vector, turning a scalar into one unlabelled sample', async () => {
+    expect(await e.vectorQuery('2 * 3', 1000)).toEqual({ kind: 'vector', samples: [{ labels: Labels.EMPTY, t: 1000, f: 6 }] });
+    expect((await e.vectorQuery('c', 0)).samples.length).toBe(1);
+    await expect(e.vectorQuery('"s"', 0)).rejects.toThrow('rule result is not a vector or scalar');
+  });
+
   it('returns raw samples for a range selector', async () => {
     const v = (await e.instantQuery('c[2m]', 3 * M)).value;
     expect(v.kind).toBe('matrix');

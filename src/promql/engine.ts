@@ -18,7 +18,7 @@ import { dropMetricName, mergeSameLabels } from './labels-util.js';
 import { type Expr, type ParseOptions, documentedType, exprType, parseExpr } from './parser/index.js';
 import { buildPlan } from './plan.js';
 import { SAME_LABELSET, StepVector } from './step-vector.js';
-import type { Matrix, SeriesPoints, Value } from './value.js';
+import type { Matrix, SeriesPoints, Value, Vector } from './value.js';
 
 /** EngineOptions configure an Engine; every field is optional. */
 export interface EngineOptions {
@@ -153,6 +153,19 @@ export class Engine {
       throw new BadQueryError(`invalid expression type "${documentedType(t)}" for range query, must be Scalar or instant Vector`);
     }
     return this.#exec(expr, text, start, end, step, opts);
+  }
+
+  /**
+   * vectorQuery evaluates an instant query for rule evaluation and returns its samples, a
+   * scalar becoming one sample without labels (like Prometheus's rule query function). Any
+   * other result type is an error.
+   */
+  async vectorQuery(qs: QueryInput, t: number, signal?: AbortSignal): Promise<Vector> {
+    const r = await this.instantQuery(qs, t, signal !== undefined ? { signal } : {});
+    const v = r.value;
+    if (v.kind === 'vector') return v;
+    if (v.kind === 'scalar') return { kind: 'vector', samples: [{ labels: Labels.EMPTY, t: v.t, f: v.v }] };
+    throw new QueryError('rule result is not a vector or scalar');
   }
 
   #input(qs: QueryInput): { expr: Expr; text: string } {
