@@ -48,6 +48,12 @@ const WORDS: ReadonlyMap<string, Level> = new Map<string, Level>([
   ['trace', 'trace'], ['trc', 'trace'], ['finer', 'trace'], ['finest', 'trace'], ['verbose', 'trace'],
 ]);
 
+// The upper-case and capitalized spellings too, so the common cases need no lower-casing.
+for (const [w, l] of [...WORDS]) {
+  (WORDS as Map<string, Level>).set(w.toUpperCase(), l);
+  (WORDS as Map<string, Level>).set(w[0]!.toUpperCase() + w.slice(1), l);
+}
+
 /** levelFromWord maps a level word in any letter case (`WARNING`, `err`, `Info`) to a Level, or ''. */
 export function levelFromWord(word: string): Level | '' {
   if (word.length === 0 || word.length > 13) return '';

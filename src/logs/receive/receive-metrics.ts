@@ -55,13 +55,22 @@ export class ReceiveMetrics {
     this.connections = this.#f.connections.labels(receiver);
   }
 
+  #lastFormat = '';
+  #lastCounter: Counter | undefined;
+
   /** line counts one entry of a format. */
   line(format: string): void {
+    if (format === this.#lastFormat && this.#lastCounter !== undefined) {
+      this.#lastCounter.value++;
+      return;
+    }
     let c = this.#lines.get(format);
     if (c === undefined) {
       c = this.#f.lines.labels(this.#receiver, format);
       this.#lines.set(format, c);
     }
+    this.#lastFormat = format;
+    this.#lastCounter = c;
     c.value++;
   }
 

@@ -35,6 +35,8 @@ export class StreamBatcher {
   readonly #labelCache = new Map<string, Labels>();
   #groups = new Map<string, Group>();
   #size = 0;
+  #lastKey: string | undefined;
+  #lastGroup: Group | undefined;
 
   constructor({ store, labels, levelLabel = true, metrics }: StreamBatcherOptions) {
     this.#store = store;
@@ -57,11 +59,13 @@ export class StreamBatcher {
     if (cut !== undefined) m.cut(cut);
     const level = this.#levelLabel ? p.level : '';
     const key = p.hasLabels() ? `${level}\u0000${p.host}\u0000${p.unit}\u0000${p.identifier}\u0000${p.container}\u0000${p.stream}` : level;
-    let g = this.#groups.get(key);
+    let g = key === this.#lastKey ? this.#lastGroup : this.#groups.get(key);
     if (g === undefined) {
       g = { labels: this.#labelsFor(key, p, level), entries: [] };
       this.#groups.set(key, g);
     }
+    this.#lastKey = key;
+    this.#lastGroup = g;
     g.entries.push(p.toEntry());
     this.#size++;
   }
@@ -100,6 +104,8 @@ export class StreamBatcher {
     const groups = this.#groups;
     this.#groups = new Map();
     this.#size = 0;
+    this.#lastKey = undefined;
+    this.#lastGroup = undefined;
     const list = [...groups.values()];
     const results = await Promise.allSettled(list.map((g) => this.#store.append(g.labels, g.entries, signal)));
     let firstErr: unknown;
