@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { HttpServer, Router, mountLifecycle, mountMetrics } from '../api/index.js';
 import { loadConfigFile, parseConfig, type Config } from '../config/index.js';
 import { LogfmtLogger, Registry, registerProcessMetrics, type Logger } from '../instrument/index.js';
-import { MemoryStorage } from '../storage/index.js';
+import { Db } from '../tsdb/index.js';
 import { MetricsPipeline } from './metrics-pipeline.js';
 import { runGroup, type Service } from './service-group.js';
 import type { ServerOptions } from './server-flags.js';
@@ -35,8 +35,14 @@ export async function buildServer(opts: ServerOptions, mode: 'server' | 'up'): P
 
   let ready = false;
   const ac = new AbortController();
-  // TODO(integrator): the TSDB replaces this store once src/tsdb's DB lands (issue 3).
-  const storage = new MemoryStorage();
+  const storage = await Db.open({
+    dir: opts.tsdbPath,
+    retentionMs: opts.retentionMs,
+    retentionBytes: opts.retentionBytes,
+    registry,
+    onWarning: (m) => log.warn('tsdb', { msg: m }),
+  });
+  for (const w of storage.warnings()) log.warn('tsdb opened with a problem', { problem: w });
   let listen = opts.listenAddress;
   const loadConfig = async (): Promise<Config> =>
     opts.configFile !== undefined ? loadConfigFile(opts.configFile) : parseConfig(defaultConfigYaml(listen), '(built-in)');
@@ -81,7 +87,11 @@ export async function buildServer(opts: ServerOptions, mode: 'server' | 'up'): P
       log.info('vigil started', { version: VERSION, mode, listen });
       await reload();
       ready = true;
-      await runGroup(services, ac.signal);
+      try {
+        await runGroup(services, ac.signal);
+      } finally {
+        await storage.close();
+      }
       log.info('vigil stopped');
     },
   };
