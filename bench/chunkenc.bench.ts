@@ -27,7 +27,7 @@ for (let s = 0; s < SERIES; s++) {
 function encodeAll(): XORChunk[] {
   const out: XORChunk[] = [];
   for (let s = 0; s < SERIES; s++) {
-    const c = new XORChunk({ capacity: 512 });
+    const c = new XORChunk();
     const a = c.appender();
     const base = s * PER_CHUNK;
     for (let i = 0; i < PER_CHUNK; i++) a.append(ts[base + i]!, vs[base + i]!);

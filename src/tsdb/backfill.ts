@@ -97,7 +97,7 @@ class SeriesInRange {
 
   #cut(t: number, chunkRange: number): void {
     this.#finish();
-    this.#cur = new XORChunk({ capacity: 64 });
+    this.#cur = new XORChunk({ capacity: 128 });
     this.#app = this.#cur.appender();
     this.#mint = t;
     this.#maxt = t;

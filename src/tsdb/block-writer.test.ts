@@ -92,6 +92,19 @@ describe('block write and read', () => {
     await b.close();
   });
 
+  it('reads chunks across page boundaries of the chunk cache', async () => {
+    const meta = (await writeBlock({ dir, mint: 0, maxt: 1_000_000, series: series.map((s) => ({ labels: s.labels, chunks: chunksOf(s.samples, 37) })) }))!;
+    for (const pageSize of [16, 100, 333]) {
+      const b = await Block.open(join(dir, meta.ulid), { pageSize, cachePages: 2 });
+      const q = b.querier(0, 1_000_000);
+      const got = drain(await q.select(ALL));
+      expect(got.map((g) => g.samples.length)).toEqual([500, 7, 1]);
+      expect(got[0]!.samples).toEqual(series[0]!.samples);
+      await q.close();
+      await b.close();
+    }
+  });
+
   it('splits chunk files at the segment size', async () => {
     const meta = (await writeBlock({
       dir,

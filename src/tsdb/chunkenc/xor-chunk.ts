@@ -46,7 +46,7 @@ export class XORChunk implements Chunk {
 
   /** Creates an empty chunk; `capacity` is the initial buffer size in bytes. */
   constructor(options: { readonly capacity?: number } = {}) {
-    const { capacity = 32 } = options;
+    const { capacity = 128 } = options;
     this.#view = EMPTY_HEADER;
     const w = new BitWriter(capacity);
     w.writeBits(0, 16);
@@ -91,6 +91,8 @@ export class XORChunk implements Chunk {
       this.#s = s;
       return new XORAppender(s, it);
     }
+    // A new chunk (the common case: the head cuts one every 120 samples) needs no decoding.
+    if (s.w.bitLength() === 16) return new XORAppender(s, undefined);
     const it = new XORIterator();
     it.reset(this.bytes());
     while (it.next() !== ValueType.None);
@@ -121,16 +123,17 @@ class XORAppender implements ChunkAppender {
   #leading: number; // 0xff: no window yet
   #trailing: number;
 
-  constructor(s: XORState, state: XORIterator) {
+  // `state` is an iterator that has decoded every existing sample, or undefined for no samples.
+  constructor(s: XORState, state: XORIterator | undefined) {
     this.#s = s;
     this.#w = s.w;
-    this.#n = state.numRead();
-    this.#t = state.atT();
-    this.#tDelta = state.tDelta();
-    this.#vHi = state.valueHi();
-    this.#vLo = state.valueLo();
-    this.#leading = state.windowLeading();
-    this.#trailing = state.windowTrailing();
+    this.#n = state?.numRead() ?? 0;
+    this.#t = state?.atT() ?? 0;
+    this.#tDelta = state?.tDelta() ?? 0;
+    this.#vHi = state?.valueHi() ?? 0;
+    this.#vLo = state?.valueLo() ?? 0;
+    this.#leading = state?.windowLeading() ?? 0xff;
+    this.#trailing = state?.windowTrailing() ?? 0;
   }
 
   append(t: number, v: number): void {
