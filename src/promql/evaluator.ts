@@ -406,6 +406,9 @@ export class Evaluator {
     const argPos = n.argExprs[mi]!.range;
     const maxtAt = (k: number): number => (src.atMs ?? s.start + k * s.interval) - src.offsetMs;
     let held = 0;
+    // Whether all output rows came from series with one metric name (so dropping it is safe).
+    let uniform = true;
+    let firstName: string | undefined;
     for (let i = 0; i < src.count; i++) {
       if ((i & 63) === 0) await this.ctx.tick();
       const lastK = s.n - 1;
@@ -437,6 +440,10 @@ export class Evaluator {
         if (!w.ok) continue;
         if (row < 0) {
           const labels = src.labels(i);
+          if (uniform) {
+            firstName ??= labels.metricName();
+            uniform = sameNameOnly(labels, firstName);
+          }
           let l = labels;
           let drop = src.drop(i);
           if (!keep) {
@@ -465,7 +472,7 @@ export class Evaluator {
     this.ctx.release(held);
     if (name === 'absent_over_time') return this.absentOverTime(n, out, s);
     this.ctx.hold(out.points());
-    if (!this.ctx.delayed && !(keep || sourceNamesDropSafely(src))) assertUniqueLabels(out);
+    if (!this.ctx.delayed && !(keep || uniform)) assertUniqueLabels(out);
     return out;
   }
 
@@ -482,13 +489,6 @@ export class Evaluator {
 
 function checkIterator(err: Error | undefined): void {
   if (err !== undefined) throw new StorageError(`reading series: ${err.message}`, { cause: err });
-}
-
-function sourceNamesDropSafely(src: RangeSource): boolean {
-  if (src.count < 2) return true;
-  const name = src.labels(0).metricName();
-  for (let i = 0; i < src.count; i++) if (!sameNameOnly(src.labels(i), name)) return false;
-  return true;
 }
 
 /** assertUniqueLabels throws when two rows share a label set (Prometheus's ContainsSameLabelset). */
