@@ -144,3 +144,25 @@ describe('Elasticsearch client', () => {
     expect(text).toMatch(/vigil_logs_rejected_total\{receiver="loki_push",reason="unauthorized"\} 1/);
   });
 });
+
+describe('oversized bodies over real HTTP', () => {
+  it('a 40 MB push gets 413 and the server keeps serving', async () => {
+    const small = new MemoryLogStore();
+    const ingest = new HttpIngest({ store: small, maxBodyBytes: 1 << 20 });
+    const srv = createServer(ingest.listener());
+    await new Promise<void>((res) => srv.listen(0, '127.0.0.1', () => res()));
+    const base = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+    try {
+      const big = Buffer.alloc(40 << 20, 0x61);
+      // The body is refused after 1 MiB: the answer comes while the client is still sending.
+      const r = await fetch(`${base}/api/vigil/logs`, { method: 'POST', body: big });
+      expect(r.status).toBe(413);
+      expect(await r.text()).toMatch(/request body over 1048576 bytes/);
+      const ok = await fetch(`${base}/api/vigil/logs`, { method: 'POST', body: 'fine\n' });
+      expect(ok.status).toBe(200);
+      expect(small.entryCount).toBe(1);
+    } finally {
+      await new Promise<void>((res) => srv.close(() => res()));
+    }
+  });
+});

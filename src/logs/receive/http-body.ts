@@ -13,25 +13,52 @@ import { IngestError } from './errors.js';
 const gunzipAsync = promisify(gunzip);
 const inflateAsync = promisify(inflate);
 
-/** readBody collects a body up to `limit` bytes; a longer one is refused (too_large). */
-export async function readBody(body: Readable | Uint8Array, limit: number, signal?: AbortSignal): Promise<Buffer> {
+/**
+ * readBody collects a body up to `limit` bytes; a longer one is refused (too_large). The
+ * stream is paused, not destroyed, so an answer can still be sent on the connection.
+ */
+export function readBody(body: Readable | Uint8Array, limit: number, signal?: AbortSignal): Promise<Buffer> {
   if (body instanceof Uint8Array) {
-    if (body.length > limit) throw new IngestError('too_large', `request body over ${limit} bytes`);
-    return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.length);
+    if (body.length > limit) return Promise.reject(new IngestError('too_large', `request body over ${limit} bytes`));
+    return Promise.resolve(Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.length));
   }
-  const parts: Buffer[] = [];
-  let n = 0;
-  for await (const chunk of body) {
-    if (signal?.aborted === true) throw new IngestError('bad_request', 'request aborted');
-    const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    n += b.length;
-    if (n > limit) {
-      body.destroy();
-      throw new IngestError('too_large', `request body over ${limit} bytes`);
-    }
-    parts.push(b);
-  }
-  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let n = 0;
+    const done = (): void => {
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onData = (chunk: Buffer | string): void => {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      n += b.length;
+      if (n > limit) {
+        done();
+        body.pause();
+        reject(new IngestError('too_large', `request body over ${limit} bytes`));
+        return;
+      }
+      parts.push(b);
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts, n));
+    };
+    const onError = (e: Error): void => {
+      done();
+      reject(new IngestError('bad_request', `reading the request body: ${e.message}`, { cause: e }));
+    };
+    const onAbort = (): void => {
+      done();
+      reject(new IngestError('bad_request', 'request aborted'));
+    };
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** decodeContentEncoding undoes a Content-Encoding (`gzip`, `x-gzip`, `deflate`, `snappy`, `identity`). */

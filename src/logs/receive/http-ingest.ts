@@ -229,8 +229,12 @@ export class HttpIngest {
       });
       this.handle({ method: req.method ?? 'GET', url, headers: req.headers, body: req, signal: ac.signal }).then(
         (r) => {
-          res.writeHead(r.status, r.headers);
-          res.end(req.method === 'HEAD' ? undefined : r.body);
+          // A body left unread (refused early) is not drained: answer, then close the connection.
+          const unread = !req.complete;
+          res.writeHead(r.status, unread ? { ...r.headers, connection: 'close' } : r.headers);
+          res.end(req.method === 'HEAD' ? undefined : r.body, () => {
+            if (unread) req.destroy();
+          });
         },
         (e: unknown) => {
           res.writeHead(500, { 'content-type': 'text/plain' });
