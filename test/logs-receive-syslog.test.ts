@@ -272,6 +272,23 @@ describe('bad input', () => {
     });
   });
 
+  it('a sender dribbling a message byte by byte is cut after partialMessageTimeoutMs', async () => {
+    await withReceiver({ partialMessageTimeoutMs: 150 }, async (ports, _r, store) => {
+      const s = connect(ports.tcp, '127.0.0.1');
+      await new Promise<void>((res) => s.on('connect', () => res()));
+      for (const ch of '<13>1 - h app - - - slow') {
+        s.write(ch);
+        await new Promise((res) => setTimeout(res, 15));
+      }
+      await until(() => store.entryCount >= 1);
+      s.end('\n');
+      await new Promise<void>((res) => s.on('close', () => res()));
+      const first = (await stored(store))[0]!;
+      expect(first.entry.fields?.cut).toBe('timeout');
+      expect(store.entryCount).toBeGreaterThanOrEqual(1);
+    });
+  });
+
   it('an over-long TCP message is truncated and marked; octet counting stays in step', async () => {
     await withReceiver({ maxMessageBytes: 100 }, async (ports, _r, store) => {
       const long = `<13>1 - h app - - - ${'z'.repeat(500)}`;
