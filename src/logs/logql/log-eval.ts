@@ -9,7 +9,7 @@ import { withFields } from './entry-labels.js';
 import type { Direction, EntryBatch, StreamCursor } from '../store/index.js';
 import { pushdownOf } from './line-filter.js';
 import type { LogQuery } from './parser/index.js';
-import { Pipeline, type StreamPipeline } from './pipeline.js';
+import { Pipeline, storeHints, type StreamPipeline } from './pipeline.js';
 import type { ResultEntry, ResultStream } from './query-result.js';
 import { toMatchers, type EvalContext } from './range-eval.js';
 
@@ -110,6 +110,7 @@ export async function evalLogQuery(q: LogQuery, p: LogQueryParams, ctx: EvalCont
       needles: push.needles,
       foldedNeedles: push.foldedNeedles,
       filter: push.filter,
+      hints: storeHints(q.pipeline),
       onWarning: (w) => ctx.warnings.push(w),
     },
     ctx.signal,

@@ -7,7 +7,7 @@
  */
 import { RE2JS } from 're2js';
 import { assertNever, Matcher, type Labels } from '../../model/index.js';
-import type { EntryFields } from '../store/index.js';
+import type { EntryFields, LineHints } from '../store/index.js';
 import { EntryLabels, PipelineError } from './entry-labels.js';
 import {
   compilePattern,
@@ -114,6 +114,37 @@ export class StreamPipeline {
   labels(): Labels {
     return this.lbs.labels(this.#cache);
   }
+}
+
+/**
+ * storeHints derives line hints for the store from the first parser of a pipeline when it is
+ * directly followed by `name="value"` filters: a line can only yield name=value if it holds the
+ * value (or an escape, for JSON and logfmt). Void when a stage before the parser rewrites the
+ * line or may set labels, and for streams (or entries) that carry the label themselves.
+ */
+export function storeHints(stages: readonly Stage[]): LineHints | undefined {
+  for (let i = 0; i < stages.length; i++) {
+    const st = stages[i]!;
+    switch (st.kind) {
+      case 'lineFilter':
+      case 'labelFilter':
+      case 'drop':
+      case 'keep':
+        continue;
+      case 'json':
+      case 'logfmt':
+      case 'regexp':
+      case 'pattern': {
+        const hs = hintsAfter(stages[i + 1]);
+        if (hs === undefined) return undefined;
+        const escapable = st.kind === 'json' || st.kind === 'logfmt';
+        return { anyOf: hs.map((h) => (escapable ? [h.value, '\\'] : [h.value])), exceptStreamsWith: hs.map((h) => h.name) };
+      }
+      default:
+        return undefined;
+    }
+  }
+  return undefined;
 }
 
 function hintsAfter(next: Stage | undefined): { name: string; value: string }[] | undefined {

@@ -7,12 +7,12 @@
  */
 import { Labels, LabelsBuilder, Matcher, type Matcher as MatcherT } from '../../model/index.js';
 import type { EntryBatch, QueryableLogStore } from '../store/index.js';
-import { ERROR_DETAILS_LABEL, ERROR_LABEL, PipelineError, withFields } from './entry-labels.js';
+import { ERROR_DETAILS_LABEL, ERROR_LABEL, PipelineError, withFields, type EntryLabels } from './entry-labels.js';
 import { LimitExceededError, QueryError } from './errors.js';
 import { pushdownOf } from './line-filter.js';
 import type { Grouping, RangeAggregation, StreamMatcher, UnwrapConversion } from './parser/index.js';
 import { parseBytes, parseGoDuration } from './parser/index.js';
-import { compileLabelFilter, Pipeline, type LabelPredicate, type StreamPipeline } from './pipeline.js';
+import { compileLabelFilter, Pipeline, storeHints, type LabelPredicate, type StreamPipeline } from './pipeline.js';
 import type { QueryStats, StepSeries, Steps } from './query-result.js';
 
 /** EvalContext carries what evaluation needs besides the expression. */
@@ -23,6 +23,18 @@ export interface EvalContext {
   /** Most series an intermediate result may hold. */
   readonly maxSeries: number;
   readonly warnings: string[];
+}
+
+/** Streams read at once: their reads and decompressions overlap on zlib's thread pool. */
+const CURSOR_CONCURRENCY = 4;
+
+/** eachConcurrently runs `f` over items with at most `limit` in flight; rejects on the first failure. */
+export async function eachConcurrently<T>(items: readonly T[], limit: number, f: (x: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await f(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 const ADDITIVE = new Set(['count_over_time', 'rate', 'bytes_over_time', 'bytes_rate', 'sum_over_time']);
@@ -116,6 +128,7 @@ export async function evalRangeAgg(node: RangeAggregation, steps: Steps, ctx: Ev
       needles: push.needles,
       foldedNeedles: push.foldedNeedles,
       filter: push.filter,
+      hints: storeHints(arg.query.pipeline),
       onWarning: (w) => ctx.warnings.push(w),
     },
     ctx.signal,
@@ -134,6 +147,22 @@ export async function evalRangeAgg(node: RangeAggregation, steps: Steps, ctx: Ev
         a.cnt = new Uint32Array(n);
       }
       series.set(key, a);
+    }
+    return a;
+  };
+
+  const grouping = additive ? projection : node.grouping;
+  const byNames = grouping !== undefined && !grouping.without ? grouping.labels : undefined;
+  const byCache = new Map<string, Acc>();
+  const accForBy = (lbs: EntryLabels): Acc => {
+    let key = '';
+    for (const name of byNames!) key += (lbs.get(name) ?? '') + '\u0000';
+    let a = byCache.get(key);
+    if (a === undefined) {
+      const nv: string[] = [];
+      for (const name of byNames!) nv.push(name, lbs.get(name) ?? '');
+      a = accFor(Labels.fromStrings(...nv));
+      byCache.set(key, a);
     }
     return a;
   };
@@ -170,7 +199,7 @@ export async function evalRangeAgg(node: RangeAggregation, steps: Steps, ctx: Ev
     }
   };
 
-  for (const cur of cursors) {
+  await eachConcurrently(cursors, CURSOR_CONCURRENCY, async (cur) => {
     const sp = pipeline.isNoop ? undefined : pipeline.forStream(cur.labels);
     const streamLabels = cur.labels;
     const streamAcc = absent ? undefined : sp === undefined && unwrap === undefined ? accFor(group === undefined ? streamLabels : group(streamLabels)) : undefined;
@@ -198,19 +227,25 @@ export async function evalRangeAgg(node: RangeAggregation, steps: Steps, ctx: Ev
         if (unwrap !== undefined) {
           const r = unwrapValue(sp, streamLabels, unwrap.label, unwrap.conversion, post);
           if (r === undefined) continue;
-          value = r.value;
-          labels = r.labels;
-        } else if (sp !== undefined) {
-          const lbs = sp.lbs;
-          if (lbs.hasErr()) throw pipelineError(lbs.get(ERROR_LABEL)!, sp.labels());
-          labels = sp.labels();
-        } else if (b.fields?.[i] !== undefined) {
+          value = r;
+          if (sp === undefined) labels = streamLabels.without(unwrap.label);
+        } else if (sp !== undefined && sp.lbs.hasErr()) {
+          throw pipelineError(sp.lbs.get(ERROR_LABEL)!, sp.labels());
+        } else if (sp === undefined && b.fields?.[i] !== undefined) {
           labels = withFields(streamLabels, b.fields[i]!);
         }
-        add(absent ? undefined : accFor(group === undefined ? labels : group(labels)), t, ns, value);
+        if (absent) {
+          add(undefined, t, ns, value);
+        } else if (sp !== undefined && byNames !== undefined) {
+          // Grouping by a few labels: read them off the entry, skip building its label set.
+          add(accForBy(sp.lbs), t, ns, value);
+        } else {
+          if (sp !== undefined) labels = sp.labels();
+          add(accFor(group === undefined ? labels : group(labels)), t, ns, value);
+        }
       }
     }
-  }
+  });
 
   if (absent) return absentResult(arg.query.matchers, globalCnt!);
   const out: StepSeries[] = [];
@@ -242,20 +277,21 @@ function pipelineError(err: string, labels: Labels): QueryError {
   );
 }
 
-// unwrapValue reads the unwrapped label of the entry the pipeline (or stream) holds.
+// unwrapValue reads the unwrapped label of the entry the pipeline (or stream) holds, and
+// removes the label from the entry (the series does not keep it).
 function unwrapValue(
   sp: StreamPipeline | undefined,
   stream: Labels,
   label: string,
   conv: UnwrapConversion,
   post: readonly LabelPredicate[],
-): { value: number; labels: Labels } | undefined {
+): number | undefined {
   if (sp === undefined) {
     const raw = stream.get(label);
     if (raw === '') return undefined;
     const v = convert(conv, raw);
     if (v === undefined) throw pipelineError(PipelineError.SampleExtraction, stream);
-    return { value: v, labels: stream.without(label) };
+    return v;
   }
   const lbs = sp.lbs;
   const raw = lbs.get(label);
@@ -269,7 +305,7 @@ function unwrapValue(
   for (const f of post) if (!f(lbs)) return undefined;
   if (lbs.hasErr()) throw pipelineError(lbs.get(ERROR_LABEL)!, sp.labels());
   lbs.del(label);
-  return { value, labels: sp.labels() };
+  return value;
 }
 
 // absentResult builds absent_over_time's single series from the selector's equality matchers.

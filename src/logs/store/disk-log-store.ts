@@ -28,7 +28,7 @@ import type {
   StreamCursor,
 } from './interface.js';
 import { LogWal, type WalSync } from './log-wal.js';
-import { planSearch } from './search-plan.js';
+import { hintGroups, planSearch } from './search-plan.js';
 import { HeadChunk, StoreStream, type ChunkMeta, type SealedBlock } from './store-stream.js';
 import { diskSource, headSources, SourceCursor, type Source } from './stream-cursor.js';
 import { StreamIndex } from './stream-index.js';
@@ -585,6 +585,7 @@ export class DiskLogStore implements QueryableLogStore {
   async cursors(q: CursorQuery, signal?: AbortSignal): Promise<readonly StreamCursor[]> {
     if (this.#closed) throw new StoreClosedError();
     const plan = planSearch(q);
+    const hints = hintGroups(q);
     const { mint, maxt } = q;
     // Snapshot synchronously, so a chunk cut while filters load is seen exactly once.
     const snap = this.#streams(q.matchers, mint, maxt).map((s) => ({
@@ -606,7 +607,8 @@ export class DiskLogStore implements QueryableLogStore {
       }
       // Heads are not filtered: they are small and in memory, the block search is cheap there.
       for (const h of heads) sources.push(...headSources(h, mint, maxt));
-      if (sources.length > 0) out.push(new SourceCursor(s.labels, sources, q, plan));
+      const hinted = q.hints !== undefined && !q.hints.exceptStreamsWith.some((n) => s.labels.has(n));
+      if (sources.length > 0) out.push(new SourceCursor(s.labels, sources, q, hinted ? { ...plan, hints } : plan));
     }
     return out;
   }

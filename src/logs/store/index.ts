@@ -12,6 +12,7 @@ export type {
   EntryFields,
   IndexStats,
   LineFilter,
+  LineHints,
   LogEntry,
   LogStore,
   QueryableLogStore,

@@ -114,8 +114,21 @@ export interface CursorQuery {
   readonly needles?: readonly string[];
   /** Literal ASCII substrings every wanted line contains when ASCII letter case is ignored. */
   readonly foldedNeedles?: readonly string[];
+  /**
+   * Optional hints a store may use to skip lines early: a line of a stream that has none of the
+   * labels `exceptStreamsWith`, in a block without structured fields, is wanted only if for
+   * every group it contains at least one of the group's strings. The caller re-checks what it
+   * needs, so a store may ignore hints.
+   */
+  readonly hints?: LineHints;
   /** Receives non-fatal problems met while reading (a corrupt chunk skipped). */
   readonly onWarning?: (w: string) => void;
+}
+
+/** LineHints: see CursorQuery.hints. */
+export interface LineHints {
+  readonly anyOf: readonly (readonly string[])[];
+  readonly exceptStreamsWith: readonly string[];
 }
 
 /** IndexStats summarizes what the index holds for a selector and time range (Loki's index/stats). */

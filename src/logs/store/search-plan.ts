@@ -13,6 +13,11 @@ export interface SearchPlan extends Search {
   readonly items: readonly number[];
 }
 
+/** hintGroups compiles line hints into escaped byte groups. */
+export function hintGroups(q: CursorQuery): Buffer[][] {
+  return (q.hints?.anyOf ?? []).filter((g) => g.length > 0 && !g.includes('')).map((g) => g.map((s) => escapeNeedle(Buffer.from(s, 'utf8'))));
+}
+
 /** planSearch compiles a query's needles. Empty needles are ignored (every line holds them). */
 export function planSearch(q: CursorQuery): SearchPlan {
   const needles: Buffer[] = [];
@@ -33,5 +38,5 @@ export function planSearch(q: CursorQuery): SearchPlan {
   // The longest needle first: it matches the fewest places, so block search starts narrow.
   needles.sort((a, b) => b.length - a.length);
   folded.sort((a, b) => b.length - a.length);
-  return { needles, folded, filter: q.filter, items: [...items] };
+  return { needles, folded, filter: q.filter, items: [...items], hints: [] };
 }

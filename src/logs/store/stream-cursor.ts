@@ -83,7 +83,12 @@ export interface Search {
   readonly needles: readonly Buffer[];
   readonly folded: readonly Buffer[];
   readonly filter: LineFilter | undefined;
+  /** Alternative groups (escaped): a line must hold one string of every group (see LineHints). */
+  readonly hints: readonly (readonly Buffer[])[];
 }
+
+/** Clusters read ahead of the one being consumed. */
+const PREFETCH = 2;
 
 interface Picked {
   n: number;
@@ -110,7 +115,7 @@ export class SourceCursor implements StreamCursor {
   ) {
     this.#q = q;
     this.#search = search;
-    this.#needText = q.lines || q.bytes === true || search.needles.length > 0 || search.folded.length > 0 || search.filter !== undefined;
+    this.#needText = q.lines || q.bytes === true || search.needles.length > 0 || search.folded.length > 0 || search.filter !== undefined || search.hints.length > 0;
     sources.sort((a, b) => a.mint - b.mint || a.maxt - b.maxt);
     const clusters: Source[][] = [];
     let cur: Source[] = [];
@@ -129,15 +134,30 @@ export class SourceCursor implements StreamCursor {
     this.#clusters = clusters;
   }
 
+  // Clusters being read ahead: reading (I/O and decompression on zlib's thread pool) of the
+  // next few clusters overlaps with the caller's work on the current one.
+  readonly #ahead = new Map<number, Promise<Picked[]>>();
+
+  #start(i: number): Promise<Picked[]> {
+    let p = this.#ahead.get(i);
+    if (p === undefined) {
+      const cluster = this.#clusters[i]!;
+      p = Promise.all(cluster.map((src) => this.#read(src))).then((ps) => ps.filter((x): x is Picked => x !== undefined && x.n > 0));
+      // Errors surface when the cluster is awaited; mark them handled until then.
+      p.catch(() => {});
+      this.#ahead.set(i, p);
+    }
+    return p;
+  }
+
   async next(signal?: AbortSignal): Promise<EntryBatch | undefined> {
     while (this.#next < this.#clusters.length) {
       signal?.throwIfAborted();
-      const cluster = this.#clusters[this.#next++]!;
-      const parts: Picked[] = [];
-      for (const src of cluster) {
-        const p = await this.#read(src);
-        if (p !== undefined && p.n > 0) parts.push(p);
-      }
+      const i = this.#next++;
+      const depth = this.#needText ? PREFETCH : PREFETCH * 4;
+      for (let j = i; j < Math.min(this.#clusters.length, i + 1 + depth); j++) this.#start(j);
+      const parts = await this.#start(i);
+      this.#ahead.delete(i);
       if (parts.length === 0) continue;
       const merged = parts.length === 1 ? parts[0]! : mergeParts(parts);
       if (this.#q.direction === 'backward') reverse(merged);
@@ -164,6 +184,14 @@ export class SourceCursor implements StreamCursor {
     if (s.needles.length > 0) {
       cand = findLines(text, lineOff, lo, hi, s.needles[0]!);
       for (let k = 1; k < s.needles.length && cand.length > 0; k++) cand = cand.filter((i) => lineHas(text, lineOff, i, s.needles[k]!));
+    }
+    if (s.hints.length > 0 && bt.fields === undefined && (cand === undefined || cand.length > 0)) {
+      for (const group of s.hints) {
+        let any: number[] = [];
+        for (const alt of group) any = unionSorted(any, findLines(text, lineOff, lo, hi, alt));
+        cand = cand === undefined ? any : intersectSorted(cand, any);
+        if (cand.length === 0) break;
+      }
     }
     if (s.folded.length > 0 && (cand === undefined || cand.length > 0)) {
       const ft = foldRange(text, lineOff[lo]!, lineOff[hi]!);
@@ -270,6 +298,24 @@ function foldRange(text: Buffer, s: number, e: number): Buffer {
   for (let i = s; i < e; i++) {
     const c = text[i]!;
     out[i - s] = c >= 0x41 && c <= 0x5a ? c + 32 : c;
+  }
+  return out;
+}
+
+function unionSorted(a: readonly number[], b: readonly number[]): number[] {
+  if (a.length === 0) return b.slice();
+  if (b.length === 0) return a.slice();
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]! < b[j]!)) out.push(a[i++]!);
+    else if (i >= a.length || b[j]! < a[i]!) out.push(b[j++]!);
+    else {
+      out.push(a[i]!);
+      i++;
+      j++;
+    }
   }
   return out;
 }
