@@ -4,7 +4,7 @@
  * label limits and name rules, all as Prometheus 2.42 does.
  * @module
  */
-import { type Labels, LabelsBuilder, METRIC_NAME } from '../model/index.js';
+import { Labels, LabelsBuilder, METRIC_NAME } from '../model/index.js';
 import { type RelabelConfig, relabel } from '../relabel/index.js';
 import { isLegacyLabelName, isLegacyMetricName } from '../textparse/index.js';
 import { InvalidSeriesError, LabelLimitError } from './errors.js';
@@ -23,6 +23,46 @@ export interface LabelLimits {
  * relabel configs. Returns undefined when relabeling drops the series (or leaves it empty).
  */
 export function mutateSampleLabels(lset: Labels, target: Labels, honorLabels: boolean, mrc: readonly RelabelConfig[]): Labels | undefined {
+  let res: Labels | undefined = mergeLabels(lset, target, honorLabels) ?? withConflicts(lset, target, honorLabels);
+  if (mrc.length > 0) res = relabel(res, mrc);
+  return res === undefined || res.isEmpty() ? undefined : res;
+}
+
+// mergeLabels merges two sorted label sets in one pass; undefined when a name is in both and
+// honor_labels is off, which needs the exported_ renaming.
+function mergeLabels(exposed: Labels, target: Labels, honorLabels: boolean): Labels | undefined {
+  const a = exposed.pairs();
+  const b = target.pairs();
+  const out: string[] = new Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) {
+    const an = a[i]!;
+    const bn = b[j]!;
+    if (an < bn) {
+      out[k++] = an;
+      out[k++] = a[i + 1]!;
+      i += 2;
+    } else if (an > bn) {
+      out[k++] = bn;
+      out[k++] = b[j + 1]!;
+      j += 2;
+    } else {
+      if (!honorLabels) return undefined;
+      out[k++] = an; // the exposed value wins
+      out[k++] = a[i + 1]!;
+      i += 2;
+      j += 2;
+    }
+  }
+  for (; i < a.length; i++) out[k++] = a[i]!;
+  for (; j < b.length; j++) out[k++] = b[j]!;
+  out.length = k;
+  return Labels.fromSortedPairs(out);
+}
+
+function withConflicts(lset: Labels, target: Labels, honorLabels: boolean): Labels {
   const lb = new LabelsBuilder(lset);
   if (honorLabels) {
     target.forEach((n, v) => {
@@ -37,9 +77,7 @@ export function mutateSampleLabels(lset: Labels, target: Labels, honorLabels: bo
     });
     if (conflicts !== undefined) resolveConflicts(lb, lset, target, conflicts);
   }
-  let res: Labels | undefined = lb.labels();
-  if (mrc.length > 0) res = relabel(res, mrc);
-  return res === undefined || res.isEmpty() ? undefined : res;
+  return lb.labels();
 }
 
 // resolveConflicts renames exposed labels that clash with target labels to exported_<name>,

@@ -40,6 +40,29 @@ describe('ScrapeCache', () => {
     expect(c.get(b('a'), 0, 1)?.ref).toBe(1);
   });
 
+  it('never answers with an evicted entry, even where its old key bytes now hold another key', () => {
+    const c = new ScrapeCache();
+    c.beginScrape();
+    c.note(c.add(b('ab'), 0, 2, ref(1), Labels.fromStrings('__name__', 'ab')));
+    c.iterDone(true); // the order [ab] is remembered
+    // Failing scrapes fill the cache until a forced flush evicts "ab"; "cdef" is kept and its
+    // bytes move to the start of the compacted key arena, where "ab" used to be.
+    c.beginScrape();
+    c.add(b('cdef'), 0, 4, ref(5), Labels.fromStrings('__name__', 'cdef'));
+    for (let i = 0; i < 1001; i++) c.add(b(`f${i}`), 0, `f${i}`.length, ref(i + 10), Labels.fromStrings('__name__', `f${i}`));
+    c.iterDone(false);
+    c.beginScrape();
+    c.get(b('cdef'), 0, 4);
+    for (let i = 0; i < 1001; i++) c.get(b(`f${i}`), 0, `f${i}`.length);
+    c.add(b('g'), 0, 1, ref(4), Labels.fromStrings('__name__', 'g'));
+    c.iterDone(false);
+    expect(c.forcedFlushes).toBeGreaterThan(0);
+    c.beginScrape();
+    const e = c.lookup(b('cd'), 0, 2);
+    expect(e).toBeUndefined();
+    expect(c.lookup(b('cdef'), 0, 4)?.labels?.metricName()).toBe('cdef');
+  });
+
   it('forces a flush when failing scrapes make it grow past twice the last success plus 1000', () => {
     const c = new ScrapeCache();
     c.iterDone(true);

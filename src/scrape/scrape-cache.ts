@@ -5,7 +5,7 @@
  *
  * The series table is an open-addressing hash table keyed by the bytes of the series text in
  * the scrape body, so a lookup allocates nothing: the key is hashed and compared in place, and
- * copied only when a new entry is made.
+ * copied (into one arena buffer per cache, not one Buffer per series) only for a new entry.
  * @module
  */
 import type { Labels } from '../model/index.js';
@@ -22,8 +22,10 @@ export class CacheEntry {
   seenGen = -1;
 
   constructor(
-    /** A copy of the series text. */
-    readonly key: Buffer,
+    /** Where the copy of the series text starts in the cache's key arena; -1 once evicted. */
+    public keyOff: number,
+    /** Length of the series text in bytes. */
+    readonly keyLen: number,
     readonly hash: number,
     /** Labels after target labels and metric relabeling; undefined when relabeling dropped it. */
     readonly labels: Labels | undefined,
@@ -63,6 +65,8 @@ export function seriesHash(b: Uint8Array, start: number, end: number): number {
 export class ScrapeCache {
   #slots = new Int32Array(1024).fill(EMPTY_SLOT);
   #entries: CacheEntry[] = [];
+  #arena: Buffer = Buffer.allocUnsafe(16 * 1024);
+  #arenaLen = 0;
   #iter = 0;
   #successfulCount = 0;
   // Staleness: the entries appended (without explicit timestamp) in the current and previous
@@ -95,19 +99,21 @@ export class ScrapeCache {
    */
   lookup(b: Uint8Array, start: number, end: number): CacheEntry | undefined {
     const e = this.#lastOrder[this.#order.length];
-    if (e !== undefined) {
-      const k = e.key;
-      const len = end - start;
-      if (k.length === len) {
-        let j = 0;
-        while (j < len && k[j] === b[start + j]) j++;
-        if (j === len) {
-          e.lastIter = this.#iter;
-          return e;
-        }
-      }
+    if (e !== undefined && e.keyLen === end - start && this.#keyEquals(e, b, start)) {
+      e.lastIter = this.#iter;
+      return e;
     }
     return this.get(b, start, end);
+  }
+
+  #keyEquals(e: CacheEntry, b: Uint8Array, start: number): boolean {
+    const a = this.#arena;
+    const off = e.keyOff;
+    if (off < 0) return false;
+    const len = e.keyLen;
+    let j = 0;
+    while (j < len && a[off + j] === b[start + j]) j++;
+    return j === len;
   }
 
   /** note records the entry (or undefined when none was cached) for the current position. */
@@ -125,11 +131,7 @@ export class ScrapeCache {
       const s = slots[i]!;
       if (s === EMPTY_SLOT) return undefined;
       const e = this.#entries[s]!;
-      if (e.hash !== h || e.key.length !== len) continue;
-      const k = e.key;
-      let j = 0;
-      while (j < len && k[j] === b[start + j]) j++;
-      if (j === len) {
+      if (e.hash === h && e.keyLen === len && this.#keyEquals(e, b, start)) {
         e.lastIter = this.#iter;
         return e;
       }
@@ -141,9 +143,17 @@ export class ScrapeCache {
    * undefined labels when relabeling dropped it.
    */
   add(b: Uint8Array, start: number, end: number, ref: SeriesRef | 0, labels: Labels | undefined): CacheEntry {
-    const key = Buffer.allocUnsafe(end - start);
-    key.set(b.subarray(start, end));
-    const e = new CacheEntry(key, seriesHash(b, start, end), labels);
+    const len = end - start;
+    if (this.#arenaLen + len > this.#arena.length) {
+      let size = this.#arena.length * 2;
+      while (size < this.#arenaLen + len) size *= 2;
+      const grown = Buffer.allocUnsafe(size);
+      this.#arena.copy(grown, 0, 0, this.#arenaLen);
+      this.#arena = grown;
+    }
+    this.#arena.set(b.subarray(start, end), this.#arenaLen);
+    const e = new CacheEntry(this.#arenaLen, len, seriesHash(b, start, end), labels);
+    this.#arenaLen += len;
     e.ref = ref;
     e.lastIter = this.#iter;
     this.#insert(e);
@@ -168,6 +178,23 @@ export class ScrapeCache {
   #rehash(size: number): void {
     this.#slots = new Int32Array(size).fill(EMPTY_SLOT);
     for (let i = 0; i < this.#entries.length; i++) this.#place(this.#entries[i]!.hash, i);
+  }
+
+  // #compactArena copies the keys of the remaining entries into a right-sized arena.
+  #compactArena(): void {
+    let need = 0;
+    for (const e of this.#entries) need += e.keyLen;
+    let size = 16 * 1024;
+    while (size < need * 1.25) size *= 2;
+    const arena = Buffer.allocUnsafe(size);
+    let off = 0;
+    for (const e of this.#entries) {
+      this.#arena.copy(arena, off, e.keyOff, e.keyOff + e.keyLen);
+      e.keyOff = off;
+      off += e.keyLen;
+    }
+    this.#arena = arena;
+    this.#arenaLen = off;
   }
 
   /** trackStaleness records that the entry's series got a sample in this scrape. */
@@ -216,10 +243,13 @@ export class ScrapeCache {
       const iter = this.#iter;
       const kept = this.#entries.filter((e) => e.lastIter === iter);
       if (kept.length !== this.#entries.length) {
+        // Evicted entries may still sit in the staleness or order lists: their key is gone.
+        for (const e of this.#entries) if (e.lastIter !== iter) e.keyOff = -1;
         this.#entries = kept;
         let size = 1024;
         while (size < kept.length * 2 + 2) size *= 2;
         this.#rehash(size);
+        this.#compactArena();
       }
       for (const [m, e] of this.#metadata) if (iter - e.lastIter > 10) this.#metadata.delete(m);
       this.#iter++;

@@ -139,10 +139,51 @@ export class SeriesSpans {
   }
 }
 
-/** decodeSpan turns a span into a string, undoing the escapes `\\`, `\"` and `\n`. */
+/**
+ * decodeSpan turns a span into a string, undoing the escapes `\\`, `\"` and `\n`. Short
+ * plain-ASCII spans (names, and values such as `GET`, `200` or a namespace) come from a shared
+ * intern table, so that new series mostly reuse the strings of the series before them.
+ */
 export function decodeSpan(buf: Buffer, start: number, end: number, flags: number): string {
+  if (flags === 0 && end - start <= INTERN_MAX_LEN) return intern(buf, start, end);
   const s = (flags & SPAN_NON_ASCII) !== 0 ? buf.toString('utf8', start, end) : buf.toString('latin1', start, end);
   return (flags & SPAN_ESCAPED) !== 0 ? unescapeLabelValue(s) : s;
+}
+
+const INTERN_MAX_LEN = 64;
+const INTERN_SLOTS = 1 << 13;
+const INTERN_MASK = INTERN_SLOTS - 1;
+const internStrings: (string | undefined)[] = new Array<string | undefined>(INTERN_SLOTS).fill(undefined);
+const internHashes = new Int32Array(INTERN_SLOTS);
+let internCount = 0;
+
+// intern returns the string of an ASCII span, shared with earlier identical spans. The table
+// is cleared when it fills up, so churning values cannot make it grow.
+function intern(b: Uint8Array, start: number, end: number): string {
+  let h = 0x811c9dc5 | 0;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  const len = end - start;
+  let idx = h & INTERN_MASK;
+  for (;;) {
+    const s = internStrings[idx];
+    if (s === undefined) break;
+    if (internHashes[idx] === h && s.length === len) {
+      let j = 0;
+      while (j < len && s.charCodeAt(j) === b[start + j]) j++;
+      if (j === len) return s;
+    }
+    idx = (idx + 1) & INTERN_MASK;
+  }
+  const str = Buffer.from(b.buffer, b.byteOffset + start, len).toString('latin1');
+  if (internCount >= (INTERN_SLOTS * 3) / 4) {
+    internStrings.fill(undefined);
+    internCount = 0;
+    idx = h & INTERN_MASK;
+  }
+  internStrings[idx] = str;
+  internHashes[idx] = h;
+  internCount++;
+  return str;
 }
 
 /**
