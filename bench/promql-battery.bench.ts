@@ -1,11 +1,16 @@
 /**
- * The query battery of ../shared/bench (26 queries) against vigil's engine on an in-memory
- * store holding the same series model (targets.js), without scraping or the TSDB: it isolates
- * the engine's share of the latency. Prints the median per query and the sum of medians.
- *   TARGETS=50 npx tsx bench/promql-battery.bench.ts     # 100k series like the anchors
+ * The query battery of ../shared/bench (26 queries) against vigil's engine on the same series
+ * model (targets.js): by default on an in-memory store of typed arrays, which isolates the
+ * engine's share of the latency; with STORE=tsdb on vigil's TSDB head (XOR chunks), as the
+ * server runs it. Prints the median per query and the sum of medians.
+ *   TARGETS=50 npx tsx bench/promql-battery.bench.ts             # 100k series like the anchors
+ *   TARGETS=50 STORE=tsdb npx tsx bench/promql-battery.bench.ts
  */
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Db } from '../src/tsdb/index.js';
 import { type Labels, type Matcher, matchesAll } from '../src/model/index.js';
 import { ListSeries, ListSeriesSet, type Queryable, type Querier } from '../src/storage/index.js';
 import { Engine } from '../src/promql/index.js';
@@ -95,11 +100,29 @@ const tb = performance.now();
 const series = build();
 const samples = series.reduce((a, s) => a + s.ts.length, 0);
 process.stdout.write(`${TARGETS} targets: ${series.length} series, ${samples} samples, built in ${(performance.now() - tb).toFixed(0)} ms\n`);
-const e = new Engine({ queryable: queryable(series) });
+let store: Queryable = queryable(series);
+let db: Db | undefined;
+const dir = mkdtempSync(join(tmpdir(), 'vigil-battery-'));
+if (process.env.STORE === 'tsdb') {
+  const tl = performance.now();
+  db = await Db.open({ dir, autoCompact: false, noLockfile: true });
+  for (let i = 0; i < series.length; i += 1000) {
+    const app = db.appender();
+    for (const s of series.slice(i, i + 1000)) {
+      let ref = 0;
+      for (let k = 0; k < s.ts.length; k++) ref = app.append(ref as never, s.labels, s.ts[k]!, s.vs[k]!);
+    }
+    await app.commit();
+  }
+  process.stdout.write(`loaded into the TSDB head in ${(performance.now() - tl).toFixed(0)} ms\n`);
+  store = db;
+}
+const e = new Engine({ queryable: store });
 const start = EPOCH + 60_000;
 const end = EPOCH + 330_000;
 let total = 0;
-for (const q of queries) {
+const only = process.env.ONLY?.split(',');
+for (const q of queries.filter((x) => only === undefined || only.includes(x.id))) {
   const run = () => (q.type === 'instant' ? e.instantQuery(q.query, end) : e.rangeQuery(q.query, start, end, 15_000));
   await run();
   const ms: number[] = [];
@@ -114,3 +137,5 @@ for (const q of queries) {
   process.stdout.write(`${q.id.padEnd(22)} ${med.toFixed(2).padStart(9)} ms\n`);
 }
 process.stdout.write(`sum of medians ${total.toFixed(1)} ms\n`);
+await db?.close();
+rmSync(dir, { recursive: true, force: true });

@@ -232,3 +232,30 @@ describe('JSON encoding', () => {
     expect(resultJSON(m)).toBe('{"resultType":"matrix","result":[{"metric":{"a":"b"},"values":[[1,"1"],[2,"2"]]}]}');
   });
 });
+
+describe('bad input', async () => {
+  const db = await load(15_000, 'x{a="aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaac"} 0+1x100');
+  const e = engine(db, { timeoutMs: 5000 });
+  it('refuses a subquery that would need billions of steps, at once', async () => {
+    const t = performance.now();
+    await expect(e.instantQuery('max_over_time(x[100y:1s])', 1_500_000)).rejects.toBeInstanceOf(TooManySamplesError);
+    expect(performance.now() - t).toBeLessThan(1000);
+  });
+  it('evaluates a range of a hundred years over what exists', async () => {
+    const v = (await e.instantQuery('count_over_time(x[100y])', 1_500_000)).value;
+    expect(v.kind === 'vector' && v.samples.map((s) => s.f)).toEqual([101]);
+  });
+  it('matches regexes in linear time (no catastrophic backtracking)', async () => {
+    const t = performance.now();
+    const v = (await e.instantQuery('x{a=~"(a+)+b"}', 1_500_000)).value;
+    expect(vec(v)).toEqual([]);
+    expect(performance.now() - t).toBeLessThan(1000);
+  });
+  it('stops a query that touches too much with the sample limit', async () => {
+    await expect(engine(db, { maxSamples: 50 }).rangeQuery('{__name__=~".+"}', 0, 1_500_000, 15_000)).rejects.toBeInstanceOf(TooManySamplesError);
+  });
+  it('rejects deeply nested queries with a parse error', async () => {
+    await expect(e.instantQuery('('.repeat(10_000) + 'x' + ')'.repeat(10_000), 0)).rejects.toThrow(/nesting too deep/);
+    await expect(e.instantQuery(Array(5000).fill('x').join(' + '), 0)).rejects.toThrow(/nesting too deep/);
+  });
+});
