@@ -156,6 +156,8 @@ describe('ScrapeManager', () => {
       n: [{ type: 'counter', help: '', unit: '' }],
     });
     expect(Object.keys(m.metricMetadata({ limit: 1 }))).toHaveLength(1);
+    expect(m.metricMetadata({ limit: 0 })).toEqual({});
+    expect(m.metricMetadata({ metric: 'n' })).toEqual({ n: [{ type: 'counter', help: '', unit: '' }] });
     const tm = m.targetMetadata({ matchTarget: [new Matcher(MatchType.Equal, 'instance', 'b:1')], metric: 'n' });
     expect(tm.map((x) => [x.target.get('instance'), x.metric, x.type])).toEqual([['b:1', 'n', 'counter']]);
     expect(droppedTargetStatus({ discoveredLabels: Labels.fromStrings('__address__', 'x') })).toEqual({ discoveredLabels: { __address__: 'x' } });
@@ -227,5 +229,18 @@ describe('ScrapeManager', () => {
     expect(formatTime(0)).toBe('0001-01-01T00:00:00Z');
     expect(formatTime(Date.UTC(2024, 0, 2, 3, 4, 5, 120))).toBe('2024-01-02T03:04:05.12Z');
     expect(formatTime(Date.UTC(2024, 0, 2, 3, 4, 5))).toBe('2024-01-02T03:04:05Z');
+  });
+});
+
+describe('sameScrapeOptions', () => {
+  it('sees changes inside label sets and regexes', async () => {
+    const { sameScrapeOptions } = await import('./index.js');
+    const { newRelabelConfig } = await import('../relabel/index.js');
+    const sd = (addr: string) => [{ kind: 'static' as const, groups: [group('g', addr)] }];
+    expect(sameScrapeOptions(job('a', { serviceDiscovery: sd('x:1') }), job('a', { serviceDiscovery: sd('x:1') }))).toBe(true);
+    expect(sameScrapeOptions(job('a', { serviceDiscovery: sd('x:1') }), job('a', { serviceDiscovery: sd('x:2') }))).toBe(false);
+    const r = (re: string) => [newRelabelConfig({ regex: re, action: 'drop', source_labels: ['a'] })];
+    expect(sameScrapeOptions(job('a', { relabelConfigs: r('x') }), job('a', { relabelConfigs: r('x') }))).toBe(true);
+    expect(sameScrapeOptions(job('a', { relabelConfigs: r('x') }), job('a', { relabelConfigs: r('y') }))).toBe(false);
   });
 });

@@ -237,10 +237,10 @@ export class ScrapeManager {
 
   /**
    * metricMetadata gathers what every target says about each metric, deduplicated, as
-   * /api/v1/metadata returns it; `limit` caps the number of metrics (0 = all).
+   * /api/v1/metadata returns it; `limit` caps the number of metrics (negative or absent: no cap).
    */
   metricMetadata(options: { readonly metric?: string; readonly limit?: number } = {}): Record<string, { type: string; help: string; unit: string }[]> {
-    const { metric, limit = 0 } = options;
+    const { metric, limit = -1 } = options;
     const out: Record<string, { type: string; help: string; unit: string }[]> = {};
     const seen = new Map<string, Set<string>>();
     for (const p of this.#pools.values()) {
@@ -249,7 +249,7 @@ export class ScrapeManager {
           if (m === undefined) continue;
           let keys = seen.get(m.metric);
           if (keys === undefined) {
-            if (limit > 0 && seen.size >= limit) continue;
+            if (limit >= 0 && seen.size >= limit) continue;
             keys = new Set();
             seen.set(m.metric, keys);
             out[m.metric] = [];
@@ -266,10 +266,11 @@ export class ScrapeManager {
 
   /**
    * targetMetadata lists metadata per target, as /api/v1/targets/metadata does: targets whose
-   * labels match `matchTarget`, optionally one metric, at most `limit` entries (0 = all).
+   * labels match `matchTarget`, optionally one metric (the API then omits `metric` from each
+   * entry), at most `limit` entries (negative or absent: no cap).
    */
   targetMetadata(options: { readonly matchTarget?: readonly Matcher[]; readonly metric?: string; readonly limit?: number } = {}): TargetMetadata[] {
-    const { matchTarget = [], metric, limit = 0 } = options;
+    const { matchTarget = [], metric, limit = -1 } = options;
     const out: TargetMetadata[] = [];
     for (const job of this.scrapePools()) {
       for (const t of this.#pools.get(job)!.activeTargets()) {
@@ -277,7 +278,7 @@ export class ScrapeManager {
         const list = metric === undefined ? t.metadataList() : [t.metadata(metric)];
         for (const m of list) {
           if (m === undefined) continue;
-          if (limit > 0 && out.length >= limit) return out;
+          if (limit >= 0 && out.length >= limit) return out;
           out.push({ target: t.labels, metric: m.metric, type: m.type, help: m.help, unit: m.unit });
         }
       }

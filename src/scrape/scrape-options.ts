@@ -4,6 +4,7 @@
  * @module
  */
 import type { HttpClientConfig, SDConfig } from '../discovery/index.js';
+import { Labels } from '../model/index.js';
 import type { RelabelConfig } from '../relabel/index.js';
 
 /** ScrapeOptions are one scrape job's settings. Limits of 0 mean no limit. */
@@ -45,12 +46,13 @@ export function reusableCache(a: ScrapeOptions, b: ScrapeOptions): boolean {
   return deepEqual(zero(a), zero(b));
 }
 
-// deepEqual compares plain config data; compiled regexes compare by their source.
+// deepEqual compares plain config data; label sets compare by content, compiled regexes by source.
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') {
     return typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b);
   }
+  if (a instanceof Labels || b instanceof Labels) return a instanceof Labels && b instanceof Labels && a.equals(b);
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   const ka = Object.keys(a as object).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
   const kb = Object.keys(b as object).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
