@@ -182,5 +182,4 @@ export function mountPrometheusApi(router: Router, deps: PrometheusApiDeps): voi
   mountFederate(router, ctx);
   mountRemoteWrite(router, ctx);
   mountRemoteRead(router, ctx);
-  ctx.mountOptions(router);
 }

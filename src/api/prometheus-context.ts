@@ -11,7 +11,7 @@ import type { Queryable } from '../storage/index.js';
 import { BadDataError } from './errors.js';
 import type { PrometheusApiDeps } from './prometheus-api.js';
 import { QueryGate } from './prometheus-query-gate.js';
-import { type ApiAnswer, type CorsPolicy, corsHeaders, sendBody, sendFailure, sendSuccess } from './prometheus-response.js';
+import { type ApiAnswer, type CorsPolicy, corsHeaders, sendFailure, sendSuccess } from './prometheus-response.js';
 import { HttpError, type Request, type Router, formParams, sendText } from './router.js';
 
 /** ApiHandler computes an answer; `undefined` means 204 No Content. */
@@ -65,7 +65,8 @@ export class ApiContext {
    * Prometheus's readiness gate, form parsing, CORS, compression and error envelope.
    */
   route(router: Router, methods: readonly string[], path: string, fn: ApiHandler): void {
-    router.handle(methods, '/api/v1' + path, async (req, res) => {
+    router.handle([...methods, 'OPTIONS'], '/api/v1' + path, async (req, res) => {
+      if (req.method === 'OPTIONS') return preflight(req, res, this.cors);
       if (!this.ready()) return sendText(res, 503, 'Service Unavailable\n');
       const signal = requestSignal(req.raw, res);
       try {
@@ -94,10 +95,12 @@ export class ApiContext {
     });
   }
 
-  /** mountOptions answers CORS preflight requests on every API path. */
-  mountOptions(router: Router): void {
-    router.handle('OPTIONS', '/api/v1/*', (req, res) => sendBody(req, res, [], { status: 204, contentType: 'text/plain', compress: false, headers: corsHeaders(req, this.cors) }));
-  }
+}
+
+/** preflight answers a CORS preflight (OPTIONS) request with 204 and the CORS headers. */
+export function preflight(req: Request, res: ServerResponse, cors: CorsPolicy): void {
+  res.writeHead(204, corsHeaders(req, cors));
+  res.end();
 }
 
 /**

@@ -40,12 +40,13 @@ export class QueryGate {
 
   /**
    * acquire resolves with a release function once a slot is free. `deadline` is in
-   * performance.now() ms; it rejects with QueryTimeoutError when the deadline passes first (at
-   * once if it already has) and with QueryCanceledError when `signal` aborts.
+   * performance.now() ms; it rejects with QueryTimeoutError when the deadline passes while
+   * waiting (at once for -Infinity; a free slot is granted to any other deadline) and with
+   * QueryCanceledError when `signal` aborts.
    */
   acquire(deadline: number, signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted === true) return Promise.reject(new QueryCanceledError('query queue', { cause: signal.reason }));
-    if (deadline < performance.now()) return Promise.reject(new QueryTimeoutError('query queue'));
+    if (deadline === -Infinity) return Promise.reject(new QueryTimeoutError('query queue'));
     if (this.#running < this.#max && this.#queue.length === 0) {
       this.#running++;
       return Promise.resolve(this.#releaser());

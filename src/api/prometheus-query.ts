@@ -154,6 +154,7 @@ async function execute(ctx: ApiContext, p: URLSearchParams, limit: number, timeo
   const timeoutMs = timeoutParamMs === undefined ? ctx.queryTimeoutMs : Math.min(ctx.queryTimeoutMs, timeoutParamMs);
   const began = performance.now();
   const deadline = began + timeoutMs;
+  // A negative timeout fails in the queue; a zero one gets a free slot, then fails in execution.
   const release = await ctx.gate.acquire(timeoutMs < 0 ? -Infinity : deadline, signal);
   const queued = performance.now() - began;
   let res: QueryResult;
@@ -191,11 +192,12 @@ async function execute(ctx: ApiContext, p: URLSearchParams, limit: number, timeo
 
 // Timings in seconds as Prometheus reports them; vigil's engine measures evaluation as a whole.
 function statsObject(res: QueryResult, queuedMs: number): string {
-  const evalS = res.stats.elapsedMs / 1000;
-  const queueS = queuedMs / 1000;
+  // Whole nanoseconds, as Go's durations are.
+  const evalS = Math.round(res.stats.elapsedMs * 1e6) / 1e9;
+  const queueS = Math.round(queuedMs * 1e6) / 1e9;
   return (
     `{"timings":{"evalTotalTime":${goFloat(evalS)},"resultSortTime":0,"queryPreparationTime":0,"innerEvalTime":${goFloat(evalS)},` +
-    `"execQueueTime":${goFloat(queueS)},"execTotalTime":${goFloat(evalS + queueS)}},` +
+    `"execQueueTime":${goFloat(queueS)},"execTotalTime":${goFloat(Math.round((evalS + queueS) * 1e9) / 1e9)}},` +
     `"samples":{"totalQueryableSamples":${totalSamples(res)},"peakSamples":${res.stats.peakSamples}}}`
   );
 }

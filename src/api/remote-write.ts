@@ -31,21 +31,35 @@ class FutureSampleError extends OutOfBoundsError {
 
 /**
  * readRawBody reads a request body without interpreting Content-Encoding, up to limitBytes;
- * resolves undefined (after answering 413) when it is larger.
+ * resolves undefined (after answering 413) when it is larger. The rest of an oversized body is
+ * read and discarded (up to a bound) before the connection closes, so the client sees the 413
+ * instead of a reset.
  */
 export async function readRawBody(raw: IncomingMessage, res: ServerResponse, limitBytes: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
+  let over = false;
   for await (const c of raw) {
     const b = c as Buffer;
     size += b.length;
+    if (over) {
+      if (size > 8 * limitBytes) {
+        raw.socket.destroy();
+        return undefined;
+      }
+      continue;
+    }
     if (size > limitBytes) {
-      sendPlainError(res, 413, `request body larger than ${limitBytes} bytes`);
-      raw.resume();
-      return undefined;
+      over = true;
+      chunks.length = 0;
+      const body = `request body larger than ${limitBytes} bytes\n`;
+      res.writeHead(413, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+      res.end(body);
+      continue;
     }
     chunks.push(b);
   }
+  if (over) return undefined;
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }
 
