@@ -167,9 +167,8 @@ describe('DiskLogStore', () => {
     expect(s.memoryEntries).toBe(500);
     await s.flush();
     expect(s.memoryEntries).toBe(0);
-    const walFiles = readdirSync(join(dir, 'wal'));
-    expect(walFiles).toHaveLength(1);
-    expect(statSync(join(dir, 'wal', walFiles[0]!)).size).toBe(0);
+    const walBytes = readdirSync(join(dir, 'wal')).reduce((n, f) => n + statSync(join(dir, 'wal', f)).size, 0);
+    expect(walBytes).toBe(0);
     expect(s.diskBytes().chunks).toBeGreaterThan(0);
     await s.close();
   });

@@ -15,7 +15,7 @@ import { BlockFlag, Codec, decodeChunkHeader, encodeChunk, type ChunkHeader } fr
 import { ChunkReader } from './chunk-reader.js';
 import { ChunkSegments, type ChunkSegment } from './chunk-segments.js';
 import { mergeCursors } from './cursor-merge.js';
-import { CorruptChunkError, CorruptWalError, InvalidEntryError, LogStoreError, StoreClosedError, isDiskFull } from './errors.js';
+import { CorruptChunkError, CorruptWalError, InvalidEntryError, LogStoreError, StoreClosedError, StoreFullError, StoreWriteError, isDiskFull } from './errors.js';
 import { HeadBlock } from './head-block.js';
 import type {
   AppendListener,
@@ -27,13 +27,16 @@ import type {
   StreamBatch,
   StreamCursor,
 } from './interface.js';
-import { LogWal, type WalSync } from './log-wal.js';
+import { CorruptionError, Wal, WalReader, WalWriteError } from '../../wal/index.js';
 import { hintGroups, planSearch } from './search-plan.js';
 import { HeadChunk, StoreStream, type ChunkMeta, type SealedBlock } from './store-stream.js';
 import { diskSource, headSources, SourceCursor, type Source } from './stream-cursor.js';
 import { StreamIndex } from './stream-index.js';
 import { BloomFilter, ItemSet } from './token-filter.js';
 import { decodeEntriesRecord, decodeStreamRecord, WalEncoder, WalRecordType } from './wal-records.js';
+
+/** WalSync chooses when the WAL is fsynced. */
+export type WalSync = 'segment' | 'always';
 
 /** RetentionPolicy bounds how long and how much of an app's logs are kept (0 = no bound). */
 export interface RetentionPolicy {
@@ -57,6 +60,7 @@ export interface DiskLogStoreOptions {
   readonly walSegmentBytes?: number;
   /** WAL size past which the heads pinning its oldest segment are cut (default 512 MiB). */
   readonly walMaxBytes?: number;
+  /** When the WAL is fsynced: at segment close (default; survives kill -9) or on every append. */
   readonly walSync?: WalSync;
   /** Chunk segment file size (default 128 MiB). */
   readonly segmentBytes?: number;
@@ -107,7 +111,8 @@ export class DiskLogStore implements QueryableLogStore {
   readonly #index = new StreamIndex();
   readonly #segments: ChunkSegments;
   readonly #reader: ChunkReader;
-  readonly #wal: LogWal;
+  readonly #wal: Wal;
+  readonly #walDir: string;
   readonly #packer: BlockPacker;
   readonly #enc = new WalEncoder();
   readonly #listeners = new Set<AppendListener>();
@@ -131,7 +136,7 @@ export class DiskLogStore implements QueryableLogStore {
       chunkIdleMs = 1_800_000,
       walSegmentBytes = 64 << 20,
       walMaxBytes = 512 << 20,
-      walSync = 'none',
+      walSync = 'segment',
       segmentBytes = 128 << 20,
       compressionQuality = 4,
       filterBitsPerItem = 8,
@@ -167,7 +172,10 @@ export class DiskLogStore implements QueryableLogStore {
     mkdirSync(dir, { recursive: true });
     this.#segments = new ChunkSegments({ dir: join(dir, 'chunks'), segmentBytes, now });
     this.#reader = new ChunkReader({ segments: this.#segments, textCacheBytes, timesCacheBytes, onCorrupt: (e) => this.#onCorruption(e) });
-    this.#wal = new LogWal({ dir: join(dir, 'wal'), segmentBytes: walSegmentBytes, sync: walSync });
+    this.#walDir = join(dir, 'wal');
+    // Records are line text, compressed later in chunks: no snappy on the WAL's hot path.
+    const segmentSize = Math.max(1, Math.round(walSegmentBytes / 32768)) * 32768;
+    this.#wal = Wal.open({ dir: this.#walDir, segmentSize, compression: 'none', sync: walSync, registry, metricsPrefix: 'vigil_logs_wal_' });
     this.#packer = new BlockPacker({ workers: packWorkers, quality: compressionQuality });
   }
 
@@ -178,7 +186,6 @@ export class DiskLogStore implements QueryableLogStore {
   static async open(opts: DiskLogStoreOptions): Promise<DiskLogStore> {
     const s = new DiskLogStore(opts);
     s.#load();
-    s.#wal.start();
     if (s.#o.maintenanceIntervalMs > 0) {
       s.#timer = setInterval(() => s.#maintain(), s.#o.maintenanceIntervalMs);
       s.#timer.unref();
@@ -208,22 +215,46 @@ export class DiskLogStore implements QueryableLogStore {
     );
     for (const s of this.#index.all()) s.chunks.sort((a, b) => a.header.seqStart - b.header.seqStart);
     const now = this.#o.now();
-    for (const rec of this.#wal.replay((e) => this.#onCorruption(e))) {
+    let from: number | undefined;
+    for (;;) {
+      const r = new WalReader({ dir: this.#walDir, from });
       try {
-        if (rec.type === WalRecordType.Stream) {
-          const { ref, labels } = decodeStreamRecord(rec.payload);
-          const known = this.#index.byRef(ref);
-          if (known !== undefined && !known.labels.equals(labels)) {
-            this.#onCorruption(new CorruptWalError(`segment ${rec.segment}`, 0, `stream ref ${ref} redefined from ${known.labels.toString()} to ${labels.toString()}; ignored`));
-            continue;
-          }
-          if (known === undefined && this.#index.byKey(labels.key()) === undefined) this.#addStream(ref, labels);
-        } else if (rec.type === WalRecordType.Entries) {
-          this.#replayEntries(rec.payload, rec.segment, now);
-        }
-      } catch (e) {
-        this.#onCorruption(new CorruptWalError(`segment ${rec.segment}`, 0, `record does not decode: ${(e as Error).message}`, { cause: e }));
+        while (r.next()) this.#replayRecord(r.record(), r.segment(), now);
+      } finally {
+        r.close();
       }
+      const err = r.err();
+      if (err === undefined) break;
+      if (!(err instanceof CorruptionError)) {
+        this.#onCorruption(new CorruptWalError(this.#walDir, 0, err.message, { cause: err }));
+        break;
+      }
+      // A torn or damaged record: keep what precedes it, report, and go on with the next segment.
+      this.#onCorruption(new CorruptWalError(`${this.#walDir}/${String(err.segment).padStart(8, '0')}`, err.offset, err.detail, { cause: err }));
+      try {
+        this.#wal.repair(err);
+      } catch {
+        // Read-only or vanished: the same records are skipped again next time.
+      }
+      from = err.segment + 1;
+    }
+  }
+
+  #replayRecord(rec: Uint8Array, segment: number, now: number): void {
+    try {
+      if (rec[0] === WalRecordType.Stream) {
+        const { ref, labels } = decodeStreamRecord(rec);
+        const known = this.#index.byRef(ref);
+        if (known !== undefined && !known.labels.equals(labels)) {
+          this.#onCorruption(new CorruptWalError(`segment ${segment}`, 0, `stream ref ${ref} redefined from ${known.labels.toString()} to ${labels.toString()}; ignored`));
+          return;
+        }
+        if (known === undefined && this.#index.byKey(labels.key()) === undefined) this.#addStream(ref, labels);
+      } else if (rec[0] === WalRecordType.Entries) {
+        this.#replayEntries(rec, segment, now);
+      }
+    } catch (e) {
+      this.#onCorruption(new CorruptWalError(`segment ${segment}`, 0, `record does not decode: ${(e as Error).message}`, { cause: e }));
     }
   }
 
@@ -260,7 +291,7 @@ export class DiskLogStore implements QueryableLogStore {
   }
 
   #replayEntries(payload: Uint8Array, segment: number, now: number): void {
-    const ref = peekRef(payload);
+    const ref = peekRef(payload.subarray(1));
     const s = this.#index.byRef(ref);
     if (s === undefined) {
       this.#onCorruption(new CorruptWalError(`segment ${segment}`, 0, `entries for unknown stream ref ${ref}; skipped`));
@@ -339,21 +370,24 @@ export class DiskLogStore implements QueryableLogStore {
     const wal = this.#wal;
     const enc = this.#enc;
     enc.reset();
-    const needDef = s.defSeg !== wal.segment;
+    // The record may start a new segment; the segment before the write is a safe lower bound.
+    const seg = wal.currentSegment();
+    const needDef = s.defSeg !== seg;
     if (needDef) enc.stream(s.ref, s.labels);
     enc.entries(s.ref, s.nextSeq, entries, keep, kept);
     try {
-      wal.writeFramed(enc.buffer);
+      wal.logSync(enc.records());
     } catch (e) {
       this.#m.rejected.inc();
-      throw e;
+      const code = e instanceof WalWriteError ? e.code : undefined;
+      if (code === 'ENOSPC' || code === 'EDQUOT' || isDiskFull(e)) throw new StoreFullError(this.#walDir, { cause: e });
+      throw new StoreWriteError(this.#walDir, (e as Error).message, { cause: e });
     }
     if (created) {
       this.#index.add(s);
       this.#nextRef++;
     }
-    if (needDef) s.defSeg = wal.segment;
-    const seg = wal.segment;
+    if (needDef) s.defSeg = wal.currentSegment() === seg ? seg : -1;
     const now = this.#o.now();
     const raw = enc.raw;
     let k = 0;
@@ -373,25 +407,19 @@ export class DiskLogStore implements QueryableLogStore {
     s.lastLine = lastLine;
     this.#m.entries.inc(kept);
     this.#m.bytes.inc(bytes);
-    if (wal.needsRotation) this.#rotateWal();
+    if (wal.currentSegment() !== seg) this.#walRotated();
     if (this.#listeners.size > 0) {
       const acc = kept === n ? entries : entries.filter((_, i) => keep[i] === 1);
       for (const l of this.#listeners) l(stream, acc);
     }
   }
 
-  #rotateWal(): void {
-    try {
-      this.#wal.rotate();
-    } catch (e) {
-      // The next append retries; the current segment stays usable meanwhile.
-      this.#lastWriteError = e as Error;
-      return;
-    }
-    const segs = this.#wal.segments;
-    if (segs.length * this.#o.walSegmentBytes > this.#o.walMaxBytes) {
-      // Cut the heads that pin the oldest segment so it can be deleted.
-      const oldest = segs[0]!;
+  // walRotated runs when appends moved to a new WAL segment: past walMaxBytes, the heads that
+  // pin the oldest segment are cut so it can go.
+  #walRotated(): void {
+    if (this.#wal.size() > this.#o.walMaxBytes) {
+      let oldest = Infinity;
+      for (const s of this.#index.all()) if (s.head.count > 0 && s.head.firstWalSeg < oldest) oldest = s.head.firstWalSeg;
       for (const s of this.#index.all()) if (s.head.count > 0 && s.head.firstWalSeg <= oldest) this.#cut(s);
     }
     this.#truncateWal(true);
@@ -489,7 +517,11 @@ export class DiskLogStore implements QueryableLogStore {
       if (s.head.count > 0 && s.head.firstWalSeg < min) min = s.head.firstWalSeg;
       for (const h of s.cutting) if (h.firstWalSeg < min) min = h.firstWalSeg;
     }
-    this.#wal.deleteBefore(min === Infinity ? this.#wal.segment : min);
+    try {
+      this.#wal.truncate(min === Infinity ? this.#wal.currentSegment() : min);
+    } catch (e) {
+      this.#lastWriteError = e as Error;
+    }
   }
 
   /**
@@ -506,7 +538,7 @@ export class DiskLogStore implements QueryableLogStore {
     for (const s of this.#index.all()) {
       if (s.cutting.length > 0) throw this.#lastWriteError ?? new LogStoreError('flush: chunks remain unwritten');
     }
-    if (this.#wal.size > 0) this.#wal.rotate();
+    this.#wal.nextSegment();
     this.#truncateWal(true);
   }
 
@@ -657,7 +689,7 @@ export class DiskLogStore implements QueryableLogStore {
   diskBytes(): { chunks: number; wal: number } {
     let chunks = 0;
     for (const app of this.#segments.apps()) chunks += this.#segments.bytesOf(app);
-    return { chunks, wal: this.#wal.diskBytes() };
+    return { chunks, wal: this.#wal.size() };
   }
 
   /** close flushes, stops maintenance and closes every file. Later calls reject with StoreClosedError. */
@@ -669,7 +701,7 @@ export class DiskLogStore implements QueryableLogStore {
     } finally {
       this.#closed = true;
       await Promise.allSettled([...this.#tasks]);
-      this.#wal.close();
+      await this.#wal.close();
       await this.#segments.close();
       await this.#packer.close();
     }

@@ -22,7 +22,7 @@ export type {
 } from './interface.js';
 export { MemoryLogStore } from './memory-log-store.js';
 export { DiskLogStore } from './disk-log-store.js';
-export type { DiskLogStoreOptions, RetentionPolicy } from './disk-log-store.js';
+export type { DiskLogStoreOptions, RetentionPolicy, WalSync } from './disk-log-store.js';
 export { mergeCursors } from './cursor-merge.js';
 export {
   CorruptChunkError,
@@ -34,4 +34,3 @@ export {
   StoreFullError,
   StoreWriteError,
 } from './errors.js';
-export type { WalSync } from './log-wal.js';

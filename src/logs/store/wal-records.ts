@@ -1,28 +1,28 @@
 /**
- * Record payloads of the log store's WAL:
+ * Record payloads of the log store's WAL (written with the shared Prometheus-format WAL of
+ * src/wal; each payload starts with its type byte, chosen outside Prometheus's record types):
  *
- *   stream (type 1): ref <uvarint> | n <uvarint> | (name <uvarint str>, value <uvarint str>) × n
- *   entries (type 2): ref <uvarint> | seq_start <uvarint> | count <uvarint> | base_t <varint ms>
+ *   stream (0x40): ref <uvarint> | n <uvarint> | (name <uvarint str>, value <uvarint str>) × n
+ *   entries (0x41): ref <uvarint> | seq_start <uvarint> | count <uvarint> | base_t <varint ms>
  *       then per entry: t − base_t <varint> | ns <uvarint> | line <uvarint len, UTF-8 bytes>
  *       | fields n <uvarint> | (key <uvarint str>, value <uvarint str>) × n
  *
- * The encoder writes framed records (log-wal.ts framing) straight into one scratch buffer and
- * remembers where each line's bytes are, so the head copies them without encoding twice.
+ * The encoder writes the records of one append straight into one scratch buffer and remembers
+ * where each line's bytes are, so the head copies them without encoding twice.
  * @module
  */
-import { DecBuf, crc32c, encodeUtf8Into, putUvarint, putVarint, utf8Length, writeBE32 } from '../../encoding/index.js';
+import { DecBuf, encodeUtf8Into, putUvarint, putVarint, utf8Length } from '../../encoding/index.js';
 import { Labels } from '../../model/index.js';
 import type { LogEntry } from './interface.js';
 
 /** Record types. */
-export const WalRecordType = { Stream: 1, Entries: 2 } as const;
+export const WalRecordType = { Stream: 0x40, Entries: 0x41 } as const;
 
-const FRAME = 9;
-
-/** WalEncoder builds a batch of framed records in a reusable buffer. */
+/** WalEncoder builds the records of one append in a reusable buffer. */
 export class WalEncoder {
   #buf = Buffer.allocUnsafe(64 * 1024);
   #len = 0;
+  #starts: number[] = [];
   /** Offsets of line i's bytes: lineStart[i]..lineEnd[i], for the last entries() call. */
   lineStart = new Int32Array(1024);
   lineEnd = new Int32Array(1024);
@@ -30,11 +30,14 @@ export class WalEncoder {
   /** reset starts a new batch. */
   reset(): void {
     this.#len = 0;
+    this.#starts = [];
   }
 
-  /** buffer is the bytes written so far (a view, valid until the next write). */
-  get buffer(): Buffer {
-    return this.#buf.subarray(0, this.#len);
+  /** records returns views of the records written since reset (valid until the next write). */
+  records(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < this.#starts.length; i++) out.push(this.#buf.subarray(this.#starts[i]!, this.#starts[i + 1] ?? this.#len));
+    return out;
   }
 
   /** raw exposes the scratch buffer (line offsets index into it). */
@@ -51,19 +54,10 @@ export class WalEncoder {
     this.#buf = b;
   }
 
-  #begin(type: number): number {
-    this.#room(FRAME);
-    const start = this.#len;
-    this.#buf[start] = type;
-    this.#len += FRAME;
-    return start;
-  }
-
-  #end(start: number): void {
-    const b = this.#buf;
-    const payload = start + FRAME;
-    writeBE32(b, start + 1, this.#len - payload);
-    writeBE32(b, start + 5, crc32c(b, payload, this.#len));
+  #begin(type: number): void {
+    this.#room(1);
+    this.#starts.push(this.#len);
+    this.#buf[this.#len++] = type;
   }
 
   #uvarint(v: number): void {
@@ -85,14 +79,13 @@ export class WalEncoder {
 
   /** stream appends a stream definition record. */
   stream(ref: number, labels: Labels): void {
-    const s = this.#begin(WalRecordType.Stream);
+    this.#begin(WalRecordType.Stream);
     this.#uvarint(ref);
     this.#uvarint(labels.length);
     labels.forEach((n, v) => {
       this.#str(n);
       this.#str(v);
     });
-    this.#end(s);
   }
 
   /**
@@ -104,7 +97,7 @@ export class WalEncoder {
       this.lineStart = new Int32Array(kept * 2);
       this.lineEnd = new Int32Array(kept * 2);
     }
-    const s = this.#begin(WalRecordType.Entries);
+    this.#begin(WalRecordType.Entries);
     this.#uvarint(ref);
     this.#uvarint(seqStart);
     this.#uvarint(kept);
@@ -147,7 +140,6 @@ export class WalEncoder {
       }
       k++;
     }
-    this.#end(s);
   }
 }
 
@@ -163,7 +155,7 @@ function putPaddedUvarint(buf: Uint8Array, off: number, v: number, width: number
 
 /** decodeStreamRecord reads a stream definition. */
 export function decodeStreamRecord(p: Uint8Array): { ref: number; labels: Labels } {
-  const d = new DecBuf(p);
+  const d = new DecBuf(p, 1);
   const ref = d.uvarint();
   const n = d.uvarint();
   const nv: string[] = [];
@@ -176,7 +168,7 @@ export type EntriesVisitor = (seq: number, t: number, ns: number, p: Uint8Array,
 
 /** decodeEntriesRecord reads an entries record, calling `visit` per entry. Throws DecodeError. */
 export function decodeEntriesRecord(p: Uint8Array, visit: EntriesVisitor): { ref: number; seqStart: number; count: number } {
-  const d = new DecBuf(p);
+  const d = new DecBuf(p, 1);
   const ref = d.uvarint();
   const seqStart = d.uvarint();
   const count = d.uvarint();
