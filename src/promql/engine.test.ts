@@ -259,3 +259,21 @@ describe('bad input', async () => {
     await expect(e.instantQuery(Array(5000).fill('x').join(' + '), 0)).rejects.toThrow(/nesting too deep/);
   });
 });
+
+describe('self-metrics', () => {
+  it('counts queries, samples and errors', async () => {
+    const { Registry } = await import('../instrument/index.js');
+    const registry = new Registry();
+    const db = await load(M, 'm 1 2 3');
+    const e = engine(db, { registry });
+    const r = await e.rangeQuery('sum_over_time(m[5m])', 0, 2 * M, M);
+    expect(r.stats.samplesRead).toBeGreaterThan(0);
+    await expect(e.instantQuery('m + on(x) group_left m', 0)).resolves.toBeDefined();
+    await expect(e.instantQuery('label_replace(m, "a", "", "", "(")', 0)).rejects.toBeInstanceOf(QueryError);
+    const text = registry.expose();
+    expect(text).toMatch(/^prometheus_engine_queries 0$/m);
+    expect(text).toMatch(/^prometheus_engine_query_samples_total [1-9]/m);
+    expect(text).toMatch(/^vigil_promql_query_errors_total\{reason="execution"\} 1$/m);
+    expect(text).toMatch(/^vigil_promql_query_duration_seconds_count\{kind="range"\} 1$/m);
+  });
+});

@@ -12,10 +12,11 @@ import { Labels, type Matcher, type Warning } from '../model/index.js';
 import type { Queryable, Querier, SelectHints, Series } from '../storage/index.js';
 import { Annotations } from './annotations.js';
 import { EvalContext, type EvalValue, Steps } from './eval-context.js';
-import { BadQueryError, QueryCanceledError, QueryError, QueryTimeoutError, StorageError } from './errors.js';
+import { BadQueryError, QueryCanceledError, QueryError, QueryTimeoutError, StorageError, TooManySamplesError } from './errors.js';
+import type { Counter, Family, Gauge, Histogram, Registry } from '../instrument/index.js';
 import { Evaluator } from './evaluator.js';
 import { dropMetricName, mergeSameLabels } from './labels-util.js';
-import { type Expr, type ParseOptions, documentedType, exprType, parseExpr } from './parser/index.js';
+import { type Expr, ParseError, type ParseOptions, documentedType, exprType, parseExpr } from './parser/index.js';
 import { buildPlan } from './plan.js';
 import { SAME_LABELSET, StepVector } from './step-vector.js';
 import type { Matrix, SeriesPoints, Value, Vector } from './value.js';
@@ -43,6 +44,8 @@ export interface EngineOptions {
   readonly parseOptions?: ParseOptions;
   /** How long evaluation runs before yielding to the event loop, ms. Default 10. */
   readonly sliceMs?: number;
+  /** Registry for the engine's self-metrics (`prometheus_engine_*`, `vigil_promql_*`). */
+  readonly registry?: Registry;
 }
 
 /** QueryOptions apply to one query. */
@@ -63,6 +66,8 @@ export interface QueryStats {
   readonly seriesSelected: number;
   /** Wall time in ms. */
   readonly elapsedMs: number;
+  /** Samples read from storage (instant selections and range windows). */
+  readonly samplesRead: number;
 }
 
 /** QueryResult is a query's value with its annotations. */
@@ -91,6 +96,7 @@ export class Engine {
   readonly #delayed: boolean;
   readonly #parseOptions: ParseOptions;
   readonly #sliceMs: number;
+  readonly #metrics: EngineMetrics | undefined;
 
   constructor(options: EngineOptions) {
     const {
@@ -103,6 +109,7 @@ export class Engine {
       delayedNameRemoval = false,
       parseOptions = {},
       sliceMs = 10,
+      registry,
     } = options;
     if (!(lookbackDeltaMs > 0)) throw new Error('EngineOptions.lookbackDeltaMs must be positive');
     if (!(maxSamples > 0)) throw new Error('EngineOptions.maxSamples must be positive');
@@ -117,6 +124,7 @@ export class Engine {
     this.#delayed = delayedNameRemoval;
     this.#parseOptions = parseOptions;
     this.#sliceMs = sliceMs;
+    this.#metrics = registry !== undefined ? new EngineMetrics(registry) : undefined;
   }
 
   /** parse parses a query with the engine's parser options. Throws ParseError. */
@@ -132,7 +140,7 @@ export class Engine {
    */
   async instantQuery(qs: QueryInput, t: number, opts: QueryOptions = {}): Promise<QueryResult> {
     const { expr, text } = this.#input(qs);
-    return this.#exec(expr, text, t, t, 0, opts);
+    return this.#observe('instant', this.#exec(expr, text, Math.trunc(t), Math.trunc(t), 0, opts));
   }
 
   /**
@@ -152,7 +160,25 @@ export class Engine {
     if (t !== 'vector' && t !== 'scalar') {
       throw new BadQueryError(`invalid expression type "${documentedType(t)}" for range query, must be Scalar or instant Vector`);
     }
-    return this.#exec(expr, text, start, end, step, opts);
+    return this.#observe('range', this.#exec(expr, text, Math.trunc(start), Math.trunc(end), Math.trunc(step), opts));
+  }
+
+  async #observe(kind: 'instant' | 'range', run: Promise<QueryResult>): Promise<QueryResult> {
+    const m = this.#metrics;
+    if (m === undefined) return run;
+    const began = performance.now();
+    m.running.inc();
+    try {
+      const r = await run;
+      m.samples.inc(r.stats.samplesRead);
+      return r;
+    } catch (e) {
+      m.errors.labels(errorReason(e)).inc();
+      throw e;
+    } finally {
+      m.running.dec();
+      m.duration.labels(kind).observe((performance.now() - began) / 1000);
+    }
   }
 
   /**
@@ -212,14 +238,14 @@ export class Engine {
       select: selectSeries,
     });
     let value: Value;
+    const evaluator = new Evaluator(ctx);
     try {
       for (const sel of plan.selectors) {
         sel.series = await selectSeries(sel.matchers, sel.hints);
         ctx.check();
       }
-      const ev = new Evaluator(ctx);
       const steps = interval === 0 ? new Steps(start, start, 1) : new Steps(start, end, interval);
-      const v = await ev.eval(plan.root, steps);
+      const v = await evaluator.eval(plan.root, steps);
       value = this.#toValue(v, expr, interval === 0, steps);
     } finally {
       if (querier !== undefined) await querier.close();
@@ -229,7 +255,12 @@ export class Engine {
       warnings: [...ctx.annotations.strings('warning', text), ...storageWarnings],
       infos: ctx.annotations.strings('info', text),
       annotations: ctx.annotations,
-      stats: { peakSamples: ctx.peakSamples, seriesSelected, elapsedMs: performance.now() - began },
+      stats: {
+        peakSamples: ctx.peakSamples,
+        seriesSelected,
+        elapsedMs: performance.now() - began,
+        samplesRead: ctx.samplesRead + evaluator.samplesLoaded,
+      },
     };
   }
 
@@ -299,6 +330,39 @@ export class Engine {
     }
     void expr;
   }
+}
+
+/** EngineMetrics are the engine's self-metrics. */
+class EngineMetrics {
+  readonly running: Gauge;
+  readonly samples: Counter;
+  readonly duration: Family<Histogram>;
+  readonly errors: Family<Counter>;
+  constructor(r: Registry) {
+    this.running = r.gauge({ name: 'prometheus_engine_queries', help: 'The current number of queries being executed or waiting.' }).labels();
+    this.samples = r
+      .counter({ name: 'prometheus_engine_query_samples_total', help: 'The total number of samples loaded by all queries.' })
+      .labels();
+    this.duration = r.histogram({
+      name: 'vigil_promql_query_duration_seconds',
+      help: 'Wall time of PromQL queries, by kind (instant or range).',
+      labelNames: ['kind'],
+    });
+    this.errors = r.counter({
+      name: 'vigil_promql_query_errors_total',
+      help: 'PromQL queries that failed, by reason.',
+      labelNames: ['reason'],
+    });
+  }
+}
+
+function errorReason(e: unknown): string {
+  if (e instanceof QueryTimeoutError) return 'timeout';
+  if (e instanceof QueryCanceledError) return 'canceled';
+  if (e instanceof TooManySamplesError) return 'too_many_samples';
+  if (e instanceof ParseError || e instanceof BadQueryError) return 'bad_query';
+  if (e instanceof StorageError) return 'storage';
+  return 'execution';
 }
 
 /** isAborted reads the signal afresh (TypeScript narrows property reads across awaits). */

@@ -83,6 +83,8 @@ export class EvalContext {
   readonly #sliceMs: number;
   #samples = 0;
   #peak = 0;
+  /** Samples read from storage so far. */
+  samplesRead = 0;
   #lastYield: number;
 
   constructor(o: ContextOptions) {

@@ -49,6 +49,11 @@ export class Evaluator {
 
   constructor(readonly ctx: EvalContext) {}
 
+  /** samplesLoaded counts the samples this evaluator read into windows (range functions, matrices). */
+  get samplesLoaded(): number {
+    return this.#buf.read;
+  }
+
   /** eval computes a node over the given steps. */
   async eval(n: PlanNode, s: Steps): Promise<EvalValue> {
     this.ctx.check();
@@ -206,6 +211,7 @@ export class Evaluator {
       }
     }
     this.ctx.hold(held);
+    this.ctx.samplesRead += held;
     return out;
   }
 
