@@ -120,6 +120,39 @@ describe('ScrapeLoop', () => {
     expect(store.valuesOf('scrape_body_size_bytes')[0]!.v).toBe(4);
   });
 
+  it('keeps scraping when storage fails to commit', async () => {
+    const store = new RecordingStorage();
+    let failures = 0;
+    const flaky = {
+      appender: () => {
+        const a = store.appender();
+        return { ...a, commit: async () => (++failures <= 2 ? Promise.reject(new Error('disk full')) : a.commit()) };
+      },
+    };
+    const errors: string[] = [];
+    const loop = new ScrapeLoop({
+      target: target(),
+      scraper: new FakeScraper(() => 'm 1\n'),
+      appendable: flaky,
+      cache: new ScrapeCache(),
+      metrics: new ScrapeMetrics(new Registry()),
+      intervalMs: 50,
+      timeoutMs: 50,
+      honorLabels: false,
+      honorTimestamps: true,
+      metricRelabelConfigs: [],
+      sampleLimit: 0,
+      labelLimits: { labelLimit: 0, labelNameLengthLimit: 0, labelValueLengthLimit: 0 },
+      onError: (e) => errors.push(e.message),
+    });
+    const shutdown = new AbortController();
+    const run = loop.run(shutdown.signal);
+    await until(() => store.valuesOf('up').length >= 1);
+    shutdown.abort();
+    await run;
+    expect(errors).toEqual(['scrape commit for http://127.0.0.1:9100/metrics failed: disk full', 'scrape commit for http://127.0.0.1:9100/metrics failed: disk full']);
+  });
+
   it('fails every scrape with a forced error', async () => {
     const store = new RecordingStorage();
     const scraper = new FakeScraper(() => 'm 1\n');

@@ -45,6 +45,8 @@ export interface ScrapeLoopOptions extends Omit<AppendSettings, 'cache' | 'targe
   readonly extraMetrics?: boolean;
   /** Clock, for tests. */
   readonly now?: () => number;
+  /** Receives storage failures; the loop goes on scraping. */
+  readonly onError?: (err: Error) => void;
 }
 
 /** ScrapeLoop scrapes one target until stopped. */
@@ -59,6 +61,7 @@ export class ScrapeLoop {
   readonly #metrics: ScrapeMetrics;
   readonly #jitterSeed: number;
   readonly #now: () => number;
+  readonly #onError: (err: Error) => void;
   readonly #stop = new AbortController();
   readonly #reportRefs: (SeriesRef | 0)[] = [0, 0, 0, 0, 0, 0, 0, 0];
   readonly #reportCount: number;
@@ -69,7 +72,7 @@ export class ScrapeLoop {
   #mainDone: Promise<void> = Promise.resolve();
 
   constructor(options: ScrapeLoopOptions) {
-    const { target, scraper, appendable, cache, intervalMs, timeoutMs, jitterSeed = 0, now = Date.now, metrics, extraMetrics = false } = options;
+    const { target, scraper, appendable, cache, intervalMs, timeoutMs, jitterSeed = 0, now = Date.now, metrics, extraMetrics = false, onError = () => {} } = options;
     if (!(intervalMs > 0)) throw new Error(`ScrapeLoop: intervalMs must be > 0, got ${intervalMs}`);
     this.target = target;
     this.cache = cache;
@@ -80,6 +83,7 @@ export class ScrapeLoop {
     this.#metrics = metrics;
     this.#jitterSeed = jitterSeed;
     this.#now = now;
+    this.#onError = onError;
     this.#settings = { ...options, cache, targetLabels: target.labels };
     this.#reportCount = extraMetrics ? 8 : 5;
     target.setMetadataStore(cache);
@@ -239,10 +243,17 @@ export class ScrapeLoop {
       const durationMs = this.#now() - start;
       this.target.report(appendTime, durationMs, scrapeErr, warnings);
       this.#report(app, appendTime, [scrapeErr === undefined ? 1 : 0, durationMs / 1000, total, added, seriesAdded, this.timeoutMs / 1000, this.#settings.sampleLimit, bytes]);
+    } catch (e) {
+      // Storage refused the batch in an unexpected way: like Prometheus, drop this scrape's
+      // samples, say so, and keep scraping.
+      await app.rollback().catch(() => {});
+      this.#onError(new Error(`appending scrape of ${this.target.url} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
+      return start;
+    }
+    try {
       await app.commit();
     } catch (e) {
-      await app.rollback().catch(() => {});
-      throw e;
+      this.#onError(new Error(`scrape commit for ${this.target.url} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
     }
     return start;
   }

@@ -249,6 +249,7 @@ export class ScrapePool {
       jitterSeed: this.#jitterSeed,
       now: this.#now,
       extraMetrics: this.#extraMetrics,
+      onError: this.#onError,
       honorLabels: cfg.honorLabels,
       honorTimestamps: cfg.honorTimestamps,
       metricRelabelConfigs: cfg.metricRelabelConfigs,
