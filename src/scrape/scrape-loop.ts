@@ -180,9 +180,15 @@ export class ScrapeLoop {
         app = this.#appendable.appender();
       }
       this.#reportStale(app, staleTime);
-      await app.commit();
-    } catch {
+    } catch (e) {
       await app.rollback().catch(() => {});
+      this.#onError(new Error(`staleness markers for ${this.target.url} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
+      return;
+    }
+    try {
+      await app.commit();
+    } catch (e) {
+      this.#onError(new Error(`staleness markers for ${this.target.url} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
     }
   }
 
