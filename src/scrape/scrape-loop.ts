@@ -139,7 +139,7 @@ export class ScrapeLoop {
         last = await this.scrapeAndReport(last, scrapeTime, signal);
         // Like a Go ticker with a one-tick buffer: a tick missed during a long scrape fires at once.
         const now = this.#now();
-        let next = lastTick + interval;
+        const next = lastTick + interval;
         if (next <= now) {
           lastTick = next + Math.floor((now - next) / interval) * interval;
           continue;
