@@ -461,8 +461,8 @@ class Parser {
       if (w.kind === 'ident' && w.text === 'unwrap') {
         if (!allowUnwrap) this.#fail(w, 'unwrap is only allowed inside a range aggregation');
         if (unwrap !== undefined) this.#fail(w, 'unwrap given twice');
-        this.#next();
-        unwrap = this.#unwrap();
+        const bar = this.#next();
+        unwrap = { ...this.#unwrap(), range: this.#range(bar.start) };
         continue;
       }
       const stage = this.#pipeStage();
@@ -604,15 +604,20 @@ class Parser {
     }
   }
 
+  // Extraction parameters: `label="expression"` or a bare `label` (the key of the same name).
   #extractionParams(): ExtractionParam[] {
     const out: ExtractionParam[] = [];
-    if (!(this.#is('ident') && this.#peek(1).kind === '=')) return out;
+    const startsParam = (): boolean => this.#is('ident') && (this.#peek(1).kind === '=' || this.#peek(1).kind === ',' || this.#peek(1).kind === '|' || this.#peek(1).kind === 'eof' || this.#peek(1).kind === '[' || this.#peek(1).kind === ')' || LINE_FILTER_OPS.has(this.#peek(1).kind));
+    if (!startsParam()) return out;
     for (;;) {
       const name = this.#expect('ident', 'a label name');
-      this.#expect('=', '"="');
-      const v = this.#expect('string', 'a quoted expression');
-      out.push({ label: name.text, expr: v.str });
-      if (this.#is(',') && this.#peek(1).kind === 'ident' && this.#peek(2).kind === '=') {
+      if (this.#accept('=') !== undefined) {
+        const v = this.#expect('string', 'a quoted expression');
+        out.push({ label: name.text, expr: v.str });
+      } else {
+        out.push({ label: name.text, expr: name.text });
+      }
+      if (this.#is(',') && this.#peek(1).kind === 'ident') {
         this.#next();
         continue;
       }
