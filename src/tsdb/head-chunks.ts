@@ -11,8 +11,9 @@
  */
 
 const SLAB_SIZE = 256 * 1024;
-const MIN_CLASS_BYTES = 64;
-const NUM_CLASSES = 9; // 64 B … 16 KiB
+// Size classes in steps of 1.5× and 2× alternately, 64 B … 16 KiB: little slack per chunk.
+const CLASS_BYTES = [64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096, 6144, 8192, 12288, 16384];
+const NUM_CLASSES = CLASS_BYTES.length;
 // Worst case per sample: dod '1111'+64 bits, value '11'+5+6+64 bits; first sample: 10+8 bytes.
 const MAX_SAMPLE_BYTES = 20;
 const MAX_SAMPLES = 0xffff;
@@ -24,7 +25,7 @@ const HI = 1 - LO;
 const TWO32 = 4294967296;
 
 function classBytes(c: number): number {
-  return MIN_CLASS_BYTES << c;
+  return CLASS_BYTES[c] ?? Infinity;
 }
 
 /** HeadChunks holds one open XOR chunk per slot. */
@@ -43,7 +44,13 @@ export class HeadChunks {
   #trail = new Uint8Array(0);
   #addr = new Float64Array(0);
   #cls = new Int8Array(0);
-  readonly #slabs: Uint8Array[] = [];
+  readonly #slabs: (Uint8Array | undefined)[] = [];
+  // Per slab: its size class and how many of its slots are in use; slabs that empty out are
+  // dropped (the first chunks of new series grow through the small classes and leave them).
+  readonly #slabClass: number[] = [];
+  readonly #slabLive: number[] = [];
+  readonly #freeSlabs: number[] = [];
+  #numSlabs = 0;
   readonly #free: number[][] = Array.from({ length: NUM_CLASSES }, () => []);
 
   /** ensure makes room for slots below `slots`. */
@@ -103,7 +110,7 @@ export class HeadChunks {
     const c = this.#cls[slot]!;
     if (c < 0) return;
     this.view(slot).fill(0);
-    this.#free[c]!.push(this.#addr[slot]!);
+    this.#freeAddr(c, this.#addr[slot]!);
     this.#cls[slot] = -1;
     this.n[slot] = 0;
     this.#bits[slot] = 0;
@@ -112,20 +119,43 @@ export class HeadChunks {
 
   /** memoryBytes returns the bytes of the slabs. */
   memoryBytes(): number {
-    return this.#slabs.length * SLAB_SIZE;
+    return this.#numSlabs * SLAB_SIZE;
   }
 
   #alloc(c: number): number {
     const fl = this.#free[c]!;
     let a = fl.pop();
     if (a === undefined) {
-      const slab = this.#slabs.length;
-      this.#slabs.push(new Uint8Array(SLAB_SIZE));
+      const slab = this.#freeSlabs.pop() ?? this.#slabs.length;
+      this.#slabs[slab] = new Uint8Array(SLAB_SIZE);
+      this.#slabClass[slab] = c;
+      this.#slabLive[slab] = 0;
+      this.#numSlabs++;
       const size = classBytes(c);
-      for (let off = SLAB_SIZE - size; off > 0; off -= size) fl.push(slab * SLAB_SIZE + off);
+      for (let off = (Math.floor(SLAB_SIZE / size) - 1) * size; off > 0; off -= size) fl.push(slab * SLAB_SIZE + off);
       a = slab * SLAB_SIZE;
     }
+    this.#slabLive[Math.floor(a / SLAB_SIZE)]!++;
     return a;
+  }
+
+  // #freeAddr returns a (zeroed) slot to its class; an empty slab is dropped altogether.
+  #freeAddr(c: number, a: number): void {
+    const slab = Math.floor(a / SLAB_SIZE);
+    this.#free[c]!.push(a);
+    if (--this.#slabLive[slab]! > 0) return;
+    const lo = slab * SLAB_SIZE;
+    const hi = lo + SLAB_SIZE;
+    const fl = this.#free[c]!;
+    let k = 0;
+    for (let i = 0; i < fl.length; i++) {
+      const x = fl[i]!;
+      if (x < lo || x >= hi) fl[k++] = x;
+    }
+    fl.length = k;
+    this.#slabs[slab] = undefined;
+    this.#freeSlabs.push(slab);
+    this.#numSlabs--;
   }
 
   // #room makes sure the slot can take one more sample, moving it to a larger class if needed.
@@ -148,7 +178,7 @@ export class HeadChunks {
       const slab = Math.floor(to / SLAB_SIZE);
       this.#slabs[slab]!.set(old, to - slab * SLAB_SIZE);
       old.fill(0);
-      this.#free[c]!.push(this.#addr[slot]!);
+      this.#freeAddr(c, this.#addr[slot]!);
       this.#addr[slot] = to;
       this.#cls[slot] = k;
     }

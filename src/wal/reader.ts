@@ -189,7 +189,7 @@ export class WalReader {
       }
       if (this.#recFlags & SNAPPY_FLAG) {
         try {
-          this.#cur = uncompressSync(this.#cur, { asBuffer: true }) as Buffer;
+          this.#cur = uncompressSync(this.#cur, { asBuffer: true, copyOutputData: true }) as Buffer;
         } catch (e) {
           this.#inRecord = true; // report the record's start
           throw new CorruptionError(this.dir, seg, this.#recStart, `snappy: ${(e as Error).message}`, { cause: e });

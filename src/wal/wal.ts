@@ -271,7 +271,7 @@ export class Wal {
     let rec = record;
     let flag = 0;
     if (this.compression === Compression.Snappy && rec.length > 0) {
-      const c = compressSync(rec);
+      const c = compressSync(rec, { copyOutputData: true });
       if (c.length < rec.length) {
         rec = c;
         flag = SNAPPY_FLAG;
