@@ -388,7 +388,7 @@ export class Evaluator {
     // Anchored and smoothed windows reach a lookback further back (smoothed: also forward).
     const before = src.mode !== 0 ? this.ctx.lookbackMs : 0;
     const after = src.mode === 2 ? this.ctx.lookbackMs : 0;
-    const out = new StepVector(s.n, Math.min(src.count, 1024));
+    const out = new StepVector(s.n, src.count);
     const keep = KEEPS_NAME.has(name);
     const buf = this.#buf;
     const w: Window = {

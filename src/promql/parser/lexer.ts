@@ -125,7 +125,7 @@ const DURATION_KEYWORDS = new Map<string, TokenKind>([
   ['min_of', 'MIN_OF'],
 ]);
 
-/** isKeywordToken tells whether a token kind prints as `<word>` in messages. */
+/** tokenDescription describes a token as Prometheus's error messages do (`<by>`, `<op:+>`, `identifier "x"`). */
 export function tokenDescription(t: Token): string {
   switch (t.kind) {
     case 'EOF':
