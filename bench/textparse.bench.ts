@@ -5,6 +5,7 @@
 //   npx tsx bench/textparse.bench.ts
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { EntryKind, OpenMetricsParser, PromParser, type Parser } from '../src/textparse/index.js';
 
 const require = createRequire(import.meta.url);
@@ -64,9 +65,16 @@ function count(p: Parser, labels: boolean): number {
 
 // measure reports throughput per second of CPU time used by this process, which stays
 // meaningful on a machine shared with other work (wall time would count waiting for a core).
-function measure(make: () => Parser, labels: boolean, bytes: number): { samplesPerSec: number; mbPerSec: number } {
+// Garbage collections during a measurement: with no allocation per sample, scanning a page
+// allocates only the parser itself, so collections stay rare.
+let gcs = 0;
+new PerformanceObserver((l) => (gcs += l.getEntries().length)).observe({ entryTypes: ['gc'] });
+
+async function measure(make: () => Parser, labels: boolean, bytes: number): Promise<{ samplesPerSec: number; mbPerSec: number; gcPerM: number }> {
   let samples = 0;
   for (let i = 0; i < 20; i++) count(make(), labels); // warm-up
+  await new Promise((r) => setTimeout(r, 20)); // deliver the warm-up's GC entries first
+  gcs = 0;
   const c0 = process.cpuUsage();
   let iters = 0;
   let cpu = 0;
@@ -76,10 +84,11 @@ function measure(make: () => Parser, labels: boolean, bytes: number): { samplesP
     const c = process.cpuUsage(c0);
     cpu = (c.user + c.system) / 1e6;
   } while (cpu < 1.5);
-  return { samplesPerSec: samples / cpu, mbPerSec: (bytes * iters) / cpu / 1e6 };
+  await new Promise((r) => setTimeout(r, 20)); // GC entries arrive asynchronously
+  return { samplesPerSec: samples / cpu, mbPerSec: (bytes * iters) / cpu / 1e6, gcPerM: gcs / (samples / 1e6) };
 }
 
-const rows: string[][] = [['page', 'bytes', 'samples', 'parser', 'mode', 'samples/cpu-s', 'MB/cpu-s']];
+const rows: string[][] = [['page', 'bytes', 'samples', 'parser', 'mode', 'samples/cpu-s', 'MB/cpu-s', 'GCs/M samples']];
 for (const pg of pages()) {
   const om = Buffer.concat([pg.body, Buffer.from('# EOF\n')]);
   for (const [parser, make, bytes] of [
@@ -88,8 +97,8 @@ for (const pg of pages()) {
   ] as const) {
     if (parser === 'OpenMetrics' && pg.name.includes('corpus')) continue; // corpus pages use text-only syntax
     for (const labels of [false, true]) {
-      const r = measure(make, labels, bytes);
-      rows.push([pg.name, String(pg.body.length), String(pg.samples), parser, labels ? 'labels' : 'scan', `${(r.samplesPerSec / 1e6).toFixed(2)} M`, r.mbPerSec.toFixed(0)]);
+      const r = await measure(make, labels, bytes);
+      rows.push([pg.name, String(pg.body.length), String(pg.samples), parser, labels ? 'labels' : 'scan', `${(r.samplesPerSec / 1e6).toFixed(2)} M`, r.mbPerSec.toFixed(0), r.gcPerM.toFixed(1)]);
     }
   }
 }
