@@ -127,7 +127,7 @@ describe('Loki HTTP API', () => {
     { name: 'zero step', params: { query: 'rate({app="web"}[1m])', step: '0' }, status: 400, body: /step/ },
     { name: 'pipeline error', params: { query: 'sum_over_time({app="web"} | logfmt | unwrap nope [1m]) or count_over_time({app="web"} | json [1m])' }, status: 400, body: /pipeline error/ },
   ])('answers $name with a plain-text error', async ({ params, status, body }) => {
-    const r = await get('/loki/api/v1/query_range', params);
+    const r = await get('/loki/api/v1/query_range', params as Record<string, string>);
     expect(r.status).toBe(status);
     expect(r.type).toMatch(/^text\/plain/);
     expect(r.body).toMatch(body);
