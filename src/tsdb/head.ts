@@ -173,7 +173,10 @@ export class Head {
 
   /** seriesByLabels returns the series with exactly these labels, if the head has it. */
   seriesByLabels(labels: Labels): MemSeries | undefined {
-    const h = hashLabels(labels);
+    return this.#lookup(labels, hashLabels(labels));
+  }
+
+  #lookup(labels: Labels, h: number): MemSeries | undefined {
     const e = this.#byHash.get(h);
     if (e === undefined) return undefined;
     if (e instanceof MemSeries) return e.labels.equals(labels) ? e : undefined;
@@ -187,7 +190,8 @@ export class Head {
    */
   getOrCreate(labels: Labels, ref?: number): MemSeries {
     if (ref !== undefined && ref > this.#lastRef) this.#lastRef = ref;
-    const existing = this.seriesByLabels(labels);
+    const hash = hashLabels(labels);
+    const existing = this.#lookup(labels, hash);
     if (existing !== undefined) return existing;
     if (labels.isEmpty()) throw new InvalidSeriesError('{}', 'empty label set');
     const id = ref ?? this.#lastRef + 1;
@@ -195,7 +199,7 @@ export class Head {
     const slot = this.#freeSlots.pop() ?? this.#slots.length;
     if (slot >= SLOT_SPACE) throw new RangeError(`more than ${SLOT_SPACE} series in the head`);
     this.#generation = (this.#generation + 1) % SLOT_SPACE;
-    const s = new MemSeries(id, this.#intern(labels), hashLabels(labels), slot, slot + SLOT_SPACE * this.#generation);
+    const s = new MemSeries(id, this.#intern(labels), hash, slot, slot + SLOT_SPACE * this.#generation);
     this.chunks.ensure(slot + 1);
     this.#byRef.set(id, s);
     this.#slots[slot] = s;

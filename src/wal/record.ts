@@ -104,13 +104,11 @@ export class RecordEncoder {
 
   /** series encodes a series record. */
   series(entries: readonly SeriesRecordEntry[]): Uint8Array {
+    // Upper bound: 3 UTF-8 bytes per UTF-16 unit, 5 bytes of length prefix per string.
     let size = 1;
     for (const e of entries) {
-      size += 8 + uvarintSize(e.labels.length / 2);
-      for (const s of e.labels) {
-        const n = Buffer.byteLength(s, 'utf8');
-        size += uvarintSize(n) + n;
-      }
+      size += 8 + 5;
+      for (const s of e.labels) size += 5 + 3 * s.length;
     }
     if (this.#series.length < size) this.#series = Buffer.allocUnsafe(size * 2);
     const b = this.#series;
@@ -119,11 +117,7 @@ export class RecordEncoder {
     for (const e of entries) {
       off = putU64(b, off, e.ref);
       off = putUvarint(b, off, e.labels.length / 2);
-      for (const s of e.labels) {
-        const n = Buffer.byteLength(s, 'utf8');
-        off = putUvarint(b, off, n);
-        off += b.write(s, off, n, 'utf8');
-      }
+      for (const s of e.labels) off = putString(b, off, s);
     }
     return b.subarray(0, off);
   }
@@ -256,6 +250,27 @@ export function decodeTombstones(rec: Uint8Array): TombstoneEntry[] {
     throw new RecordDecodeError(RecordType.Tombstones, cur.off, (e as Error).message, { cause: e });
   }
   return out;
+}
+
+// putString writes a uvarint length and the UTF-8 bytes of s; ASCII is copied in JS, which is
+// much cheaper for short label strings than a call into Buffer's native encoder.
+function putString(b: Buffer, off: number, s: string): number {
+  const n = s.length;
+  if (n < 0x80) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      b[off + 1 + i] = c;
+    }
+    if (i === n) {
+      b[off] = n;
+      return off + 1 + n;
+    }
+  }
+  const len = Buffer.byteLength(s, 'utf8');
+  off = putUvarint(b, off, len);
+  return off + b.write(s, off, len, 'utf8');
 }
 
 function expectType(rec: Uint8Array, t: RecordType): void {
