@@ -236,15 +236,18 @@ function vectorVector(ev: Evaluator, n: PlanBinary, lhs0: StepVector, rhs0: Step
   const trim = isTrim(op);
   const out: RowCollector = collectorFor(ev, s, lhs.n);
   const resultCache = new Map<string, { labels: Labels; key: string; row: number }>();
+
   const lb = new LabelsBuilder();
   const fillL = m.fillLeft;
   const fillR = m.fillRight;
   const oneToOne = m.card === 'one-to-one';
   let incompatible = false;
 
-  const resultMetric = (l: Labels, r: Labels, cacheKey: string): { labels: Labels; key: string; row: number } => {
-    let c = resultCache.get(cacheKey);
-    if (c !== undefined) return c;
+  type Res = { labels: Labels; key: string; row: number };
+  // Matched pairs rarely change between steps: remember each left row's last partner and result.
+  const pairRight = new Int32Array(lhs.n).fill(-1);
+  const pairRes: (Res | undefined)[] = new Array(lhs.n);
+  const computeResult = (l: Labels, r: Labels): Res => {
     lb.reset(l);
     if ((!ev.ctx.delayed && n.bool) || changesSchema(op)) lb.del(METRIC_NAME, '__type__', '__unit__');
     if (oneToOne) {
@@ -257,12 +260,25 @@ function vectorVector(ev: Evaluator, n: PlanBinary, lhs0: StepVector, rhs0: Step
       else lb.del(ln);
     }
     const labels = lb.labels();
-    c = { labels, key: labels.key(), row: -1 };
-    resultCache.set(cacheKey, c);
+    return { labels, key: labels.key(), row: -1 };
+  };
+  const resultMetric = (l: Labels, r: Labels, cacheKey: string): Res => {
+    let c = resultCache.get(cacheKey);
+    if (c === undefined) {
+      c = computeResult(l, r);
+      resultCache.set(cacheKey, c);
+    }
+    return c;
+  };
+  const pairResult = (lr: number, rr: number): Res => {
+    if (pairRight[lr] === rr) return pairRes[lr]!;
+    const c = resultMetric(lhs.labels[lr]!, rhs.labels[rr]!, `${lr}|${rr}`);
+    pairRight[lr] = rr;
+    pairRes[lr] = c;
     return c;
   };
 
-  const doOp = (k: number, sigOrd: number, lv: number, rv: number, lLabels: Labels, rLabels: Labels, cacheKey: string): void => {
+  const doOp = (k: number, sigOrd: number, lv: number, rv: number, res: Res): void => {
     let fl = lv;
     let fr = rv;
     if (swapped) {
@@ -282,7 +298,6 @@ function vectorVector(ev: Evaluator, n: PlanBinary, lhs0: StepVector, rhs0: Step
       value = arith(op, fl, fr);
     }
     if (n.bool) value = keep ? 1 : 0;
-    const res = resultMetric(lLabels, rLabels, cacheKey);
     if (oneToOne) {
       if (matchedStamp[sigOrd] === k + 1) {
         throw new QueryError('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
@@ -332,10 +347,10 @@ function vectorVector(ev: Evaluator, n: PlanBinary, lhs0: StepVector, rhs0: Step
       const o = sig.l[r]!;
       if (rightStamp[o] === mark) {
         const rr = rightRow[o]!;
-        doOp(k, o, lhs.get(r, k), rhs.get(rr, k), lhs.labels[r]!, rhs.labels[rr]!, `${r}|${rr}`);
+        doOp(k, o, lhs.get(r, k), rhs.get(rr, k), pairResult(r, rr));
       } else if (fillR !== undefined) {
         const ml = matchLabels(lhs.labels[r]!, m.on, names);
-        doOp(k, o, lhs.get(r, k), fillR, lhs.labels[r]!, ml, `${r}|f`);
+        doOp(k, o, lhs.get(r, k), fillR, resultMetric(lhs.labels[r]!, ml, `${r}|f`));
       }
     }
     if (fillL !== undefined) {
@@ -344,7 +359,7 @@ function vectorVector(ev: Evaluator, n: PlanBinary, lhs0: StepVector, rhs0: Step
         const o = sig.r[r]!;
         if (oneToOne ? matchedStamp[o] === mark : (groupSets.get(o)?.size ?? 0) > 0) continue;
         const ml = matchLabels(rhs.labels[r]!, m.on, names);
-        doOp(k, o, fillL, rhs.get(r, k), ml, rhs.labels[r]!, `f|${r}`);
+        doOp(k, o, fillL, rhs.get(r, k), resultMetric(ml, rhs.labels[r]!, `f|${r}`));
       }
     }
   }
