@@ -4,7 +4,7 @@
  * (`"VLS1"`, version, 3 reserved bytes) followed by chunk records (chunk-format.ts).
  * @module
  */
-import { closeSync, ftruncateSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readBE32, writeBE32 } from '../../encoding/index.js';
@@ -41,6 +41,8 @@ export interface ChunkSegmentsOptions {
   readonly segmentMaxAgeMs?: number;
   /** Clock for segment ages (tests). */
   readonly now?: () => number;
+  /** Open for reading only: nothing is created, repaired or written. */
+  readonly readOnly?: boolean;
 }
 
 interface Writer {
@@ -57,15 +59,17 @@ export class ChunkSegments {
   readonly #segments = new Map<string, ChunkSegment[]>();
   readonly #writers = new Map<string, Writer>();
   readonly #handles = new Map<ChunkSegment, Promise<FileHandle>>();
+  readonly #readOnly: boolean;
 
   constructor(opts: ChunkSegmentsOptions) {
-    const { dir, segmentBytes = 128 << 20, segmentMaxAgeMs = 6 * 3_600_000, now = Date.now } = opts;
+    const { dir, segmentBytes = 128 << 20, segmentMaxAgeMs = 6 * 3_600_000, now = Date.now, readOnly = false } = opts;
     if (!(segmentBytes >= 4096)) throw new RangeError(`ChunkSegments: segmentBytes must be at least 4096, got ${segmentBytes}`);
     this.#dir = dir;
     this.#segmentBytes = segmentBytes;
     this.#segmentMaxAgeMs = segmentMaxAgeMs;
     this.#now = now;
-    mkdirSync(dir, { recursive: true });
+    this.#readOnly = readOnly;
+    if (!readOnly) mkdirSync(dir, { recursive: true });
   }
 
   /** apps lists the apps that have segments. */
@@ -84,6 +88,7 @@ export class ChunkSegments {
    * end of a file is cut off.
    */
   load(onChunk: (seg: ChunkSegment, offset: number, h: ChunkHeader) => void, onCorrupt: (e: CorruptChunkError) => void): void {
+    if (this.#readOnly && !existsSync(this.#dir)) return;
     for (const ent of readdirSync(this.#dir, { withFileTypes: true })) {
       if (!ent.isDirectory()) continue;
       const app = decodeAppDir(ent.name);
@@ -105,7 +110,7 @@ export class ChunkSegments {
   }
 
   #scan(seg: ChunkSegment, onChunk: (seg: ChunkSegment, offset: number, h: ChunkHeader) => void, onCorrupt: (e: CorruptChunkError) => void): void {
-    const fd = openSync(seg.path, 'r+');
+    const fd = openSync(seg.path, this.#readOnly ? 'r' : 'r+');
     try {
       const size = fstatSync(fd).size;
       seg.size = size;
@@ -145,10 +150,12 @@ export class ChunkSegments {
         const next = findMagic(fd, off + 1, size);
         if (next < 0) {
           // Nothing valid follows: cut the file here so appends continue from a clean end.
-          onCorrupt(new CorruptChunkError(seg.path, off, `${detail}; ${size - off} trailing bytes cut off`));
+          onCorrupt(new CorruptChunkError(seg.path, off, `${detail}; ${size - off} trailing bytes ${this.#readOnly ? 'ignored' : 'cut off'}`));
           try {
-            ftruncateSync(fd, off);
-            seg.size = off;
+            if (!this.#readOnly) {
+              ftruncateSync(fd, off);
+              seg.size = off;
+            }
           } catch {
             // Read-only: the same bytes are skipped again on the next start.
           }
@@ -168,6 +175,7 @@ export class ChunkSegments {
    * (the segment is cut back so no partial chunk remains).
    */
   append(app: string, parts: readonly Uint8Array[], length: number, mint: number, maxt: number): { seg: ChunkSegment; offset: number } {
+    if (this.#readOnly) throw new StoreWriteError(this.#dir, 'opened read-only');
     let w = this.#writers.get(app);
     if (w !== undefined && (w.seg.size + length > this.#segmentBytes || this.#now() - w.seg.openedAt > this.#segmentMaxAgeMs) && w.seg.size > SEGMENT_HEADER) {
       closeSync(w.fd);

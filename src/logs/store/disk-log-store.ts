@@ -6,7 +6,7 @@
  * drawn in docs/format/logs-chunk.md.
  * @module
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Counter, Registry } from '../../instrument/index.js';
 import type { Labels, Matcher } from '../../model/index.js';
@@ -86,6 +86,11 @@ export interface DiskLogStoreOptions {
   readonly onCorruption?: (e: LogStoreError) => void;
   /** Wall clock (tests). */
   readonly now?: () => number;
+  /**
+   * Open for reading only (e.g. `vigil logs --data.dir` beside a running server): the WAL is
+   * replayed into memory but nothing is created, repaired, cut or written; appends reject.
+   */
+  readonly readOnly?: boolean;
 }
 
 interface Metrics {
@@ -106,7 +111,8 @@ const NO_METRICS: Metrics = (() => {
 /** DiskLogStore is the compressed, indexed, WAL-backed LogStore. */
 export class DiskLogStore implements QueryableLogStore {
   readonly #dir: string;
-  readonly #o: Required<Omit<DiskLogStoreOptions, 'registry' | 'retention' | 'onCorruption' | 'dir'>>;
+  readonly #o: Required<Omit<DiskLogStoreOptions, 'registry' | 'retention' | 'onCorruption' | 'dir' | 'readOnly'>>;
+  readonly #readOnly: boolean;
   readonly #retention: { readonly default: RetentionPolicy; readonly apps: Readonly<Record<string, RetentionPolicy>> };
   readonly #index = new StreamIndex();
   readonly #segments: ChunkSegments;
@@ -150,6 +156,7 @@ export class DiskLogStore implements QueryableLogStore {
       registry,
       onCorruption = (e) => process.stderr.write(`vigil logs: ${e.message}\n`),
       now = Date.now,
+      readOnly = false,
     } = opts;
     if (typeof dir !== 'string' || dir === '') throw new RangeError('DiskLogStore: dir is required');
     if (!(blockBytes >= 1024)) throw new RangeError(`DiskLogStore: blockBytes must be at least 1024, got ${blockBytes}`);
@@ -164,13 +171,15 @@ export class DiskLogStore implements QueryableLogStore {
       timesCacheBytes, now,
     };
     this.#retention = { default: retention.default ?? {}, apps: retention.apps ?? {} };
+    this.#readOnly = readOnly;
     this.#m = registry === undefined ? NO_METRICS : makeMetrics(registry, this);
     this.#onCorruption = (e) => {
       if (e instanceof CorruptChunkError) this.#m.corrupt.inc();
       onCorruption(e);
     };
-    mkdirSync(dir, { recursive: true });
-    this.#segments = new ChunkSegments({ dir: join(dir, 'chunks'), segmentBytes, now });
+    if (!readOnly) mkdirSync(dir, { recursive: true });
+    else if (!existsSync(dir)) throw new LogStoreError(`log store directory ${dir} does not exist`);
+    this.#segments = new ChunkSegments({ dir: join(dir, 'chunks'), segmentBytes, now, readOnly });
     this.#reader = new ChunkReader({ segments: this.#segments, textCacheBytes, timesCacheBytes, onCorrupt: (e) => this.#onCorruption(e) });
     this.#walDir = join(dir, 'wal');
     // Records are line text, compressed later in chunks: no snappy on the WAL's hot path.
@@ -186,7 +195,7 @@ export class DiskLogStore implements QueryableLogStore {
   static async open(opts: DiskLogStoreOptions): Promise<DiskLogStore> {
     const s = new DiskLogStore(opts);
     s.#load();
-    if (s.#o.maintenanceIntervalMs > 0) {
+    if (s.#o.maintenanceIntervalMs > 0 && !s.#readOnly) {
       s.#timer = setInterval(() => s.#maintain(), s.#o.maintenanceIntervalMs);
       s.#timer.unref();
     }
@@ -232,7 +241,7 @@ export class DiskLogStore implements QueryableLogStore {
       // A torn or damaged record: keep what precedes it, report, and go on with the next segment.
       this.#onCorruption(new CorruptWalError(`${this.#walDir}/${String(err.segment).padStart(8, '0')}`, err.offset, err.detail, { cause: err }));
       try {
-        this.#wal.repair(err);
+        if (!this.#readOnly) this.#wal.repair(err);
       } catch {
         // Read-only or vanished: the same records are skipped again next time.
       }
@@ -337,6 +346,7 @@ export class DiskLogStore implements QueryableLogStore {
 
   async append(stream: Labels, entries: readonly LogEntry[], signal?: AbortSignal): Promise<void> {
     if (this.#closed) throw new StoreClosedError();
+    if (this.#readOnly) throw new StoreWriteError(this.#dir, 'the log store was opened read-only');
     signal?.throwIfAborted();
     if (entries.length === 0) return;
     if (stream.isEmpty()) throw new InvalidEntryError(0, 'stream has no labels');
@@ -451,7 +461,7 @@ export class DiskLogStore implements QueryableLogStore {
 
   #cut(s: StoreStream): void {
     const h = s.head;
-    if (h.count === 0) return;
+    if (h.count === 0 || this.#readOnly) return;
     s.head = new HeadChunk(h.seqEnd);
     s.cutting.push(h);
     this.#track(this.#drain(s));
@@ -530,6 +540,7 @@ export class DiskLogStore implements QueryableLogStore {
    */
   async flush(): Promise<void> {
     if (this.#closed) throw new StoreClosedError();
+    if (this.#readOnly) return;
     for (const s of this.#index.all()) this.#cut(s);
     const drains: Promise<void>[] = [];
     for (const s of this.#index.all()) if (s.cutting.length > 0) drains.push(this.#drain(s));
