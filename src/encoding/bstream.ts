@@ -58,6 +58,16 @@ export class BitWriter {
     if (this.buf.length > need) this.buf = this.buf.slice(0, need);
   }
 
+  /** capacity returns the size of the buffer in bytes. */
+  capacity(): number {
+    return this.buf.length;
+  }
+
+  /** reserve grows the buffer, if needed, to hold at least `bytes` bytes. */
+  reserve(bytes: number): void {
+    if (bytes > this.buf.length) this.#grow(bytes);
+  }
+
   #grow(minBytes: number): void {
     let cap = this.buf.length * 2;
     while (cap < minBytes) cap *= 2;

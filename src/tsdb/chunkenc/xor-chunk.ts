@@ -16,7 +16,7 @@
  */
 import { BitWriter, peekBits, putVarint, putUvarint } from '../../encoding/index.js';
 import { ValueType, type SampleIterator } from '../../storage/index.js';
-import { Encoding, type Chunk, type ChunkAppender } from './chunk.js';
+import { Encoding, MAX_SAMPLES_PER_CHUNK, type Chunk, type ChunkAppender } from './chunk.js';
 import { ChunkDecodeError, OutOfOrderChunkSampleError } from './errors.js';
 
 const F64 = new Float64Array(1);
@@ -139,6 +139,10 @@ class XORAppender implements ChunkAppender {
   append(t: number, v: number): void {
     const w = this.#w;
     const n = this.#n;
+    // A sample takes at most 20 bytes. Grow ahead to what a full chunk will need at the rate so
+    // far, so a chunk is copied about once instead of at every doubling.
+    const used = (w.bitLength() + 7) >>> 3;
+    if (used + 24 > w.capacity()) w.reserve(Math.max(2 * w.capacity(), Math.ceil((used / (n > 0 ? n : 1)) * (MAX_SAMPLES_PER_CHUNK + 8)) + 32));
     F64[0] = v;
     const hi = U32[HI]!;
     const lo = U32[LO]!;
