@@ -3,7 +3,7 @@
  * label manipulation, absent(), scalar()/vector(), and the classic-histogram functions.
  * @module
  */
-import { Labels, LabelsBuilder, METRIC_NAME, formatFloatF } from '../model/index.js';
+import { Labels, LabelsBuilder, METRIC_NAME } from '../model/index.js';
 import type { EvalValue, ScalarSteps, Steps } from './eval-context.js';
 import { QueryError, UnsupportedError } from './errors.js';
 import type { Evaluator } from './evaluator.js';
@@ -14,7 +14,6 @@ import { mergeSameLabels, namesDropSafely } from './labels-util.js';
 import { naturalLess } from './natural-sort.js';
 import { absentLabels, type PlanCall } from './plan.js';
 import { SAME_LABELSET, StepVector } from './step-vector.js';
-import { isValidUtf8 } from './parser/index.js';
 
 type FloatFn = (v: number) => number;
 
@@ -354,10 +353,3 @@ async function labelJoin(ev: Evaluator, n: PlanCall, s: Steps): Promise<EvalValu
   }
   return mergeSameLabels(in0);
 }
-
-/** formatSampleValue prints a value for count_values / quantile labels (Go's 'f', -1). */
-export function formatSampleValue(v: number): string {
-  return formatFloatF(v);
-}
-
-void isValidUtf8;

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Labels } from '../model/index.js';
-import { QueryError, TooManySamplesError } from './errors.js';
+import { TooManySamplesError } from './errors.js';
 
 /**
  * MAX_CELLS bounds one dense row × step allocation (about 1 GB with presence bytes): beyond it a
@@ -126,48 +126,5 @@ export class StepVector {
     this.v.set(src.v.subarray(r * s, r * s + s), row * s);
     this.p.set(src.p.subarray(r * s, r * s + s), row * s);
     return row;
-  }
-}
-
-/**
- * SeriesCollector gathers output samples step by step into rows keyed by label set, the way
- * Prometheus's range evaluation assembles series: a second sample for the same labels at the
- * same step is an error. For a single-step evaluation with delayed name removal, rows are not
- * merged (the duplicate check then happens when names are finally removed).
- */
-export class SeriesCollector {
-  readonly out: StepVector;
-  readonly #byKey: Map<string, number> | undefined;
-
-  constructor(steps: number, delayedNameRemoval: boolean, capacity = 4) {
-    this.out = new StepVector(steps, capacity);
-    this.#byKey = steps === 1 && delayedNameRemoval ? undefined : new Map();
-    this.#single = steps === 1;
-  }
-
-  readonly #single: boolean;
-
-  /** row returns the row for labels (creating it with the given drop flag). */
-  row(labels: Labels, drop: boolean): number {
-    if (this.#byKey === undefined) return this.out.addRow(labels, drop);
-    const k = labels.key();
-    let r = this.#byKey.get(k);
-    if (r === undefined) {
-      r = this.out.addRow(labels, drop);
-      this.#byKey.set(k, r);
-    }
-    return r;
-  }
-
-  /** add stores a sample; throws when the labels already hold a value at this step. */
-  add(labels: Labels, drop: boolean, step: number, value: number): void {
-    const r = this.row(labels, drop);
-    if (this.out.has(r, step)) throw new QueryError(SAME_LABELSET);
-    this.out.set(r, step, value);
-  }
-
-  /** single tells whether the collector serves a one-step evaluation. */
-  get single(): boolean {
-    return this.#single;
   }
 }
