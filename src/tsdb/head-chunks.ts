@@ -42,7 +42,9 @@ export class HeadChunks {
   #vLo = new Uint32Array(0);
   #lead = new Uint8Array(0);
   #trail = new Uint8Array(0);
-  #addr = new Float64Array(0);
+  // Where each slot's chunk lives: slab index and byte offset in it.
+  #slab = new Uint32Array(0);
+  #off = new Uint32Array(0);
   #cls = new Int8Array(0);
   readonly #slabs: (Uint8Array | undefined)[] = [];
   // Per slab: its size class and how many of its slots are in use; slabs that empty out are
@@ -73,7 +75,8 @@ export class HeadChunks {
     this.#vLo = grow(this.#vLo, (k) => new Uint32Array(k));
     this.#lead = grow(this.#lead, (k) => new Uint8Array(k));
     this.#trail = grow(this.#trail, (k) => new Uint8Array(k));
-    this.#addr = grow(this.#addr, (k) => new Float64Array(k));
+    this.#slab = grow(this.#slab, (k) => new Uint32Array(k));
+    this.#off = grow(this.#off, (k) => new Uint32Array(k));
     this.#cls = grow(this.#cls, (k) => new Int8Array(k), -1);
     this.#cap = cap;
   }
@@ -85,10 +88,8 @@ export class HeadChunks {
 
   /** view returns the slot's chunk data in place; it changes with the next append. */
   view(slot: number): Uint8Array {
-    const addr = this.#addr[slot]!;
-    const slab = Math.floor(addr / SLAB_SIZE);
-    const off = addr - slab * SLAB_SIZE;
-    return this.#slabs[slab]!.subarray(off, off + this.byteLength(slot));
+    const off = this.#off[slot]!;
+    return this.#slabs[this.#slab[slot]!]!.subarray(off, off + this.byteLength(slot));
   }
 
   /** copy returns a copy of the slot's chunk data, stable for any reader. */
@@ -110,7 +111,7 @@ export class HeadChunks {
     const c = this.#cls[slot]!;
     if (c < 0) return;
     this.view(slot).fill(0);
-    this.#freeAddr(c, this.#addr[slot]!);
+    this.#freeAddr(c, this.#addrOf(slot));
     this.#cls[slot] = -1;
     this.n[slot] = 0;
     this.#bits[slot] = 0;
@@ -165,7 +166,7 @@ export class HeadChunks {
     if (c < 0) {
       let k = 0;
       while (classBytes(k) < need) k++;
-      this.#addr[slot] = this.#alloc(k);
+      this.#place(slot, this.#alloc(k));
       this.#cls[slot] = k;
       this.#bits[slot] = 16;
       this.#pad[slot] = 0;
@@ -178,13 +179,21 @@ export class HeadChunks {
       const slab = Math.floor(to / SLAB_SIZE);
       this.#slabs[slab]!.set(old, to - slab * SLAB_SIZE);
       old.fill(0);
-      this.#freeAddr(c, this.#addr[slot]!);
-      this.#addr[slot] = to;
+      this.#freeAddr(c, this.#addrOf(slot));
+      this.#place(slot, to);
       this.#cls[slot] = k;
     }
-    const addr = this.#addr[slot]!;
+    return this.#slabs[this.#slab[slot]!]!;
+  }
+
+  #addrOf(slot: number): number {
+    return this.#slab[slot]! * SLAB_SIZE + this.#off[slot]!;
+  }
+
+  #place(slot: number, addr: number): void {
     const slab = Math.floor(addr / SLAB_SIZE);
-    return this.#slabs[slab]!;
+    this.#slab[slot] = slab;
+    this.#off[slot] = addr - slab * SLAB_SIZE;
   }
 
   /** append adds a sample to the slot's chunk; t must be after the previous sample's (the head checks). */
@@ -192,8 +201,7 @@ export class HeadChunks {
     const n = this.n[slot]!;
     if (n >= MAX_SAMPLES) throw new RangeError('XOR chunk is full (65535 samples)');
     const buf = this.#room(slot);
-    const addr = this.#addr[slot]!;
-    const base = (addr - Math.floor(addr / SLAB_SIZE) * SLAB_SIZE) * 8; // bit offset of the chunk in the slab
+    const base = this.#off[slot]! * 8; // bit offset of the chunk in the slab
     let pos = this.#bits[slot]!;
     F64[0] = v;
     const hi = U32[HI]!;
@@ -248,10 +256,18 @@ export class HeadChunks {
         let shift: number;
         let sig: number;
         if (pl !== 0xff && lead >= pl && trail >= pt) {
-          putBits(buf, base + pos, 0b10, 2);
-          pos += 2;
           shift = pt;
           sig = 64 - pl - pt;
+          if (sig <= 30) {
+            // '10' and the significant bits in one write (the common case).
+            const l = shift < 32 ? ((dLo >>> shift) | (shift === 0 ? 0 : dHi << (32 - shift))) >>> 0 : dHi >>> (shift - 32);
+            putBits(buf, base + pos, (0b10 << sig) | l, sig + 2);
+            pos += sig + 2;
+            this.#finish(slot, n, t, hi, lo, pos, sig, buf, base);
+            return;
+          }
+          putBits(buf, base + pos, 0b10, 2);
+          pos += 2;
         } else {
           this.#lead[slot] = lead;
           this.#trail[slot] = trail;
@@ -283,6 +299,12 @@ export class HeadChunks {
         last = sig;
       }
     }
+    this.#finish(slot, n, t, hi, lo, pos, last, buf, base);
+  }
+
+  // #finish records the appended sample: state, pad byte (after a whole-byte write that ends
+  // byte-aligned), and the sample count in the chunk header.
+  #finish(slot: number, n: number, t: number, hi: number, lo: number, pos: number, last: number, buf: Uint8Array, base: number): void {
     this.#t[slot] = t;
     this.#vHi[slot] = hi;
     this.#vLo[slot] = lo;
@@ -297,17 +319,21 @@ export class HeadChunks {
 }
 
 // putBits ORs the low n (≤ 32) bits of v into buf at bit position pos, most significant first.
-// The target bits must be zero.
+// Bits after pos must be zero (they are: chunk memory is zeroed), so whole bytes are assigned.
 function putBits(buf: Uint8Array, pos: number, v: number, n: number): void {
-  while (n > 0) {
-    const i = pos >>> 3;
-    const free = 8 - (pos & 7);
-    const take = n < free ? n : free;
-    const bits = (v >>> (n - take)) & ((1 << take) - 1);
-    buf[i]! |= bits << (free - take);
-    pos += take;
-    n -= take;
+  let i = pos >>> 3;
+  const free = 8 - (pos & 7);
+  if (n <= free) {
+    buf[i]! |= (v & ((1 << n) - 1)) << (free - n);
+    return;
   }
+  let m = n - free; // bits left after the first byte
+  buf[i]! |= (v >>> m) & ((1 << free) - 1);
+  while (m >= 8) {
+    m -= 8;
+    buf[++i] = v >>> m;
+  }
+  if (m > 0) buf[++i] = v << (8 - m);
 }
 
 // putVarintBytes writes u (a non-negative integer < 2^53) as a Go uvarint, byte by byte at bit

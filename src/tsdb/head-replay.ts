@@ -87,12 +87,17 @@ export function replayWal(head: Head, wal: Wal, onWarning: (message: string) => 
   return stats;
 }
 
+const DENSE_REFS = 1 << 24;
+
 class ReplayState {
   readonly #head: Head;
   readonly #stats: ReplayStats;
   // WAL refs whose labels the head already had under another ref (series re-created after a
   // truncation): their samples go to that series.
   readonly #aliases = new Map<number, MemSeries>();
+  // Series by WAL ref for refs below DENSE_REFS: an array index is much cheaper than a Map lookup
+  // per replayed sample, and WAL refs are dense (handed out one after the other).
+  readonly #dense: (MemSeries | undefined)[] = [];
   readonly #batch = new SampleBatch(4096);
   readonly #out = new SampleBatch(4096);
   #series: MemSeries[] = [];
@@ -138,6 +143,7 @@ class ReplayState {
       const s = head.getOrCreate(labels, e.ref);
       s.logged = true;
       if (s.ref !== e.ref) this.#aliases.set(e.ref, s);
+      if (e.ref < DENSE_REFS) this.#dense[e.ref] = s;
       this.#stats.series++;
     }
   }
@@ -158,7 +164,7 @@ class ReplayState {
     let k = 0;
     for (let i = 0; i < b.length; i++) {
       const ref = b.refs[i]!;
-      const s = head.series(ref) ?? this.#aliases.get(ref);
+      const s = (ref < DENSE_REFS ? this.#dense[ref] : undefined) ?? head.series(ref) ?? this.#aliases.get(ref);
       if (s === undefined) {
         this.#stats.unknownRefSamples++;
         continue;
