@@ -74,6 +74,8 @@ export interface DiskLogStoreOptions {
   readonly retention?: { readonly default?: RetentionPolicy; readonly apps?: Readonly<Record<string, RetentionPolicy>> };
   /** How often idle heads are cut, failed writes retried and retention applied (default 10 s). */
   readonly maintenanceIntervalMs?: number;
+  /** Text bytes of cut heads waiting to be written past which appends wait (default 64 MiB). */
+  readonly maxPendingBytes?: number;
   /** Longest accepted line in UTF-8 bytes (default 256 KiB). */
   readonly maxLineBytes?: number;
   /** Most labels per stream (default 30, as Loki). */
@@ -132,6 +134,8 @@ export class DiskLogStore implements QueryableLogStore {
   #maintaining = false;
   #lastWalTruncate = 0;
   #lastWriteError: Error | undefined;
+  /** Text bytes of heads cut but not yet written. */
+  #pendingBytes = 0;
 
   private constructor(opts: DiskLogStoreOptions) {
     const {
@@ -149,6 +153,7 @@ export class DiskLogStore implements QueryableLogStore {
       packWorkers = 1,
       retention = {},
       maintenanceIntervalMs = 10_000,
+      maxPendingBytes = 64 << 20,
       maxLineBytes = 256 << 10,
       maxLabelNames = 30,
       textCacheBytes = 64 << 20,
@@ -167,7 +172,7 @@ export class DiskLogStore implements QueryableLogStore {
     this.#dir = dir;
     this.#o = {
       blockBytes, chunkBytes, maxChunkAgeMs, chunkIdleMs, walSegmentBytes, walMaxBytes, walSync, segmentBytes,
-      compressionQuality, filterBitsPerItem, packWorkers, maintenanceIntervalMs, maxLineBytes, maxLabelNames, textCacheBytes,
+      compressionQuality, filterBitsPerItem, packWorkers, maintenanceIntervalMs, maxPendingBytes, maxLineBytes, maxLabelNames, textCacheBytes,
       timesCacheBytes, now,
     };
     this.#retention = { default: retention.default ?? {}, apps: retention.apps ?? {} };
@@ -422,6 +427,11 @@ export class DiskLogStore implements QueryableLogStore {
       const acc = kept === n ? entries : entries.filter((_, i) => keep[i] === 1);
       for (const l of this.#listeners) l(stream, acc);
     }
+    // Back-pressure: when chunks are written slower than entries arrive, the caller waits for
+    // writes to finish rather than the heads and the WAL growing without bound.
+    while (this.#pendingBytes > this.#o.maxPendingBytes && this.#tasks.size > 0) {
+      await Promise.race([...this.#tasks]);
+    }
   }
 
   // walRotated runs when appends moved to a new WAL segment: past walMaxBytes, the heads that
@@ -464,6 +474,7 @@ export class DiskLogStore implements QueryableLogStore {
     if (h.count === 0 || this.#readOnly) return;
     s.head = new HeadChunk(h.seqEnd);
     s.cutting.push(h);
+    this.#pendingBytes += h.textBytes;
     this.#track(this.#drain(s));
   }
 
@@ -474,7 +485,7 @@ export class DiskLogStore implements QueryableLogStore {
       },
       (e: unknown) => {
         this.#tasks.delete(t);
-        this.#lastWriteError = e as Error;
+        this.#lastWriteError = isDiskFull((e as { cause?: unknown }).cause) && !(e instanceof StoreFullError) ? new StoreFullError(this.#dir, { cause: e }) : (e as Error);
         if (!isDiskFull(e) && !(e instanceof LogStoreError)) this.#onCorruption(new LogStoreError(`writing a chunk failed: ${(e as Error).message}`, { cause: e }));
       },
     );
@@ -490,11 +501,13 @@ export class DiskLogStore implements QueryableLogStore {
           await this.#writeChunk(s, s.cutting[0]!);
           const h = s.cutting.shift()!;
           this.#memoryEntries -= h.count;
+          this.#pendingBytes -= h.textBytes;
         }
       } finally {
         s.draining = undefined;
       }
-      this.#truncateWal(false);
+      // Under disk pressure every chunk written may free WAL space: truncate at once.
+      this.#truncateWal(this.#lastWriteError instanceof StoreFullError);
     };
     s.draining = run();
     return s.draining;
