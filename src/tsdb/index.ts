@@ -73,6 +73,7 @@ export { replayWal } from './head-replay.js';
 export type { ReplayStats } from './head-replay.js';
 export { AppendResult, CLOSED_STRIDE, MemSeries, computeChunkEndTime, rangeForTimestamp } from './head-series.js';
 export { CHUNK_ARENA_BUFFER_SIZE, ChunkArena } from './head-chunk-arena.js';
+export { HeadChunks } from './head-chunks.js';
 export { MemPostings } from './postings-memory.js';
 export { blocksBeyondRetention } from './retention.js';
 export type { RetentionBlock, RetentionResult } from './retention.js';
