@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -201,6 +202,26 @@ describe('Db', () => {
     const db = await open({ dir });
     expect(readFileSync(join(dir, 'lock'), 'utf8')).toBe(String(process.pid));
     await db.close();
+  });
+
+  it('refuses a data directory whose lock a live process holds with flock, as Prometheus does', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'lock'), '');
+    const holder = spawn('flock', [join(dir, 'lock'), 'sleep', '30'], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 100 && !readFileSync('/proc/locks', 'utf8').includes(' FLOCK '); i++) await new Promise((r) => setTimeout(r, 20));
+      await expect(Db.open({ dir })).rejects.toThrow(LockedError);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
+  it('fsyncs before acknowledging with walSync "always"', async () => {
+    const dir = tmp();
+    const reg = new Registry();
+    const db = await open({ dir, walSync: 'always', registry: reg });
+    await ingest(db, 0, 5000, 1000);
+    expect(reg.expose()).toMatch(/prometheus_tsdb_wal_fsync_duration_seconds_count [5-9]/);
   });
 
   it('rejects bad options naming the option', async () => {

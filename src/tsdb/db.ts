@@ -350,7 +350,33 @@ function takeLock(dir: string): void {
     // No lock file (or unreadable): free.
   }
   if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new LockedError(dir, pid);
+  // Prometheus holds its lock with flock(2) and writes no pid: look for that holder too.
+  const holder = flockHolder(p);
+  if (holder !== undefined && holder !== process.pid && alive(holder)) throw new LockedError(dir, holder);
   writeFileSync(p, String(process.pid));
+}
+
+// flockHolder returns the pid holding a flock on `path`, read from Linux's /proc/locks.
+function flockHolder(path: string): number | undefined {
+  let ino: number;
+  let major: number;
+  let minor: number;
+  let locks: string;
+  try {
+    const st = statSync(path);
+    ino = st.ino;
+    // Linux dev_t: major in bits 8-19 (and 32+), minor in bits 0-7 and 20-31.
+    major = (st.dev >>> 8) & 0xfff;
+    minor = (st.dev & 0xff) | ((st.dev >>> 12) & 0xfff00);
+    locks = readFileSync('/proc/locks', 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of locks.split('\n')) {
+    const m = /^\d+:\s+FLOCK\s+\S+\s+\S+\s+(\d+)\s+([0-9a-f]+):([0-9a-f]+):(\d+)\s/.exec(line);
+    if (m !== null && Number(m[4]) === ino && Number.parseInt(m[2]!, 16) === major && Number.parseInt(m[3]!, 16) === minor) return Number(m[1]);
+  }
+  return undefined;
 }
 
 function releaseLock(dir: string): void {

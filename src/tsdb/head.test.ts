@@ -272,6 +272,12 @@ describe('Head with WAL', () => {
     await h.close();
     h = await openHead(dir);
     expect(await dumpStorage(h)).toEqual(want);
+    // The staleness marker came back with its exact bits (toEqual cannot tell NaNs apart).
+    const ss = await h.querier(0, Infinity).select([eq('n', '5')]);
+    ss.next();
+    const it = ss.at().iterator();
+    it.next();
+    expect(isStaleNaN(it.atF())).toBe(true);
     // The rolled-back series never reached the WAL.
     expect(h.lastSeriesRef()).toBe(7);
     // New series continue after the replayed refs.
