@@ -219,7 +219,7 @@ describe.skipIf(rsyslogd === undefined || logger === undefined)('rsyslog forward
           expect(g, `seq ${i}`).toBeDefined();
           // rsyslog's %msg% keeps the space after the tag; RFC 5424 MSG keeps it, RFC 3164 drops it.
           expect(g.entry.line.trimStart()).toBe(lines[i - 1]);
-          expect(g.labels.toObject()).toEqual({ host: hostname(), identifier: 'vigil-check', level: 'warn' });
+          expect(g.labels.toObject()).toEqual({ host: hostname(), identifier: 'vigil-check', job: 'syslog', level: 'warn' });
           expect(g.entry.fields).toMatchObject({ facility: 'local0', severity: 'warning' });
           expect(g.entry.t).toBeGreaterThanOrEqual(Math.floor(t0 / 1000) * 1000 - 1000);
           expect(g.entry.t).toBeLessThanOrEqual(t1 + 1000);

@@ -127,7 +127,7 @@ describe.skipIf(journalctl === undefined)('journalctl piped into the TCP receive
           expect(got.map((g) => g.entry.fields?.VIGIL_SEQ)).toEqual(Array.from({ length: 50 }, (_, i) => String(i + 1)));
           expect(got.map((g) => g.entry.line)).toEqual(Array.from({ length: 50 }, (_, i) => `fixture message ${i + 1}`));
           expect(new Set(got.map((g) => g.labels.toString()))).toEqual(
-            new Set(['critical', 'error', 'warn', 'info', 'debug'].map((l) => `{host="vigil-fixture-host", identifier="vigil-fixture", level="${l}", unit="vigil-fixture.service"}`)),
+            new Set(['critical', 'error', 'warn', 'info', 'debug'].map((l) => `{host="vigil-fixture-host", identifier="vigil-fixture", job="tcp", level="${l}", unit="vigil-fixture.service"}`)),
           );
           expect(got[0]!.entry.t).toBe(Math.floor((now + 1) / 1000));
         });
@@ -220,6 +220,8 @@ describe('bad input over TCP', () => {
         [256 * 1024, 'truncated', String(10 * 1024 * 1024 - 256 * 1024)],
         [5, undefined, undefined],
       ]);
+      // No stream is without labels: without configured ones the receiver's job is the label.
+      expect(got.map((g) => g.labels.toString())).toEqual(['{job="tcp"}', '{job="tcp"}']);
     });
     await withReceiver({ longLines: 'split', maxLineBytes: 1 << 20 }, async (port, r, store) => {
       await send(port, r, Buffer.concat([Buffer.alloc(10 * 1024 * 1024, 0x62), Buffer.from('\n')]));

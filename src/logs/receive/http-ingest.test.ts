@@ -47,8 +47,8 @@ describe('POST /api/vigil/logs', () => {
     expect(r.status).toBe(200);
     const got = await all(store);
     expect(got).toEqual([
-      { labels: '{level="warn"}', entries: [{ t: Date.parse('2026-01-01T00:00:00Z'), ns: 0, line: '{"level":"warn","ts":"2026-01-01T00:00:00Z","msg":"careful"}' }] },
-      { labels: '{namespace="web"}', entries: [{ t: 1763771000123, ns: 456789, line: 'GET /', fields: { trace_id: 'abc' } }] },
+      { labels: '{job="http", level="warn"}', entries: [{ t: Date.parse('2026-01-01T00:00:00Z'), ns: 0, line: '{"level":"warn","ts":"2026-01-01T00:00:00Z","msg":"careful"}' }] },
+      { labels: '{job="http", namespace="web"}', entries: [{ t: 1763771000123, ns: 456789, line: 'GET /', fields: { trace_id: 'abc' } }] },
     ]);
   });
 

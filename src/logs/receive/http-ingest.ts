@@ -5,8 +5,8 @@
  * - `POST /api/vigil/logs`: newline-delimited JSON (`Content-Type: application/x-ndjson` or
  *   `application/json`; objects with a string `line` are entries `{line, ts?, labels?, fields?}`,
  *   other lines are parsed like any log line) or text lines (any other type, parsed with format
- *   detection and multi-line grouping). Query parameters become stream labels. Answers
- *   200 `{"accepted": n}`.
+ *   detection and multi-line grouping). Query parameters become stream labels (without any,
+ *   and without configured labels, `job="http"`). Answers 200 `{"accepted": n}`.
  * - `POST /loki/api/v1/push` (and the old `/api/prom/push`): Loki's push API, JSON or
  *   snappy-compressed protobuf, any of them gzip/deflate `Content-Encoding`. Answers 204.
  * - Elasticsearch under `elastic.prefix` (default the root): `GET|HEAD /` (the cluster info
@@ -17,7 +17,9 @@
  *
  * With tokens configured every request needs one with scope logs:write (else 401/403); the
  * token's app becomes the `app` label, replacing any `app` label sent. Success is answered
- * only after the store accepted everything.
+ * only after the store accepted everything. A vigil or Loki push carrying an `Idempotency-Key`
+ * header that was already answered with success (per app) gets the same answer again without
+ * being stored twice (the agent's shipper names each batch so).
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -29,6 +31,7 @@ import type { LogEntry, LogStore } from '../store/index.js';
 import { parseBulk } from './elastic-bulk.js';
 import { IngestError, ReceiverOptionError, type IngestErrorKind } from './errors.js';
 import { decodeContentEncoding, readBody, unsnappy } from './http-body.js';
+import { IdempotencyCache } from './idempotency-cache.js';
 import { decodePushJson, decodePushProto } from './loki-push.js';
 import { ReceiveMetrics } from './receive-metrics.js';
 import { StreamBatcher } from './stream-batcher.js';
@@ -82,6 +85,8 @@ export interface HttpIngestOptions {
   readonly levelLabel?: boolean;
   readonly elastic?: ElasticOptions;
   readonly registry?: Registry;
+  /** How many `Idempotency-Key`s of successful pushes to remember (default 100 000; 0 turns the check off). */
+  readonly idempotencyKeys?: number;
 }
 
 const STATUS: Record<IngestErrorKind, number> = {
@@ -114,6 +119,7 @@ export class HttpIngest {
   readonly #esVersion: string;
   readonly #esCluster: string;
   readonly #m: { vigil: ReceiveMetrics; loki: ReceiveMetrics; elastic: ReceiveMetrics };
+  readonly #idem: IdempotencyCache<IngestResponse>;
 
   constructor(options: HttpIngestOptions) {
     const { store, tokens = new TokenStore(), labels = {}, parser, maxBodyBytes = 32 << 20, maxDecodedBytes = 128 << 20, maxLineBytes = 256 * 1024, levelLabel = true, elastic = {}, registry } = options;
@@ -139,6 +145,7 @@ export class HttpIngest {
     this.#esVersion = elastic.version ?? '8.17.0';
     this.#esCluster = elastic.clusterName ?? 'vigil';
     this.#m = { vigil: new ReceiveMetrics(registry, 'http_vigil'), loki: new ReceiveMetrics(registry, 'loki_push'), elastic: new ReceiveMetrics(registry, 'elastic_bulk') };
+    this.#idem = new IdempotencyCache(options.idempotencyKeys ?? 100_000);
   }
 
   /** handles tells whether a request is for one of these endpoints (so the integrator can route to `handle`). */
@@ -165,6 +172,13 @@ export class HttpIngest {
       if (auth.kind !== 'ok') throw new IngestError(auth.kind, auth.reason);
       let base = this.#labels;
       if (auth.app !== undefined) base = new LabelsBuilder(base).set('app', auth.app).labels();
+      const idemKey = header('idempotency-key');
+      if ((route === 'vigil' || route === 'loki') && idemKey !== undefined && idemKey !== '' && idemKey.length <= 256) {
+        const push = route === 'vigil' ? () => this.#vigil(req, header, base, metrics) : () => this.#loki(req, header, base, auth.app !== undefined, metrics);
+        const { answer, replayed } = await this.#idem.run(`${auth.app ?? ''}\u0000${route}\u0000${idemKey}`, push, (r) => r.status >= 200 && r.status < 300);
+        if (replayed) await readBody(req.body, this.#maxBody, req.signal);
+        return answer;
+      }
       switch (route) {
         case 'vigil':
           return await this.#vigil(req, header, base, metrics);
@@ -286,6 +300,8 @@ export class HttpIngest {
       if (!LABEL_NAME.test(k) || k.startsWith('__')) throw new IngestError('bad_request', `query parameter "${k}" is not a valid label name`);
       lb.set(k, v);
     }
+    // No stream goes without labels: without query parameters or configured labels, job="http".
+    if (lb.labels().isEmpty() && this.#labels.isEmpty()) lb.set('job', 'http');
     base.forEach((n, v) => lb.set(n, v));
     const labels = lb.labels();
     const body = await this.#decodedBody(req, header);

@@ -8,6 +8,7 @@ export type { BulkDoc, BulkItem, BulkResult } from './elastic-bulk.js';
 export { IngestError, ReceiverOptionError } from './errors.js';
 export { decodeContentEncoding, readBody, unsnappy } from './http-body.js';
 export { HttpIngest } from './http-ingest.js';
+export { IdempotencyCache } from './idempotency-cache.js';
 export type { ElasticOptions, HttpIngestOptions, IngestRequest, IngestResponse } from './http-ingest.js';
 export { parseLabelString } from './label-string.js';
 export { PushRequest, decodePushJson, decodePushProto } from './loki-push.js';

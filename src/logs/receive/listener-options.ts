@@ -23,7 +23,10 @@ export interface ListenerAuthOptions {
   readonly tokens?: TokenStore;
   /** The token this listener's traffic counts as; its app becomes the `app` label. */
   readonly token?: string;
-  /** Labels added to every entry (e.g. `{job: "netcat"}`); `app` is set from the token. */
+  /**
+   * Labels added to every entry (e.g. `{job: "netcat"}`); default `{job: "<receiver>"}` (`tcp`,
+   * `syslog`) so that no stream is without labels; `app` is set from the token.
+   */
   readonly labels?: Readonly<Record<string, string>>;
 }
 
@@ -31,9 +34,10 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
  * resolveListenerLabels checks the token binding and returns the labels of every entry:
- * the configured labels plus `app` from the token.
+ * the configured labels (or `job` = defaultJob) plus `app` from the token.
  */
-export function resolveListenerLabels({ tokens, token, labels = {} }: ListenerAuthOptions): Labels {
+export function resolveListenerLabels({ tokens, token, labels }: ListenerAuthOptions, defaultJob: string): Labels {
+  labels ??= { job: defaultJob };
   const b = new LabelsBuilder();
   for (const [n, v] of Object.entries(labels)) {
     if (!LABEL_NAME.test(n) || n.startsWith('__')) throw new ReceiverOptionError(`labels.${n}`, 'is not a valid label name');

@@ -85,7 +85,7 @@ export class SyslogReceiver {
     checkPositive('maxConnections', maxConnections);
     if (!Number.isInteger(idleTimeoutMs) || idleTimeoutMs < 0) checkPositive('idleTimeoutMs', idleTimeoutMs);
     if (!Number.isInteger(partialMessageTimeoutMs) || partialMessageTimeoutMs < 0) checkPositive('partialMessageTimeoutMs', partialMessageTimeoutMs);
-    this.#labels = resolveListenerLabels(options);
+    this.#labels = resolveListenerLabels(options, 'syslog');
     this.#parser = new LineParser(parser);
     this.#o = { store, port, host, udp, tcp, tls, maxMessageBytes, maxPendingEntries, maxConnections, idleTimeoutMs, partialMessageTimeoutMs, levelLabel, name };
     this.#metrics = new ReceiveMetrics(registry, name);

@@ -87,7 +87,7 @@ export class TcpReceiver {
     for (const [k, v] of [['multilineWaitMs', multilineWaitMs], ['idleTimeoutMs', idleTimeoutMs], ['partialLineTimeoutMs', partialLineTimeoutMs]] as const) {
       if (!Number.isInteger(v) || v < 0) checkPositive(k, v);
     }
-    this.#labels = resolveListenerLabels(options);
+    this.#labels = resolveListenerLabels(options, 'tcp');
     // One parser for all connections (parsing is synchronous); bad options fail here, not on the first connection.
     this.#parser = new LineParser(parser);
     new LogStreamDecoder({ parser: this.#parser, maxLineBytes, longLines });
