@@ -41,7 +41,7 @@ class FakeGateway {
       const key = String(req.headers['idempotency-key']);
       this.requests.push(key);
       if (status === 200 && !this.seen.has(key)) {
-        let body = Buffer.concat(parts);
+        let body: Buffer = Buffer.concat(parts);
         if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
         else if (req.headers['content-encoding'] === 'snappy') body = uncompressSync(body) as Buffer;
         this.seen.add(key);
