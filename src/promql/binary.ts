@@ -9,7 +9,7 @@ import type { EvalValue, ScalarSteps, Steps } from './eval-context.js';
 import { QueryError } from './errors.js';
 import type { Evaluator } from './evaluator.js';
 import { RowCollector, collectorFor } from './functions-instant.js';
-import { dropMetricName, namesDropSafely } from './labels-util.js';
+import { namesDropSafely } from './labels-util.js';
 import type { BinaryOp, VectorMatching } from './parser/index.js';
 import type { PlanBinary } from './plan.js';
 import type { StepVector } from './step-vector.js';
@@ -366,6 +366,5 @@ function vectorVector(ev: Evaluator, n: PlanBinary, lhs0: StepVector, rhs0: Step
   if (incompatible) {
     ev.ctx.annotations.info(`incompatible sample types encountered for binary operator "${op}": float ${op} float`, n.pos);
   }
-  void dropMetricName;
   return out.finish();
 }

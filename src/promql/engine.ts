@@ -246,7 +246,7 @@ export class Engine {
       }
       const steps = interval === 0 ? new Steps(start, start, 1) : new Steps(start, end, interval);
       const v = await evaluator.eval(plan.root, steps);
-      value = this.#toValue(v, expr, interval === 0, steps);
+      value = this.#toValue(v, interval === 0, steps);
     } finally {
       if (querier !== undefined) await querier.close();
     }
@@ -287,7 +287,7 @@ export class Engine {
     }
   }
 
-  #toValue(v: EvalValue, expr: Expr, instant: boolean, s: Steps): Value {
+  #toValue(v: EvalValue, instant: boolean, s: Steps): Value {
     switch (v.kind) {
       case 'string':
         return { kind: 'string', t: s.start, v: v.v };
@@ -328,7 +328,6 @@ export class Engine {
         return sortMatrix({ kind: 'matrix', series });
       }
     }
-    void expr;
   }
 }
 

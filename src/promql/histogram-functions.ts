@@ -180,7 +180,7 @@ interface Group {
   readonly ubs: number[];
 }
 
-function groupBuckets(ev: Evaluator, in0: StepVector, pos: Annotation['range']): { groups: Group[]; bad: { row: number; le: string }[] } {
+function groupBuckets(in0: StepVector): { groups: Group[]; bad: { row: number; le: string }[] } {
   const byKey = new Map<string, Group>();
   const groups: Group[] = [];
   const bad: { row: number; le: string }[] = [];
@@ -204,8 +204,6 @@ function groupBuckets(ev: Evaluator, in0: StepVector, pos: Annotation['range']):
     g.rows.push(r);
     g.ubs.push(ub);
   }
-  void ev;
-  void pos;
   return { groups, bad };
 }
 
@@ -231,7 +229,7 @@ export async function evalHistogramFunction(ev: Evaluator, n: PlanCall, s: Steps
   }
   const in0 = await ev.evalVector(n.args[vecIdx]!, s);
   const vecPos = n.argExprs[vecIdx]!.range;
-  const { groups, bad } = groupBuckets(ev, in0, vecPos);
+  const { groups, bad } = groupBuckets(in0);
   const out = collectorFor(ev, s, groups.length);
   const ann = ev.ctx.annotations;
   const delayed = ev.ctx.delayed;

@@ -222,12 +222,11 @@ class Planner {
    * plan converts e; `fn` names the enclosing function or aggregation (for hints), `path` the
    * enclosing subqueries. Returns the node and whether it is step-invariant / worth wrapping.
    */
-  plan(e: Expr, path: SubqueryPath | undefined, fn: string, grouping: Pick<SelectHints, never> | undefined): Planned {
+  plan(e: Expr, path: SubqueryPath | undefined, fn: string): Planned {
     e = this.fold(e);
-    void grouping;
     switch (e.kind) {
       case 'paren':
-        return this.plan(e.expr, path, fn, undefined);
+        return this.plan(e.expr, path, fn);
       case 'number':
         return { node: { k: 'number', type: 'scalar', v: e.value }, inv: true, wrap: false };
       case 'durationExpr':
@@ -259,7 +258,7 @@ class Planner {
                 atMs: path?.atMs,
                 stepMs,
               };
-        const p = this.plan(e.expr, inner, '', undefined);
+        const p = this.plan(e.expr, inner, '');
         const expr: PlanNode = p.inv ? { k: 'invariant', type: p.node.type, expr: p.node } : p.node;
         return {
           node: { k: 'subquery', type: 'matrix', expr, rangeMs, stepMs, offsetMs, atMs, pos: e.range },
@@ -268,15 +267,15 @@ class Planner {
         };
       }
       case 'unary': {
-        const p = this.plan(e.expr, path, fn, undefined);
+        const p = this.plan(e.expr, path, fn);
         if (e.op === '+') return p;
         return { node: { k: 'neg', type: p.node.type, expr: p.node, pos: e.range }, inv: p.inv, wrap: p.wrap };
       }
       case 'aggregate': {
         const ex = unwrapParens(e.expr);
         const param = e.param !== undefined ? unwrapParens(e.param) : undefined;
-        const p = this.plan(ex, path, e.op, undefined);
-        const pp = param !== undefined ? this.wrapIfNeeded(this.plan(param, path, '', undefined)) : undefined;
+        const p = this.plan(ex, path, e.op);
+        const pp = param !== undefined ? this.wrapIfNeeded(this.plan(param, path, '')) : undefined;
         const grouping = [...e.grouping].sort();
         return {
           node: {
@@ -296,8 +295,8 @@ class Planner {
         };
       }
       case 'binary': {
-        const l = this.plan(e.lhs, path, '', undefined);
-        const r = this.plan(e.rhs, path, '', undefined);
+        const l = this.plan(e.lhs, path, '');
+        const r = this.plan(e.rhs, path, '');
         const node = (lhs: PlanNode, rhs: PlanNode): PlanBinary => ({
           k: 'binary',
           type: l.node.type === 'scalar' && r.node.type === 'scalar' ? 'scalar' : 'vector',
@@ -313,7 +312,7 @@ class Planner {
       }
       case 'call': {
         const argExprs = e.args.map(unwrapParens);
-        const planned = argExprs.map((a) => this.plan(a, path, e.func.name, undefined));
+        const planned = argExprs.map((a) => this.plan(a, path, e.func.name));
         let inv = !AT_UNSAFE.has(e.func.name);
         let tsSafe = e.func.name === 'timestamp';
         planned.forEach((p, i) => {
@@ -446,7 +445,7 @@ export interface Plan {
 /** buildPlan prepares expr for evaluation over the given query range. Throws BadQueryError. */
 export function buildPlan(expr: Expr, o: PlanOptions): Plan {
   const p = new Planner(o);
-  const top = p.plan(expr, undefined, '', undefined);
+  const top = p.plan(expr, undefined, '');
   const root = top.wrap ? invariant(top.node) : top.node;
   let minT = Infinity;
   let maxT = -Infinity;

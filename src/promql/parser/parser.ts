@@ -532,13 +532,11 @@ class Parser extends DurationParser {
     let labels: string[] = [];
     let card: MatchCardinality = 'one-to-one';
     let include: string[] = [];
-    let hasMatching = false;
     const k = this.peek().kind;
     if (k === 'ON' || k === 'IGNORING') {
       this.next();
       on = k === 'ON';
       labels = this.#groupingLabels();
-      hasMatching = true;
       const g = this.peek().kind;
       if (g === 'GROUP_LEFT' || g === 'GROUP_RIGHT') {
         this.next();
@@ -548,7 +546,6 @@ class Parser extends DurationParser {
     }
     let fillLeft: number | undefined;
     let fillRight: number | undefined;
-    const fstart = this.peek();
     for (let n = 0; n < 2; n++) {
       const f = this.peek().kind;
       if (f === 'FILL' && n === 0) {
@@ -568,8 +565,7 @@ class Parser extends DurationParser {
       }
       break;
     }
-    void fstart;
-    return { bool, on, labels, card, include, hasMatching, fillLeft, fillRight };
+    return { bool, on, labels, card, include, fillLeft, fillRight };
   }
 
   #fillValue(): number {
@@ -614,7 +610,6 @@ interface BinModifiers {
   labels: string[];
   card: MatchCardinality;
   include: string[];
-  hasMatching: boolean;
   fillLeft: number | undefined;
   fillRight: number | undefined;
 }

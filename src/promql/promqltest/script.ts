@@ -4,7 +4,7 @@
  * @module
  */
 import { parseDurationMs } from '../parser/index.js';
-import { type SeqValue, type SeriesLine, parseMetric, parseSeriesLine, parseValues } from './series-line.js';
+import { type SeqValue, type SeriesLine, parseSeriesLine } from './series-line.js';
 import type { Labels } from '../../model/index.js';
 
 /** LoadCommand stores series. */
@@ -268,5 +268,3 @@ function parseEval(lines: readonly string[], start: number): { cmd: EvalCommand;
   return { cmd, next: i };
 }
 
-void parseMetric;
-void parseValues;
