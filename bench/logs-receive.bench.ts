@@ -77,7 +77,9 @@ async function tcp(store: LogStore & { entries?: number }, multiline: boolean, l
   const child = spawn('node', ['-e', `const s=require('net').connect(${port},'127.0.0.1');require('fs').createReadStream(${JSON.stringify(raw)}).pipe(s);`], { stdio: 'ignore' });
   await new Promise<void>((res) => child.on('exit', () => res()));
   const want = expected.get(multiline)!;
-  while (count() < want) await new Promise((res) => setTimeout(res, 2));
+  const deadline = Date.now() + 120_000;
+  while (count() < want && Date.now() < deadline) await new Promise((res) => setTimeout(res, 2));
+  if (count() < want) console.log(`  ${label}: only ${count()} of ${want} entries stored`);
   const wall = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(process.cpuUsage(cpu0));
   ac.abort();
