@@ -49,6 +49,7 @@ describe('meta.json', () => {
     { name: 'not JSON', text: '{' },
     { name: 'bad ulid', text: '{"ulid":"x","minTime":0,"maxTime":1,"version":1}' },
     { name: 'bad version', text: '{"ulid":"01M80B6XMTNPZW4PPT0TM2M8SZ","minTime":0,"maxTime":1,"version":2}' },
+    { name: 'a null parent', text: '{"ulid":"01M80B6XMTNPZW4PPT0TM2M8SZ","minTime":0,"maxTime":1,"version":1,"compaction":{"level":2,"parents":[null]}}' },
     { name: 'bad minTime', text: '{"ulid":"01M80B6XMTNPZW4PPT0TM2M8SZ","minTime":"0","maxTime":1,"version":1}' },
   ])('rejects $name', ({ text }) => {
     expect(() => parseMeta(text, '/d')).toThrow(BlockCorruptionError);
@@ -69,6 +70,28 @@ describe('tombstones', () => {
       }),
     );
   });
+  it('reports random bytes as corruption, never crashes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (b) => {
+        const buf = new Uint8Array([0x01, 0x30, 0xba, 0x30, 1, ...b]);
+        try {
+          decodeTombstones(buf);
+        } catch (e) {
+          expect(e).toBeInstanceOf(BlockCorruptionError);
+        }
+      }),
+    );
+    fc.assert(
+      fc.property(fc.string(), (text) => {
+        try {
+          parseMeta(text);
+        } catch (e) {
+          expect(e).toBeInstanceOf(BlockCorruptionError);
+        }
+      }),
+    );
+  });
+
   it('rejects a bad checksum', () => {
     const t = new Tombstones();
     t.add(3, { mint: 1, maxt: 2 });

@@ -179,7 +179,7 @@ export function parseMeta(text: string, dir = '?'): BlockMeta {
   if (c.deletable === true) compaction.deletable = true;
   if (c.parents !== undefined && c.parents !== null) {
     if (!Array.isArray(c.parents)) bad('bad compaction.parents');
-    compaction.parents = (c.parents as Record<string, unknown>[]).map((p) => ({
+    compaction.parents = (c.parents as unknown[]).map((x) => (typeof x === 'object' && x !== null ? (x as Record<string, unknown>) : bad('bad compaction.parents entry'))).map((p) => ({
       ulid: typeof p.ulid === 'string' ? p.ulid : bad('bad compaction.parents ulid'),
       minTime: int(p.minTime, 'parent minTime'),
       maxTime: int(p.maxTime, 'parent maxTime'),
