@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Labels } from '../model/index.js';
-import { type Value, resultJSON } from '../promql/index.js';
-import { CHUNK_CHARS, goFloat, goJSON, goString, labelsObject, valueChunks } from './prometheus-json.js';
+import { type Value, formatSampleValue, formatTimestamp, resultJSON } from '../promql/index.js';
+import { CHUNK_CHARS, goFloat, goJSON, goString, labelsObject, sampleTime, sampleValue, valueChunks } from './prometheus-json.js';
 
 describe('goString', () => {
   // Expected strings are what Prometheus 2.42 printed for the same label values.
@@ -47,6 +47,34 @@ describe('goFloat', () => {
     [1e21, '1e+21'],
     [123456789.001, '123456789.001'],
   ])('%s', (v, want) => expect(goFloat(v)).toBe(want));
+});
+
+describe('sampleValue and sampleTime', () => {
+  it('format exactly as the engine\'s Go-compatible formatters, for any double and any ms', () => {
+    fc.assert(
+      fc.property(fc.double(), (v) => {
+        expect(sampleValue(v)).toBe(formatSampleValue(v));
+      }),
+      { numRuns: 20_000 },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: -(2 ** 52), max: 2 ** 52 }), (t) => {
+        expect(sampleTime(t)).toBe(formatTimestamp(t));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it.each([
+    [1e-6, '0.000001'],
+    [9.99e-7, '9.99e-07'],
+    [1e21, '1e+21'],
+    [123456789012345680000, '123456789012345680000'],
+    [-0, '-0'],
+    [NaN, 'NaN'],
+    [-Infinity, '-Inf'],
+    [Infinity, '+Inf'],
+  ])('%s', (v, want) => expect(sampleValue(v)).toBe(want));
 });
 
 describe('goJSON', () => {

@@ -65,20 +65,31 @@ export interface BodyOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/** STREAM_FROM is the body size (characters) from which responses are streamed. */
+const STREAM_FROM = 256 * 1024;
+
 /**
- * sendBody writes a response from string chunks. A body of one chunk is sent with a
- * Content-Length; longer bodies are streamed (chunked encoding), pulling chunks only as fast
- * as the client reads them. Resolves when done or when the client went away.
+ * sendBody writes a response from string chunks. A small body is sent whole with a
+ * Content-Length; a large one is streamed (chunked encoding), pulling chunks only as fast as
+ * the client reads them. Resolves when done or when the client went away.
  */
 export async function sendBody(req: Request, res: ServerResponse, chunks: Iterable<string>, o: BodyOptions): Promise<void> {
   const enc = o.compress === false ? undefined : negotiateEncoding(req.raw.headers['accept-encoding']);
   const headers: Record<string, string | number> = { 'Content-Type': o.contentType, ...o.headers };
   if (enc !== undefined) headers['Content-Encoding'] = enc;
+  // Bodies up to STREAM_FROM are built whole and sent with a Content-Length; past that the rest
+  // is streamed as it is encoded.
   const it = chunks[Symbol.iterator]();
-  const first = it.next();
-  const second = first.done === true ? first : it.next();
-  if (second.done === true) {
-    let body = Buffer.from(first.done === true ? '' : first.value, 'utf8');
+  const head: string[] = [];
+  let size = 0;
+  let r = it.next();
+  while (r.done !== true && size < STREAM_FROM) {
+    head.push(r.value);
+    size += r.value.length;
+    r = it.next();
+  }
+  if (r.done === true) {
+    let body = Buffer.from(head.length === 1 ? head[0]! : head.join(''), 'utf8');
     if (enc === 'gzip') body = gzipSync(body, ZLIB_OPTS);
     else if (enc === 'deflate') body = deflateSync(body, ZLIB_OPTS);
     headers['Content-Length'] = body.length;
@@ -87,10 +98,11 @@ export async function sendBody(req: Request, res: ServerResponse, chunks: Iterab
     return;
   }
   res.writeHead(o.status, headers);
+  const pending = r.value;
   function* all(): Generator<string> {
-    yield first.value as string;
-    yield second.value as string;
-    for (let r = it.next(); r.done !== true; r = it.next()) yield r.value;
+    yield head.join('');
+    yield pending;
+    for (let x = it.next(); x.done !== true; x = it.next()) yield x.value;
   }
   const source = Readable.from(all(), { objectMode: false, highWaterMark: 4 * 64 * 1024 });
   try {

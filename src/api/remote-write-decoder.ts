@@ -18,11 +18,18 @@ import { RemoteWriteDecodeError } from './errors.js';
 /** WriteRequestVisitor receives what the decoder finds, series by series. */
 export interface WriteRequestVisitor {
   /**
-   * series starts a series. `nv` holds `n` alternating names and values as sent (a scratch
-   * array, valid only during the call); `valid` is false when a string is not UTF-8.
-   * Return false to skip its samples.
+   * known is offered the raw bytes of a series' label fields, buf[start, end), before they are
+   * decoded; returning true means the visitor recognises them (from an earlier request) and
+   * takes the series as current, so `series` is not called and its samples follow.
    */
-  series(nv: readonly string[], n: number, valid: boolean): boolean;
+  known?(buf: Buffer, start: number, end: number): boolean;
+  /**
+   * series starts a series whose labels were decoded. `nv` holds `n` alternating names and
+   * values as sent (a scratch array, valid only during the call); `valid` is false when a
+   * string is not UTF-8; [rawStart, rawEnd) are the raw label bytes (rawStart -1 when the
+   * label fields are not contiguous). Return false to skip its samples.
+   */
+  series(nv: readonly string[], n: number, valid: boolean, rawStart: number, rawEnd: number): boolean;
   /** sample adds one sample of the current series; t is Unix ms. */
   sample(t: number, v: number): void;
   /** skipped reports exemplars and native histograms of the current series vigil does not store. */
@@ -61,14 +68,16 @@ export class WriteRequestDecoder {
   }
 
   #timeSeries(start: number, end: number, v: WriteRequestVisitor): void {
-    // Pass 1: labels, exemplars, histograms.
-    const nv = this.#nv;
+    // Pass 1: find the label fields (a contiguous run in practice) and count what is skipped.
     let n = 0;
-    let valid = true;
     let exemplars = 0;
     let histograms = 0;
+    let labelsStart = -1;
+    let labelsEnd = -1;
+    let contiguous = true;
     this.#off = start;
     while (this.#off < end) {
+      const fieldStart = this.#off;
       const tag = this.#uvarint32();
       const field = tag >>> 3;
       const wire = tag & 7;
@@ -77,17 +86,38 @@ export class WriteRequestDecoder {
         continue;
       }
       const len = this.#len(end);
-      const s = this.#off;
-      this.#off = s + len;
+      this.#off += len;
       if (field === 1) {
-        const lv = this.#label(s, s + len, n);
-        if (!lv) valid = false;
+        if (labelsStart < 0) labelsStart = fieldStart;
+        else if (labelsEnd !== fieldStart) contiguous = false;
+        labelsEnd = this.#off;
         n++;
       } else if (field === 3) exemplars++;
       else if (field === 4) histograms++;
     }
     if (exemplars > 0 || histograms > 0) v.skipped(exemplars, histograms);
-    if (!v.series(nv, n, valid)) return;
+    // A visitor that recognises the raw label bytes needs no strings decoded.
+    const known = contiguous && n > 0 && v.known !== undefined && v.known(this.#buf, labelsStart, labelsEnd);
+    if (!known) {
+      const nv = this.#nv;
+      let valid = true;
+      let i = 0;
+      this.#off = start;
+      while (this.#off < end) {
+        const tag = this.#uvarint32();
+        const field = tag >>> 3;
+        const wire = tag & 7;
+        if (field !== 1 || wire !== WIRE_LEN) {
+          this.#skip(wire, end);
+          continue;
+        }
+        const len = this.#len(end);
+        const s = this.#off;
+        this.#off = s + len;
+        if (!this.#label(s, s + len, i++)) valid = false;
+      }
+      if (!v.series(nv, n, valid, contiguous && n > 0 ? labelsStart : -1, labelsEnd)) return;
+    }
     // Pass 2: samples.
     this.#off = start;
     while (this.#off < end) {

@@ -3,13 +3,14 @@ import protobuf from 'protobufjs';
 import { compressSync } from 'snappy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from '../instrument/index.js';
-import { Matcher, STALE_NAN, isStaleNaN } from '../model/index.js';
+import { Labels, Matcher, STALE_NAN, isStaleNaN } from '../model/index.js';
 import { Engine } from '../promql/index.js';
 import { MemoryStorage, ValueType } from '../storage/index.js';
 import { HttpServer, Router, mountPrometheusApi } from './index.js';
 import { RemoteWriteDecodeError } from './errors.js';
 import { prompbType } from './remote-proto.js';
 import { WriteRequestDecoder } from './remote-write-decoder.js';
+import { SeriesCache } from './remote-write.js';
 
 const NOW = 1_700_000_000_000;
 
@@ -115,6 +116,32 @@ describe('WriteRequestDecoder', () => {
   });
 });
 
+describe('SeriesCache and the known() path', () => {
+  it('finds series by their raw label bytes and skips decoding them', () => {
+    const cache = new SeriesCache({ maxSeries: 2 });
+    const buf = encode([series({ __name__: 'a', job: 'x' }, [1, 1]), series({ __name__: 'a', job: 'x' }, [2, 2])]);
+    const seen: string[] = [];
+    const dec = new WriteRequestDecoder();
+    dec.decode(buf, {
+      known(b, s, e) {
+        const c = cache.lookup(b, s, e);
+        if (c !== undefined) seen.push(`hit ${c.labels.toString()}`);
+        else cache.insert(b, s, e, Labels.fromStrings('__name__', 'a', 'job', 'x'));
+        return c !== undefined;
+      },
+      series: (nv, n) => (seen.push(`decoded ${nv.slice(0, 2 * n).join(',')}`), true),
+      sample: (t) => void seen.push(`sample ${t}`),
+      skipped: () => {},
+    });
+    expect(seen).toEqual(['decoded __name__,a,job,x', 'sample 1', 'hit {__name__="a", job="x"}', 'sample 2']);
+    expect(cache.size).toBe(1);
+    // Full: starts over.
+    cache.insert(Buffer.from('b'), 0, 1, Labels.EMPTY);
+    cache.insert(Buffer.from('c'), 0, 1, Labels.EMPTY);
+    expect(cache.size).toBe(1);
+  });
+});
+
 describe('POST /api/v1/write', () => {
   let base = '';
   let storage: MemoryStorage;
@@ -170,6 +197,14 @@ describe('POST /api/v1/write', () => {
     const r = await write([series({ __name__: 'rw_new' }, [NOW, 1]), series({ __name__: 'rw_up', job: 'a', instance: 'i' }, [NOW - 5000, 1])]);
     expect(r).toEqual({ status: 400, body: 'out of order sample\n' });
     expect(await stored('rw_new')).toEqual([]);
+  });
+
+  it('keeps appending to cached series after a rolled-back request', async () => {
+    // Same raw series as before (cached), then a batch that fails after creating refs.
+    expect((await write([series({ __name__: 'rw_cached', job: 'c' }, [NOW - 9000, 1])])).status).toBe(204);
+    expect((await write([series({ __name__: 'rw_cached', job: 'c' }, [NOW - 8000, 2]), series({ __name__: 'rw_cached', job: 'c' }, [NOW - 9500, 0])])).status).toBe(400);
+    expect((await write([series({ __name__: 'rw_cached', job: 'c' }, [NOW - 8000, 3])])).status).toBe(204);
+    expect(await stored('rw_cached')).toEqual([{ labels: '{__name__="rw_cached", job="c"}', samples: [[NOW - 9000, 1], [NOW - 8000, 3]] }]);
   });
 
   it('refuses a different value at the same timestamp', async () => {

@@ -109,46 +109,141 @@ interface ReceiverMetrics {
   readonly histograms: Counter;
 }
 
+/** CachedSeries is a series seen before: its raw label bytes, its labels and its storage ref. */
+interface CachedSeries {
+  readonly raw: Buffer;
+  readonly labels: Labels;
+  ref: SeriesRef | 0;
+  next: CachedSeries | undefined;
+}
+
+/**
+ * SeriesCache remembers series by the raw bytes of their label fields, so a sender's repeated
+ * series (every batch carries the same ones) need no string decoding, no label sorting and no
+ * storage lookup by labels: the storage ref from the last append is reused. Bounded; when full
+ * it starts over.
+ */
+export class SeriesCache {
+  readonly #buckets = new Map<number, CachedSeries>();
+  readonly #max: number;
+  #size = 0;
+
+  constructor(options: { readonly maxSeries?: number } = {}) {
+    const { maxSeries = 262_144 } = options;
+    if (!(maxSeries > 0)) throw new Error(`SeriesCache: maxSeries must be positive, got ${maxSeries}`);
+    this.#max = maxSeries;
+  }
+
+  /** size is the number of cached series. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** lookup finds the series whose label bytes are buf[start, end). */
+  lookup(buf: Buffer, start: number, end: number): CachedSeries | undefined {
+    for (let c = this.#buckets.get(hashBytes(buf, start, end)); c !== undefined; c = c.next) {
+      if (sameBytes(c.raw, buf, start, end)) return c;
+    }
+    return undefined;
+  }
+
+  /** insert remembers labels for buf[start, end) (copied). */
+  insert(buf: Buffer, start: number, end: number, labels: Labels): CachedSeries {
+    if (this.#size >= this.#max) {
+      this.#buckets.clear();
+      this.#size = 0;
+    }
+    const h = hashBytes(buf, start, end);
+    const c: CachedSeries = { raw: Buffer.from(buf.subarray(start, end)), labels, ref: 0, next: this.#buckets.get(h) };
+    this.#buckets.set(h, c);
+    this.#size++;
+    return c;
+  }
+}
+
+// FNV-1a over a byte range.
+function hashBytes(buf: Buffer, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+function sameBytes(a: Buffer, buf: Buffer, start: number, end: number): boolean {
+  if (a.length !== end - start) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== buf[start + i]) return false;
+  return true;
+}
+
 /**
  * SeriesAppender is the visitor that turns decoded series into appends: labels validated and
- * sorted once per series, samples appended with the series ref the storage returned.
+ * sorted once per series (or taken from the cache), samples appended with the series ref the
+ * storage returned.
  */
 class SeriesAppender implements WriteRequestVisitor {
   readonly #app: Appender;
   readonly #maxT: number;
+  readonly #cache: SeriesCache;
   readonly #builder = new LabelsBuilder();
+  // Cache entries given a ref during this request: forgotten again if it is rolled back.
+  readonly #touched: CachedSeries[] = [];
   #labels: Labels | undefined;
   #ref: SeriesRef | 0 = 0;
+  #entry: CachedSeries | undefined;
+  #buf: Buffer | undefined;
   samples = 0;
   invalidSeries = 0;
   exemplars = 0;
   histograms = 0;
 
-  constructor(app: Appender, maxT: number) {
+  constructor(app: Appender, maxT: number, cache: SeriesCache) {
     this.#app = app;
     this.#maxT = maxT;
+    this.#cache = cache;
   }
 
-  series(nv: readonly string[], n: number, valid: boolean): boolean {
+  known(buf: Buffer, start: number, end: number): boolean {
+    this.#buf = buf;
+    const c = this.#cache.lookup(buf, start, end);
+    if (c === undefined) return false;
+    this.#entry = c;
+    this.#labels = c.labels;
+    this.#ref = c.ref;
+    return true;
+  }
+
+  series(nv: readonly string[], n: number, valid: boolean, rawStart: number, rawEnd: number): boolean {
     this.#ref = 0;
+    this.#entry = undefined;
     this.#labels = valid ? buildLabels(nv, n, this.#builder) : undefined;
     if (this.#labels === undefined || this.#labels.get(METRIC_NAME) === '') {
       this.#labels = undefined;
       this.invalidSeries++;
       return false;
     }
+    if (rawStart >= 0 && this.#buf !== undefined) this.#entry = this.#cache.insert(this.#buf, rawStart, rawEnd, this.#labels);
     return true;
   }
 
   sample(t: number, v: number): void {
     if (t > this.#maxT) throw new FutureSampleError();
-    this.#ref = this.#app.append(this.#ref, this.#labels!, t, v);
+    const ref = this.#app.append(this.#ref, this.#labels!, t, v);
+    this.#ref = ref;
+    const e = this.#entry;
+    if (e !== undefined && e.ref !== ref) {
+      e.ref = ref;
+      this.#touched.push(e);
+    }
     this.samples++;
   }
 
   skipped(exemplars: number, histograms: number): void {
     this.exemplars += exemplars;
     this.histograms += histograms;
+  }
+
+  /** forgetRefs drops the refs learnt in a request that was rolled back. */
+  forgetRefs(): void {
+    for (const e of this.#touched) e.ref = 0;
   }
 }
 
@@ -198,6 +293,7 @@ export function mountRemoteWrite(r: Router, ctx: ApiContext): void {
             .labels(),
         };
   const decoder = new WriteRequestDecoder();
+  const cache = new SeriesCache();
 
   r.handle('POST', '/api/v1/write', async (req, res) => {
     const appendable = ctx.deps.appendable;
@@ -216,10 +312,11 @@ export function mountRemoteWrite(r: Router, ctx: ApiContext): void {
       return sendPlainError(res, 400, (e as Error).message);
     }
     const app = appendable.appender();
-    const visitor = new SeriesAppender(app, ctx.now() + MAX_AHEAD_MS);
+    const visitor = new SeriesAppender(app, ctx.now() + MAX_AHEAD_MS, cache);
     try {
       decoder.decode(decoded, visitor);
     } catch (e) {
+      visitor.forgetRefs();
       await app.rollback();
       const err = e as Error;
       if (err.name === 'RemoteWriteDecodeError') return sendPlainError(res, 400, err.message);
@@ -230,6 +327,7 @@ export function mountRemoteWrite(r: Router, ctx: ApiContext): void {
     try {
       await app.commit();
     } catch (e) {
+      visitor.forgetRefs();
       ctx.report('remote write commit failed', { err: (e as Error).message });
       return sendPlainError(res, 500, (e as Error).message);
     }
