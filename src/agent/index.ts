@@ -1,0 +1,8 @@
+/**
+ * The node agent: host metrics (node_exporter's names), container metrics from cgroups
+ * (cAdvisor's names), the Docker Engine API client, container events, and the remote-write
+ * sender, composed into one service.
+ * @module
+ */
+export { HostCollector, HOST_COLLECTORS, MetricBatch, MetricType, renderText } from './host/index.js';
+export type { Collector, FamilyView, HostCollectorConfig, HostPaths } from './host/index.js';
