@@ -269,6 +269,8 @@ describe('bad input', () => {
       await sendUdp(ports.udp, '<13>1 - h app - - - after');
       await until(() => (inner.entryCount + dropped()) >= 301);
       expect(inner.entryCount + dropped()).toBe(301);
+      // What the kernel dropped before we read it is reported too (from /proc/net/udp).
+      expect(registry.expose()).toMatch(/^vigil_logs_udp_kernel_drops_total\{receiver="syslog"\} \d+$/m);
     });
   });
 

@@ -3,6 +3,7 @@
  * sharing a registry shares the families; each gets its own children by `receiver` label.
  * @module
  */
+import { readFileSync } from 'node:fs';
 import { Registry, type Counter, type Family, type Gauge } from '../../instrument/index.js';
 
 interface Families {
@@ -94,4 +95,58 @@ export class ReceiveMetrics {
   rejected(reason: string): void {
     this.#f.rejected.labels(this.#receiver, reason).inc();
   }
+}
+
+// UDP sockets whose kernel drop counters are reported, per registry: receiver → local port.
+const UDP_SOCKETS = new WeakMap<Registry, Map<string, number>>();
+
+/**
+ * udpKernelDrops sums the `drops` column of /proc/net/udp and /proc/net/udp6 for sockets bound
+ * to `port` (datagrams the kernel discarded because the socket buffer was full); undefined
+ * where /proc is not available.
+ */
+export function udpKernelDrops(port: number): number | undefined {
+  let total: number | undefined;
+  const hexPort = ':' + port.toString(16).toUpperCase().padStart(4, '0');
+  for (const f of ['/proc/net/udp', '/proc/net/udp6']) {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 13 || !cols[1]!.endsWith(hexPort)) continue;
+      total = (total ?? 0) + Number(cols[12]);
+    }
+  }
+  return total;
+}
+
+/**
+ * watchUdpDrops reports the kernel's drop counter of a UDP socket on the registry as
+ * `vigil_logs_udp_kernel_drops_total{receiver}` until the returned function is called.
+ */
+export function watchUdpDrops(registry: Registry | undefined, receiver: string, port: number): () => void {
+  if (registry === undefined) return () => {};
+  let socks = UDP_SOCKETS.get(registry);
+  if (socks === undefined) {
+    const watched = new Map<string, number>();
+    socks = watched;
+    UDP_SOCKETS.set(registry, watched);
+    registry.collect((w) => {
+      if (watched.size === 0) return;
+      w.family('vigil_logs_udp_kernel_drops_total', 'counter', 'Datagrams the kernel dropped before a syslog UDP receiver read them (socket buffer full), from /proc/net/udp.');
+      for (const [name, p] of watched) {
+        const d = udpKernelDrops(p);
+        if (d !== undefined) w.sample('vigil_logs_udp_kernel_drops_total', [['receiver', name]], d);
+      }
+    });
+  }
+  socks.set(receiver, port);
+  const mine = socks;
+  return () => {
+    mine.delete(receiver);
+  };
 }

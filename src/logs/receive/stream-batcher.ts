@@ -24,7 +24,7 @@ interface Group {
   entries: LogEntry[];
 }
 
-const MAX_CACHED_LABELS = 10_000;
+const MAX_CACHED_LABELS = 2_000;
 
 /** StreamBatcher groups entries per stream until `flush`. Not shared between concurrent flushes' callers. */
 export class StreamBatcher {

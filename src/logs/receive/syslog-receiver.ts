@@ -13,7 +13,7 @@ import type { Registry } from '../../instrument/index.js';
 import { LineParser, ParsedLine, RAW_FIELD, type LineParserOptions } from '../parse/index.js';
 import type { LogStore } from '../store/index.js';
 import { checkPort, checkPositive, resolveListenerLabels, type ListenerAuthOptions, type TlsOptions } from './listener-options.js';
-import { ReceiveMetrics } from './receive-metrics.js';
+import { ReceiveMetrics, watchUdpDrops } from './receive-metrics.js';
 import { StreamBatcher } from './stream-batcher.js';
 import { SyslogFramer } from './syslog-framer.js';
 
@@ -65,6 +65,7 @@ export class SyslogReceiver {
   readonly #parser: LineParser;
   readonly #labels;
   readonly #metrics: ReceiveMetrics;
+  readonly #registry: Registry | undefined;
   readonly #udpBatcher: StreamBatcher;
   readonly #out = new ParsedLine();
   readonly #conns = new Set<Conn>();
@@ -89,6 +90,7 @@ export class SyslogReceiver {
     this.#parser = new LineParser(parser);
     this.#o = { store, port, host, udp, tcp, tls, maxMessageBytes, maxPendingEntries, maxConnections, idleTimeoutMs, partialMessageTimeoutMs, levelLabel, name };
     this.#metrics = new ReceiveMetrics(registry, name);
+    this.#registry = registry;
     this.#udpBatcher = this.#batcher();
     this.#ready = new Promise((res, rej) => {
       this.#resolveReady = res;
@@ -111,6 +113,7 @@ export class SyslogReceiver {
     let server: Server | undefined;
     let udp: UdpSocket | undefined;
     const addrs: { udp?: AddressInfo; tcp?: AddressInfo } = {};
+    let unwatch = (): void => {};
     try {
       if (o.tcp) {
         const s = o.tls
@@ -146,6 +149,7 @@ export class SyslogReceiver {
           await new Promise<void>((res) => u.bind(0, o.host, () => res()));
         });
         addrs.udp = u.address();
+        unwatch = watchUdpDrops(this.#registry, o.name, addrs.udp.port);
       }
     } catch (e) {
       server?.close();
@@ -160,6 +164,7 @@ export class SyslogReceiver {
       if (!signal.aborted) await new Promise<void>((res) => signal.addEventListener('abort', () => res(), { once: true }));
     } finally {
       clearInterval(timer);
+      unwatch();
       udp?.close();
       const closed = server === undefined ? Promise.resolve() : new Promise<void>((res) => server.close(() => res()));
       await Promise.all(
