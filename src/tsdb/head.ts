@@ -407,30 +407,33 @@ export class Head {
   }
 
   /**
-   * seriesForBlock snapshots, sorted by labels, every series' chunks that overlap
-   * [mint, maxt) (maxt exclusive, a block's range). The open chunk is copied, so appends while
-   * the block is written never reach it.
+   * seriesForBlock yields, sorted by labels, every series' chunks that overlap [mint, maxt)
+   * (maxt exclusive, a block's range). Series are sorted up front, but each one's chunks are
+   * gathered only when the consumer asks for it, so writing a block never holds the whole range
+   * in memory; the open chunk is copied at that moment, so later appends never reach the copy.
+   * The caller must not truncate the head while it iterates.
    */
-  seriesForBlock(mint: number, maxt: number): HeadBlockSeries[] {
-    const out: HeadBlockSeries[] = [];
-    for (const s of this.#byRef.values()) {
+  *seriesForBlock(mint: number, maxt: number): Generator<HeadBlockSeries> {
+    const sorted: MemSeries[] = [];
+    for (const s of this.#byRef.values()) if (s.minTime() < maxt && s.lastT >= mint) sorted.push(s);
+    sorted.sort((a, b) => a.labels.compare(b.labels));
+    for (const s of sorted) {
       const chunks: ChunkMeta[] = [];
       const c = s.closed;
       if (c !== undefined) {
         for (let i = 0; i < c.length; i += CLOSED_STRIDE) {
           const cmint = c[i]!;
           const cmaxt = c[i + 1]!;
-          if (cmaxt < mint || cmint >= maxt) continue;
+          if (cmaxt < mint) continue;
+          if (cmint >= maxt) break;
           chunks.push({ mint: cmint, maxt: cmaxt, chunk: XORChunk.fromBytes(this.arena.get(c[i + 2]!, c[i + 3]!)) });
         }
       }
       if (s.hasHead && s.lastT >= mint && s.headMint < maxt) {
         chunks.push({ mint: s.headMint, maxt: s.lastT, chunk: XORChunk.fromBytes(this.chunks.copy(s.slot)) });
       }
-      if (chunks.length > 0) out.push({ labels: s.labels, chunks });
+      if (chunks.length > 0) yield { labels: s.labels, chunks };
     }
-    out.sort((a, b) => a.labels.compare(b.labels));
-    return out;
   }
 
   /** close marks the head closed and closes its WAL. */
