@@ -58,7 +58,7 @@ describe('parser fuzzing', () => {
 
   it('LineParser never throws on mutated corpus lines, and keeps time fields in range', () => {
     const plain = new LineParser();
-    const rich = new LineParser({ payloadFields: true, timeZone: 'America/New_York' });
+    const rich = new LineParser({ payloadFields: true, jsonMessage: true, timeZone: 'America/New_York' });
     const out = new ParsedLine();
     fc.assert(
       fc.property(mutatedLine, (s) => {

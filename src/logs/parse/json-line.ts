@@ -5,7 +5,7 @@
  * @module
  */
 import { flattenJson } from './json-fields.js';
-import { JsonSlot, JsonValueKind } from './json-scan.js';
+import { JsonSlot, JsonValueKind, MESSAGE_KEYS } from './json-scan.js';
 import { JournalRecord, parseJournalJson } from './journal-fields.js';
 import { levelFromNumber, levelFromWord, type Level } from './level.js';
 import { PARSE_ERROR_FIELD, type ParseContext } from './parse-context.js';
@@ -56,7 +56,11 @@ function parseScanned(ctx: ParseContext, s: string, refMs: number, out: ParsedLi
   out.line = s;
   setJsonTime(ctx, refMs, out);
   out.level = jsonLevel(ctx);
-  if (ctx.payloadFields) {
+  if (ctx.jsonMessage && sc.kind[JsonSlot.Message] === JsonValueKind.String) {
+    const key = MESSAGE_KEYS[sc.rank[JsonSlot.Message]!]!;
+    out.line = sc.value(JsonSlot.Message)!;
+    flattenJson(JSON.parse(s) as Record<string, unknown>, (out.fields ??= {}), new Set([key]));
+  } else if (ctx.payloadFields) {
     const obj = JSON.parse(s) as Record<string, unknown>;
     flattenJson(obj, (out.fields ??= {}));
   }

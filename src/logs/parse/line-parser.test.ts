@@ -11,6 +11,7 @@ interface Case {
   readonly want: Partial<Pick<ParsedLine, 'format' | 'level' | 'host' | 'identifier' | 'unit' | 'container' | 'stream' | 'line' | 'timed'>> & { t?: number; ns?: number; fields?: Record<string, string> };
   readonly tz?: string;
   readonly payload?: boolean;
+  readonly json?: boolean;
 }
 
 const cases: readonly Case[] = [
@@ -32,6 +33,8 @@ const cases: readonly Case[] = [
   { name: 'JSON a duration called time is not a time', line: '{"time":0.25}', want: { format: 'json', timed: false } },
   { name: 'JSON escaped time key value', line: '{"time":"2026-11-21T23:40:19Z","msg":"a\\"b"}', want: { format: 'json', t: iso('2026-11-21T23:40:19Z') } },
   { name: 'JSON payload fields flattened', line: '{"level":"info","http":{"status":200,"path":"/x"},"tags":["a"],"ok":true,"n":null}', payload: true, want: { fields: { level: 'info', http_status: '200', http_path: '/x', ok: 'true' } } },
+  { name: 'JSON message as the line (jsonMessage)', line: '{"time":"2026-01-01T00:00:00Z","level":"info","message":"hello","user":{"id":7}}', json: true, want: { format: 'json', line: 'hello', level: 'info', fields: { time: '2026-01-01T00:00:00Z', level: 'info', user_id: '7' } } },
+  { name: 'JSON without a message key stays whole (jsonMessage)', line: '{"level":"info","n":1}', json: true, want: { line: '{"level":"info","n":1}', fields: {} } },
   { name: 'truncated JSON kept with the reason', line: '{"ts":"2026-11-21T23:40:19Z","msg":"cut', want: { format: 'unknown', line: '{"ts":"2026-11-21T23:40:19Z","msg":"cut', timed: false, fields: { parse_error: 'json: unexpected end (truncated JSON?) at offset 39' } } },
   { name: 'JSON with trailing garbage', line: '{"a":1} x', want: { format: 'unknown', fields: { parse_error: 'json: data after the object at offset 8' } } },
   { name: 'brace text is not an error', line: '{curly} text', want: { format: 'unknown', fields: {} } },
@@ -94,8 +97,8 @@ const cases: readonly Case[] = [
 ];
 
 describe('LineParser.parse', () => {
-  it.each(cases)('$name', ({ line, want, tz, payload }) => {
-    const p = new LineParser({ timeZone: tz ?? 'UTC', payloadFields: payload ?? false });
+  it.each(cases)('$name', ({ line, want, tz, payload, json }) => {
+    const p = new LineParser({ timeZone: tz ?? 'UTC', payloadFields: payload ?? false, jsonMessage: json ?? false });
     const out = new ParsedLine();
     p.parse(line, ARRIVAL, out);
     const { fields, ...rest } = want;

@@ -26,6 +26,12 @@ export interface LineParserOptions {
    * yield fields.
    */
   readonly payloadFields?: boolean;
+  /**
+   * For application JSON lines with a message key (`msg`, `message`, `@m`, `@mt`): store the
+   * message as the line and the other keys as fields (flattened with `_`), as Elasticsearch
+   * shippers do. Off by default (the JSON line is kept whole).
+   */
+  readonly jsonMessage?: boolean;
 }
 
 const GENERIC_SYSLOG: SyslogMode = { keepInvalid: false };
@@ -38,9 +44,9 @@ const GENERIC_SYSLOG: SyslogMode = { keepInvalid: false };
 export class LineParser {
   readonly #ctx: ParseContext;
 
-  constructor({ timeZone = 'UTC', payloadFields = false }: LineParserOptions = {}) {
+  constructor({ timeZone = 'UTC', payloadFields = false, jsonMessage = false }: LineParserOptions = {}) {
     const tz = typeof timeZone === 'string' ? TimeZone.of(timeZone) : timeZone;
-    this.#ctx = new ParseContext(tz, payloadFields);
+    this.#ctx = new ParseContext(tz, payloadFields, jsonMessage);
   }
 
   /** context returns the shared parse context (zone, options, scratch). */

@@ -12,14 +12,17 @@ import { TimeZone } from './time-zone.js';
 export class ParseContext {
   readonly tz: TimeZone;
   readonly payloadFields: boolean;
+  /** JSON lines: the message key's value is the line, the other keys fields. */
+  readonly jsonMessage: boolean;
   readonly time = new TimeResult();
   readonly time2 = new TimeResult();
   readonly logfmt = new LogfmtScanner();
   readonly json = new JsonLineScan();
 
-  constructor(tz: TimeZone, payloadFields: boolean) {
+  constructor(tz: TimeZone, payloadFields: boolean, jsonMessage = false) {
     this.tz = tz;
     this.payloadFields = payloadFields;
+    this.jsonMessage = jsonMessage;
   }
 
   #isoLine: string | undefined;
