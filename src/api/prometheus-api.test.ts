@@ -322,10 +322,58 @@ describe('status endpoints', () => {
     }
   });
 
+  it('renders rule groups and alerts from a rule source, with filters', async () => {
+    const f = await start({
+      rules: {
+        ruleGroups: () => [
+          {
+            name: 'g1',
+            file: '/etc/rules.yml',
+            interval: 60,
+            limit: 0,
+            evaluationTime: 0.001,
+            lastEvaluation: '2024-01-01T00:00:00Z',
+            rules: [
+              { type: 'recording', name: 'job:up:sum', query: 'sum by (job) (up)', health: 'ok', evaluationTime: 0.0005, lastEvaluation: '2024-01-01T00:00:00Z' },
+              {
+                type: 'alerting',
+                name: 'Down',
+                query: 'up == 0',
+                labels: { severity: 'page' },
+                annotations: { summary: 'down' },
+                health: 'ok',
+                state: 'firing',
+                duration: 300,
+                evaluationTime: 0.0004,
+                lastEvaluation: '2024-01-01T00:00:00Z',
+                alerts: [{ labels: { severity: 'page', alertname: 'Down' }, annotations: { summary: 'down' }, state: 'firing', activeAt: '2024-01-01T00:00:00Z', value: '0e+00' }],
+              },
+            ],
+          },
+        ],
+      },
+    });
+    try {
+      const all = (await (await fetch(f.base + '/api/v1/rules')).json()) as { data: { groups: { rules: { name: string; alerts?: unknown[] }[] }[] } };
+      expect(all.data.groups[0]!.rules.map((r) => r.name)).toEqual(['job:up:sum', 'Down']);
+      const alerting = (await (await fetch(f.base + '/api/v1/rules?type=alert&exclude_alerts=true')).json()) as typeof all;
+      expect(alerting.data.groups[0]!.rules).toHaveLength(1);
+      expect(alerting.data.groups[0]!.rules[0]!.alerts).toBeNull();
+      const none = (await (await fetch(f.base + '/api/v1/rules?rule_name[]=nope')).json()) as typeof all;
+      expect(none.data.groups).toEqual([]);
+      expect(await (await fetch(f.base + '/api/v1/alerts')).text()).toBe(
+        '{"status":"success","data":{"alerts":[{"labels":{"alertname":"Down","severity":"page"},"annotations":{"summary":"down"},"state":"firing","activeAt":"2024-01-01T00:00:00Z","value":"0e+00"}]}}',
+      );
+    } finally {
+      await f.close();
+    }
+  });
+
   it('answers rules and alerts with empty lists when no rules are loaded', async () => {
     expect((await get('/api/v1/rules')).body).toBe('{"status":"success","data":{"groups":[]}}');
     expect((await get('/api/v1/alerts')).body).toBe('{"status":"success","data":{"alerts":[]}}');
     expect(JSON.parse((await get('/api/v1/rules?type=foo')).body).error).toBe('invalid parameter "type": not supported value "foo"');
+    expect((await get('/api/v1/alertmanagers')).body).toBe('{"status":"success","data":{"activeAlertmanagers":[],"droppedAlertmanagers":[]}}');
   });
 
   it('lists targets per state (no scrape manager: empty lists)', async () => {

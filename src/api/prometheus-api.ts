@@ -140,6 +140,8 @@ export interface PrometheusApiDeps {
   readonly head?: HeadView;
   /** Rule groups and alerts for /rules and /alerts. */
   readonly rules?: RulesSource;
+  /** Alertmanager URLs in use and dropped by relabeling, for /alertmanagers (empty lists without). */
+  readonly alertmanagers?: () => { readonly active: readonly string[]; readonly dropped: readonly string[] };
   /** While false, the API answers 503 like Prometheus before it is ready. Default: ready. */
   readonly ready?: () => boolean;
   /** Rewrites local scrape URLs for `globalUrl` in /targets. */

@@ -1,7 +1,7 @@
 /**
  * /api/v1/rules and /api/v1/alerts over whatever rule source the server wires in (empty
  * groups until then), with Prometheus's filters: type, rule_name[], rule_group[], file[],
- * match[] on rule labels, and exclude_alerts.
+ * match[] on rule labels, and exclude_alerts; and /api/v1/alertmanagers.
  * @module
  */
 import { type Matcher, matchesAll } from '../model/index.js';
@@ -13,7 +13,7 @@ import { parseMatchersParam } from './prometheus-series.js';
 import { invalidParam } from './prom-params.js';
 import type { Router } from './router.js';
 
-/** mountRulesRoutes registers /rules and /alerts. */
+/** mountRulesRoutes registers /rules, /alerts and /alertmanagers. */
 export function mountRulesRoutes(r: Router, ctx: ApiContext): void {
   ctx.route(r, ['GET', 'POST'], '/rules', async (req, p) => {
     const names = new Set(p.getAll('rule_name[]'));
@@ -39,7 +39,8 @@ export function mountRulesRoutes(r: Router, ctx: ApiContext): void {
         if (!matchesRuleLabels(rule, matcherSets)) continue;
         rules.push(ruleJSON(rule, excludeAlerts));
       }
-      if (rules.length === 0 && (names.size > 0 || type !== '' || matcherSets.length > 0)) continue;
+      // Groups left without rules (all filtered out, or empty) are not listed.
+      if (rules.length === 0) continue;
       groups.push(groupJSON(g, rules));
     }
     return { data: `{"groups":[${groups.join(',')}]}` };
@@ -51,6 +52,11 @@ export function mountRulesRoutes(r: Router, ctx: ApiContext): void {
       for (const rule of g.rules) for (const a of rule.alerts ?? []) alerts.push(alertJSON(a));
     }
     return { data: `{"alerts":[${alerts.join(',')}]}` };
+  });
+
+  ctx.route(r, ['GET'], '/alertmanagers', async () => {
+    const am = ctx.deps.alertmanagers?.() ?? { active: [], dropped: [] };
+    return { data: goJSON({ activeAlertmanagers: am.active.map((url) => ({ url })), droppedAlertmanagers: am.dropped.map((url) => ({ url })) }) };
   });
 }
 
