@@ -35,6 +35,9 @@ export class ChunkReader {
   // key: segment * 2^32 + page index; Map iteration order is the LRU order.
   readonly #cache = new Map<number, Uint8Array>();
   #closed = false;
+  // The page read last: consecutive chunks mostly share it, so it skips the LRU bookkeeping.
+  #lastKey = -1;
+  #lastPage: Uint8Array | undefined;
 
   private constructor(segments: Segment[], pageSize: number, cachePages: number) {
     this.#segments = segments;
@@ -157,10 +160,13 @@ export class ChunkReader {
 
   #page(si: number, seg: Segment, page: number): Uint8Array {
     const key = si * 2 ** 32 + page;
+    if (key === this.#lastKey) return this.#lastPage!;
     const hit = this.#cache.get(key);
     if (hit !== undefined) {
       this.#cache.delete(key);
       this.#cache.set(key, hit);
+      this.#lastKey = key;
+      this.#lastPage = hit;
       return hit;
     }
     const start = page * this.#pageSize;
@@ -174,6 +180,8 @@ export class ChunkReader {
     }
     const view = got === n ? buf : buf.subarray(0, got);
     this.#cache.set(key, view);
+    this.#lastKey = key;
+    this.#lastPage = view;
     if (this.#cache.size > this.#cachePages) {
       const oldest = this.#cache.keys().next().value as number;
       this.#cache.delete(oldest);
@@ -187,5 +195,7 @@ export class ChunkReader {
     this.#closed = true;
     for (const s of this.#segments) closeSync(s.fd);
     this.#cache.clear();
+    this.#lastKey = -1;
+    this.#lastPage = undefined;
   }
 }

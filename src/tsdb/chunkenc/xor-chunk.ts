@@ -45,9 +45,18 @@ export class XORChunk implements Chunk {
   #view: Uint8Array;
   #s: XORState | undefined;
 
-  /** Creates an empty chunk; `capacity` is the initial buffer size in bytes. */
-  constructor(options: { readonly capacity?: number } = {}) {
-    const { capacity = 128 } = options;
+  /**
+   * Creates an empty chunk with a buffer of `capacity` bytes, or wraps encoded data given as
+   * `bytes` (see fromBytes).
+   */
+  constructor(options: { readonly capacity?: number; readonly bytes?: Uint8Array } = {}) {
+    const { capacity = 128, bytes } = options;
+    if (bytes !== undefined) {
+      if (bytes.length < 2) throw new ChunkDecodeError(`${bytes.length} bytes, need at least the 2-byte header`, 0, 0);
+      this.#view = bytes;
+      this.#s = undefined;
+      return;
+    }
     this.#view = EMPTY_HEADER;
     const w = new BitWriter(capacity);
     w.writeBits(0, 16);
@@ -59,11 +68,7 @@ export class XORChunk implements Chunk {
    * The bytes must stay unchanged while the chunk is used.
    */
   static fromBytes(bytes: Uint8Array): XORChunk {
-    if (bytes.length < 2) throw new ChunkDecodeError(`${bytes.length} bytes, need at least the 2-byte header`, 0, 0);
-    const c = new XORChunk({ capacity: 8 });
-    c.#s = undefined;
-    c.#view = bytes;
-    return c;
+    return new XORChunk({ bytes });
   }
 
   bytes(): Uint8Array {
