@@ -11,6 +11,10 @@ export type { DiskQueueOptions, DropReport, Positions, QueuedBatch, SealedBatch 
 export { DeliveryError, QueueRecordError, ShipOptionError, StateFileError } from './errors.js';
 export { HttpTransport, retryableStatus } from './http-transport.js';
 export type { HttpTransportOptions, PostRequest, PostResult, TlsClientOptions } from './http-transport.js';
+export { MemorySink } from './memory-sink.js';
+export type { SunkEntry } from './memory-sink.js';
+export { ParsedStreams } from './parsed-streams.js';
+export type { ParsedStreamsOptions } from './parsed-streams.js';
 export { Shipper } from './shipper.js';
 export type { LogSink, ShipState, ShipperOptions } from './shipper.js';
 export { StateFile } from './state-file.js';
