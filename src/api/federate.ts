@@ -116,6 +116,7 @@ function labelPair(name: string, value: string): string {
 /** mountFederate registers GET /federate. */
 export function mountFederate(r: Router, ctx: ApiContext): void {
   r.handle('GET', '/federate', async (req, res) => {
+    ctx.instrument('/federate', res);
     if (!ctx.ready()) return sendPlainError(res, 503, 'Service Unavailable');
     let params: URLSearchParams;
     try {

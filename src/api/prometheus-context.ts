@@ -5,6 +5,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Counter, Family, Histogram } from '../instrument/index.js';
 import { Labels } from '../model/index.js';
 import type { Engine } from '../promql/index.js';
 import type { Queryable } from '../storage/index.js';
@@ -28,6 +29,8 @@ export class ApiContext {
   readonly queryTimeoutMs: number;
   readonly maxRequestBytes: number;
   readonly now: () => number;
+  readonly #requests: Family<Counter> | undefined;
+  readonly #durations: Family<Histogram> | undefined;
 
   constructor(deps: PrometheusApiDeps) {
     const { lookbackDeltaMs = 5 * 60_000, queryTimeoutMs = 120_000, maxConcurrentQueries = 20, maxRequestBytes = 32 << 20, now = Date.now } = deps;
@@ -43,6 +46,24 @@ export class ApiContext {
     this.queryTimeoutMs = queryTimeoutMs;
     this.maxRequestBytes = maxRequestBytes;
     this.now = now;
+    // Prometheus's own HTTP metrics, so its self-monitoring dashboards work on vigil.
+    this.#requests = deps.registry?.counter({ name: 'prometheus_http_requests_total', help: 'Counter of HTTP requests.', labelNames: ['code', 'handler'] });
+    this.#durations = deps.registry?.histogram({
+      name: 'prometheus_http_request_duration_seconds',
+      help: 'Histogram of latencies for HTTP requests.',
+      labelNames: ['handler'],
+      buckets: [0.1, 0.2, 0.4, 1, 3, 8, 20, 60, 120],
+    });
+  }
+
+  /** instrument counts a request to `handler` and times it until its response is finished. */
+  instrument(handler: string, res: ServerResponse): void {
+    if (this.#requests === undefined) return;
+    const started = performance.now();
+    res.once('finish', () => {
+      this.#requests!.labels(String(res.statusCode), handler).inc();
+      this.#durations!.labels(handler).observe((performance.now() - started) / 1000);
+    });
   }
 
   /** ready tells whether the server takes API requests yet. */
@@ -65,8 +86,10 @@ export class ApiContext {
    * Prometheus's readiness gate, form parsing, CORS, compression and error envelope.
    */
   route(router: Router, methods: readonly string[], path: string, fn: ApiHandler): void {
-    router.handle([...methods, 'OPTIONS'], '/api/v1' + path, async (req, res) => {
+    const handler = '/api/v1' + path;
+    router.handle([...methods, 'OPTIONS'], handler, async (req, res) => {
       if (req.method === 'OPTIONS') return preflight(req, res, this.cors);
+      this.instrument(handler, res);
       if (!this.ready()) return sendText(res, 503, 'Service Unavailable\n');
       const signal = requestSignal(req.raw, res);
       try {

@@ -214,9 +214,13 @@ async function writeFrames(res: ServerResponse, series: readonly SeriesChunks[],
 export function mountRemoteRead(r: Router, ctx: ApiContext): void {
   const { remoteReadSampleLimit = 5e7, remoteReadConcurrentLimit = 10, remoteReadMaxBytesInFrame = 1 << 20 } = ctx.deps;
   const gate = remoteReadConcurrentLimit > 0 ? new QueryGate({ maxConcurrent: remoteReadConcurrentLimit }) : undefined;
+  const inFlight = ctx.deps.registry?.gauge({ name: 'prometheus_api_remote_read_queries', help: 'The current number of remote read queries being executed or waiting.' }).labels();
 
   r.handle('POST', '/api/v1/read', async (req, res) => {
+    ctx.instrument('/api/v1/read', res);
     if (!ctx.ready()) return sendPlainError(res, 503, 'Service Unavailable');
+    // Counted while waiting and running; the finally below takes it back.
+    inFlight?.inc();
     const release = gate === undefined ? () => {} : await gate.acquire(Infinity);
     try {
       const body = await readRawBody(req.raw, res, ctx.maxRequestBytes);
@@ -274,6 +278,7 @@ export function mountRemoteRead(r: Router, ctx: ApiContext): void {
       return sendPlainError(res, 500, err.message);
     } finally {
       release();
+      inFlight?.dec();
     }
   });
 }

@@ -225,6 +225,8 @@ describe('POST /api/v1/write', () => {
     expect(await stored('rw_dup')).toEqual([]);
     expect(await stored('rw_ok')).toEqual([{ labels: '{__name__="rw_ok"}', samples: [[NOW, 3]] }]);
     expect(registry.expose()).toMatch(/vigil_remote_write_invalid_series_total 2/);
+    expect(registry.expose()).toMatch(/prometheus_http_requests_total\{code="204",handler="\/api\/v1\/write"\} [1-9]/);
+    expect(registry.expose()).toMatch(/prometheus_http_request_duration_seconds_count\{handler="\/api\/v1\/write"\} [1-9]/);
   });
 
   it('drops native histograms and exemplars, counting them', async () => {

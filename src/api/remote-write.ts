@@ -296,6 +296,7 @@ export function mountRemoteWrite(r: Router, ctx: ApiContext): void {
   const cache = new SeriesCache();
 
   r.handle('POST', '/api/v1/write', async (req, res) => {
+    ctx.instrument('/api/v1/write', res);
     const appendable = ctx.deps.appendable;
     if (appendable === undefined) return sendPlainError(res, 404, 'remote write receiver needs to be enabled with --web.enable-remote-write-receiver');
     if (!ctx.ready()) return sendPlainError(res, 503, 'Service Unavailable');
