@@ -1,0 +1,99 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MemorySink } from '../ship/index.js';
+import { JournaldOptionError } from './errors.js';
+import { JournalFollower } from './journal-follower.js';
+
+const FIXTURE = resolve(import.meta.dirname, '../../../../shared/recipes/journal-fixture.sh');
+const JOURNAL_REMOTE = '/lib/systemd/systemd-journal-remote';
+const CI = process.env.CI === 'true' || process.env.CI === '1';
+const have = existsSync(JOURNAL_REMOTE) && existsSync(FIXTURE);
+if (!have && CI) throw new Error('systemd-journal-remote is not installed (scripts/test.sh installs it)');
+
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('JournalFollower options', () => {
+  it.each([
+    { name: 'startAt', o: { startAt: 'now' } },
+    { name: 'namespace', o: { directory: '/x', namespace: 'y' } },
+    { name: 'matches', o: { matches: ['unit=x'] } },
+    { name: 'maxAgeMs', o: { maxAgeMs: -1 } },
+  ])('refuses a bad $name', ({ name, o }) => {
+    try {
+      new JournalFollower({ sink: new MemorySink(), ...(o as object) });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(JournaldOptionError);
+      expect((e as JournaldOptionError).option).toBe(name);
+    }
+  });
+
+  it('builds journalctl arguments from the position', () => {
+    const sink = new MemorySink();
+    const f = new JournalFollower({ sink, directory: '/j', units: ['a.service'], matches: ['PRIORITY=3'], maxAgeMs: 3_600_000 });
+    expect(f.args(1_800_000_000_000)).toEqual(['--output=export', '--follow', '--no-pager', '--quiet', '--lines=all', '--since=@1799996400', '--directory=/j', '--unit=a.service', 'PRIORITY=3']);
+    sink.mark('journald', { cursor: 's=abc;i=1' });
+    const g = new JournalFollower({ sink, startAt: 'end' });
+    expect(g.args()).toEqual(['--output=export', '--follow', '--no-pager', '--quiet', '--after-cursor=s=abc;i=1']);
+    expect(new JournalFollower({ sink: new MemorySink(), startAt: 'end' }).args()).toContain('--lines=0');
+  });
+});
+
+describe.skipIf(!have)('JournalFollower with real journal files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-journal-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (from: number, to: number): void => {
+    execFileSync(FIXTURE, ['remote-write', dir, String(from), String(to)], { stdio: 'ignore' });
+  };
+  const seqs = (sink: MemorySink): number[] => sink.entries.map((e) => Number(e.fields?.VIGIL_SEQ));
+
+  it('ships entries with labels and fields, follows appends, and resumes after the acknowledged cursor', async () => {
+    write(1, 5);
+    const sink = new MemorySink();
+    const f1 = new JournalFollower({ sink, directory: join(dir, 'logs') });
+    const ac1 = new AbortController();
+    const run1 = f1.run(ac1.signal);
+    await until(() => sink.entries.length === 5);
+    const e = sink.entries[0]!;
+    expect(e.line).toBe('fixture message 1');
+    expect(e.labels.toObject()).toEqual({ job: 'systemd-journal', host: 'vigil-fixture-host', unit: 'vigil-fixture.service', identifier: 'vigil-fixture', level: 'info' });
+    expect(e.fields).toMatchObject({ VIGIL_SEQ: '1', PRIORITY: '6' });
+    expect(Object.keys(e.fields!).filter((k) => k.startsWith('__'))).toEqual([]);
+    expect(Math.abs(e.t - Date.now())).toBeLessThan(120_000);
+    write(6, 10);
+    await until(() => sink.entries.length === 10);
+    ac1.abort();
+    await run1;
+    expect(sink.position('journald')).toEqual({ cursor: f1.cursor });
+    write(11, 15);
+    const f2 = new JournalFollower({ sink, directory: join(dir, 'logs') });
+    const ac2 = new AbortController();
+    const run2 = f2.run(ac2.signal);
+    await until(() => sink.entries.length >= 15);
+    await new Promise((r) => setTimeout(r, 300));
+    ac2.abort();
+    await run2;
+    expect(seqs(sink)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+  });
+
+  it('drops a cursor journalctl refuses and starts over', async () => {
+    const sink = new MemorySink();
+    sink.mark('journald', { cursor: 'not-a-cursor' });
+    const f = new JournalFollower({ sink, directory: join(dir, 'logs'), restartDelayMs: 10 });
+    const ac = new AbortController();
+    const run = f.run(ac.signal);
+    await until(() => sink.entries.length >= 15);
+    ac.abort();
+    await run;
+    expect(seqs(sink).slice(0, 3)).toEqual([1, 2, 3]);
+  });
+});

@@ -1,0 +1,223 @@
+/**
+ * JournalFollower: follows the systemd journal through `journalctl -o export --follow`,
+ * decodes the export format with logs/parse's stream decoder, and ships each entry with its
+ * fields; the position is the entry's cursor, and after a restart `--after-cursor` continues
+ * right after the last entry the server acknowledged. journalctl is restarted with backoff if
+ * it exits; a cursor journalctl refuses (the journal was replaced) is dropped with a warning.
+ * @module
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Counter, Logger, Registry } from '../../instrument/index.js';
+import { NOP_LOGGER } from '../../instrument/index.js';
+import { LogStreamDecoder, type ParsedLine } from '../../logs/parse/index.js';
+import { LabelsBuilder } from '../../model/index.js';
+import { ParsedStreams, type LogSink } from '../ship/index.js';
+import { JournaldOptionError } from './errors.js';
+
+/** JournalFollowerOptions configure a JournalFollower. */
+export interface JournalFollowerOptions {
+  readonly sink: LogSink;
+  /** The journalctl binary (default `journalctl` on the PATH). */
+  readonly journalctl?: string;
+  /** Read the journal files of this directory (`--directory`), e.g. a host's /var/log/journal mounted in a container. */
+  readonly directory?: string;
+  /** Read a journal namespace (`--namespace`). */
+  readonly namespace?: string;
+  /** Only these units (`--unit`, repeatable). */
+  readonly units?: readonly string[];
+  /** Field matches (`FIELD=value`), as journalctl takes them. */
+  readonly matches?: readonly string[];
+  /** Where to start without a saved cursor: the whole journal (`beginning`, default) or new entries only (`end`). */
+  readonly startAt?: 'beginning' | 'end';
+  /** With `beginning`, skip entries older than this (ms; default none). */
+  readonly maxAgeMs?: number;
+  /** Labels of every stream (default `job="systemd-journal"`). */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Keep journald's address fields (`__CURSOR`, `__REALTIME_TIMESTAMP`, `__MONOTONIC_TIMESTAMP`, `__SEQNUM`…) as fields (default false). */
+  readonly keepAddressFields?: boolean;
+  /** Put PRIORITY as a `level` label (default true). */
+  readonly levelLabel?: boolean;
+  /** Shipper source id (default `journald`, or `journald:<namespace>`). */
+  readonly sourceId?: string;
+  /** Delay before restarting journalctl after it exited, doubled up to 30 s (default 1 s). */
+  readonly restartDelayMs?: number;
+  readonly registry?: Registry;
+  readonly logger?: Logger;
+}
+
+/** JournalPosition is the saved position: the cursor of the last entry handed over. */
+export interface JournalPosition {
+  readonly cursor: string;
+}
+
+const CURSOR = '__CURSOR';
+
+/** JournalFollower is a Service shipping journal entries. */
+export class JournalFollower {
+  readonly name: string;
+  readonly #sink: LogSink;
+  readonly #bin: string;
+  readonly #baseArgs: readonly string[];
+  readonly #startAt: 'beginning' | 'end';
+  readonly #maxAgeMs: number | undefined;
+  readonly #keepAddress: boolean;
+  readonly #streams: ParsedStreams;
+  readonly #id: string;
+  readonly #restartMs: number;
+  readonly #log: Logger;
+  readonly #m: { entries: Counter; restarts: Counter } | undefined;
+  #cursor: string | undefined;
+  #marked: string | undefined;
+  #child: ChildProcess | undefined;
+
+  constructor(options: JournalFollowerOptions) {
+    const {
+      sink, journalctl = 'journalctl', directory, namespace, units = [], matches = [], startAt = 'beginning', maxAgeMs, labels = { job: 'systemd-journal' },
+      keepAddressFields = false, levelLabel = true, restartDelayMs = 1000, registry, logger = NOP_LOGGER,
+    } = options;
+    if (startAt !== 'beginning' && startAt !== 'end') throw new JournaldOptionError('startAt', `must be "beginning" or "end", got "${String(startAt)}"`);
+    if (directory !== undefined && namespace !== undefined) throw new JournaldOptionError('namespace', 'cannot be combined with directory');
+    if (maxAgeMs !== undefined && !(maxAgeMs > 0)) throw new JournaldOptionError('maxAgeMs', `must be positive, got ${maxAgeMs}`);
+    if (!(restartDelayMs > 0)) throw new JournaldOptionError('restartDelayMs', `must be positive, got ${restartDelayMs}`);
+    for (const m of matches) if (!/^[A-Z0-9_]+=/.test(m) && m !== '+') throw new JournaldOptionError('matches', `"${m}" is not FIELD=value (upper-case field name) or +`);
+    const args = ['--output=export', '--follow', '--no-pager', '--quiet'];
+    if (directory !== undefined) args.push(`--directory=${directory}`);
+    if (namespace !== undefined) args.push(`--namespace=${namespace}`);
+    for (const u of units) args.push(`--unit=${u}`);
+    this.#baseArgs = [...args, ...matches];
+    this.#sink = sink;
+    this.#bin = journalctl;
+    this.#startAt = startAt;
+    this.#maxAgeMs = maxAgeMs;
+    this.#keepAddress = keepAddressFields;
+    const lb = new LabelsBuilder();
+    for (const [k, v] of Object.entries(labels)) lb.set(k, v);
+    this.#streams = new ParsedStreams({ sink, labels: lb.labels(), levelLabel });
+    this.#id = options.sourceId ?? (namespace === undefined ? 'journald' : `journald:${namespace}`);
+    this.name = this.#id;
+    this.#restartMs = restartDelayMs;
+    this.#log = logger.with({ component: 'journald' });
+    this.#m =
+      registry === undefined
+        ? undefined
+        : {
+            entries: registry.counter({ name: 'vigil_agent_journald_entries_total', help: 'Journal entries read.', labelNames: ['source'] }).labels(this.#id),
+            restarts: registry.counter({ name: 'vigil_agent_journald_restarts_total', help: 'Times journalctl was started again after it exited.', labelNames: ['source'] }).labels(this.#id),
+          };
+    const saved = sink.position(this.#id) as Partial<JournalPosition> | undefined;
+    if (saved !== undefined && typeof saved.cursor === 'string' && saved.cursor !== '') this.#cursor = saved.cursor;
+  }
+
+  /** cursor is the cursor of the last entry handed over (undefined before the first). */
+  get cursor(): string | undefined {
+    return this.#cursor;
+  }
+
+  /** args returns journalctl's arguments for the current position. */
+  args(now = Date.now()): string[] {
+    const a = [...this.#baseArgs];
+    if (this.#cursor !== undefined) a.splice(4, 0, `--after-cursor=${this.#cursor}`);
+    else if (this.#startAt === 'end') a.splice(4, 0, '--lines=0');
+    else {
+      a.splice(4, 0, '--lines=all');
+      if (this.#maxAgeMs !== undefined) a.splice(5, 0, `--since=@${Math.floor((now - this.#maxAgeMs) / 1000)}`);
+    }
+    return a;
+  }
+
+  /** run follows the journal until the signal aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    let delay = this.#restartMs;
+    while (!signal.aborted) {
+      const started = Date.now();
+      const r = await this.#follow(signal);
+      if (signal.aborted) return;
+      this.#m?.restarts.inc();
+      if (r.badCursor && this.#cursor !== undefined) {
+        this.#log.warn('journalctl refused the saved cursor; starting over without it', { cursor: this.#cursor, stderr: r.stderr });
+        this.#cursor = undefined;
+        continue;
+      }
+      this.#log.warn('journalctl exited; restarting', { code: r.code ?? 'signal', stderr: r.stderr, delay_ms: Math.round(delay) });
+      await sleep(delay, signal);
+      delay = Date.now() - started > 60_000 ? this.#restartMs : Math.min(30_000, delay * 2);
+    }
+  }
+
+  /** One journalctl run; resolves when it exits (or the signal aborts). */
+  #follow(signal: AbortSignal): Promise<{ code: number | null; stderr: string; badCursor: boolean }> {
+    return new Promise((resolve) => {
+      const child = spawn(this.#bin, this.args(), { stdio: ['ignore', 'pipe', 'pipe'] });
+      this.#child = child;
+      const dec = new LogStreamDecoder({ multiline: false });
+      let stderr = '';
+      let got = false;
+      let paused = false;
+      const emit = (p: ParsedLine): void => this.#entry(p);
+      child.stdout!.on('data', (chunk: Buffer) => {
+        got = true;
+        dec.write(chunk, Date.now(), emit);
+        this.#markNow();
+        if (!this.#sink.writable && !paused) {
+          // The shipper is behind on the disk: stop reading, journalctl blocks on the pipe.
+          paused = true;
+          child.stdout!.pause();
+          void this.#sink.whenWritable(signal).then(() => {
+            paused = false;
+            child.stdout!.resume();
+          });
+        }
+      });
+      child.stderr!.on('data', (b: Buffer) => {
+        if (stderr.length < 4000) stderr += b.toString();
+      });
+      const onAbort = (): void => {
+        child.kill('SIGTERM');
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      child.on('error', (e) => {
+        stderr += e.message;
+      });
+      child.on('close', (code) => {
+        signal.removeEventListener('abort', onAbort);
+        this.#child = undefined;
+        // An unfinished record (journalctl killed mid-write) is dropped: its cursor was never marked.
+        resolve({ code, stderr: stderr.trim(), badCursor: !got && code !== 0 && /cursor/i.test(stderr) });
+      });
+      if (signal.aborted) onAbort();
+    });
+  }
+
+  #entry(p: ParsedLine): void {
+    const f = p.fields;
+    if (f !== undefined) {
+      const c = f[CURSOR];
+      if (c !== undefined) this.#cursor = c;
+      if (!this.#keepAddress) {
+        for (const k in f) if (k.charCodeAt(0) === 95 && k.charCodeAt(1) === 95) delete f[k];
+        if (Object.keys(f).length === 0) p.fields = undefined;
+      }
+    }
+    this.#streams.add(p);
+    this.#m?.entries.inc();
+  }
+
+  #markNow(): void {
+    if (this.#cursor === undefined || this.#cursor === this.#marked) return;
+    this.#marked = this.#cursor;
+    this.#sink.mark(this.#id, { cursor: this.#cursor } satisfies JournalPosition);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
