@@ -54,13 +54,16 @@ export function generateBatches(opts: { lines: number; streams?: number; seed?: 
   return { batches: requests, truth, lineBytes };
 }
 
-/** ingest appends every request, `concurrency` requests in flight (so batches may arrive out of order). */
+/**
+ * ingest appends every request as the push receiver does (all streams of a request at once),
+ * `concurrency` requests in flight, so batches of a stream may arrive out of order.
+ */
 export async function ingest(store: LogStore, requests: readonly Batch[][], concurrency = 4): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < requests.length) {
       const req = requests[next++]!;
-      for (const b of req) await store.append(b.labels, b.entries);
+      await Promise.all(req.map((b) => store.append(b.labels, b.entries)));
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));

@@ -7,7 +7,7 @@
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { brotliCompress, constants as Z } from 'node:zlib';
-import { TOKEN_KERNEL, tokenItems } from './token-filter.js';
+import { buildBloom, TOKEN_KERNEL, tokenItems } from './token-filter.js';
 
 const compress = promisify(brotliCompress);
 
@@ -30,6 +30,15 @@ const zlib = require('node:zlib');
 const Z = zlib.constants;
 function own(b) { const o = new Uint8Array(b.length); o.set(b); return o; }
 parentPort.on('message', (m) => {
+  if (m.kind === 'bloom') {
+    try {
+      const filter = buildBloom(m.arrays, m.bitsPerItem);
+      parentPort.postMessage({ id: m.id, filter }, [filter.buffer]);
+    } catch (e) {
+      parentPort.postMessage({ id: m.id, error: String(e && e.stack || e) });
+    }
+    return;
+  }
   try {
     const params = { [Z.BROTLI_PARAM_QUALITY]: m.quality, [Z.BROTLI_PARAM_LGWIN]: 22, [Z.BROTLI_PARAM_MODE]: Z.BROTLI_MODE_TEXT, [Z.BROTLI_PARAM_SIZE_HINT]: m.text.length };
     const items = tokenItems(m.text, 0, m.text.length);
@@ -45,7 +54,7 @@ parentPort.on('message', (m) => {
 `;
 
 interface Pending {
-  readonly resolve: (o: PackOutput) => void;
+  readonly resolve: (o: PackOutput & { filter?: Uint8Array }) => void;
   readonly reject: (e: Error) => void;
 }
 
@@ -79,12 +88,12 @@ export class BlockPacker {
   #spawn(slot: Slot): Slot {
     const w = new Worker(WORKER_SOURCE, { eval: true });
     w.unref();
-    w.on('message', (m: { id: number; error?: string } & Partial<PackOutput>) => {
+    w.on('message', (m: { id: number; error?: string; filter?: Uint8Array } & Partial<PackOutput>) => {
       const p = slot.pending.get(m.id);
       if (p === undefined) return;
       slot.pending.delete(m.id);
       if (m.error !== undefined) p.reject(new Error(`block packer: ${m.error}`));
-      else p.resolve({ text: m.text!, fields: m.fields, items: m.items! });
+      else p.resolve({ text: m.text!, fields: m.fields, items: m.items!, filter: m.filter });
     });
     const fail = (e: Error): void => {
       for (const p of slot.pending.values()) p.reject(e);
@@ -99,16 +108,34 @@ export class BlockPacker {
     return slot;
   }
 
-  /** pack compresses a block and computes its items. */
-  pack(input: PackInput): Promise<PackOutput> {
-    if (this.#slots.length === 0) return this.#packHere(input);
+  #slot(): Slot {
     let slot = this.#slots[0]!;
     for (const s of this.#slots) if (s.pending.size < slot.pending.size) slot = s;
+    return slot;
+  }
+
+  /**
+   * pack compresses a block and computes its items. Text in shared memory (a
+   * SharedArrayBuffer, as head blocks use) reaches the worker without a copy.
+   */
+  pack(input: PackInput): Promise<PackOutput> {
+    if (this.#slots.length === 0) return this.#packHere(input);
+    const slot = this.#slot();
     const id = this.#nextId++;
     return new Promise<PackOutput>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
-      // The worker gets copies; the raw block stays readable here until packed.
       slot.worker.postMessage({ id, text: input.text, fields: input.fields, quality: this.#quality });
+    });
+  }
+
+  /** bloom builds a chunk's encoded token filter from its blocks' items (arrays are transferred). */
+  bloom(arrays: Uint32Array[], bitsPerItem: number): Promise<Uint8Array> {
+    if (this.#slots.length === 0) return Promise.resolve(buildBloom(arrays, bitsPerItem));
+    const slot = this.#slot();
+    const id = this.#nextId++;
+    return new Promise<Uint8Array>((resolve, reject) => {
+      slot.pending.set(id, { resolve: (o) => resolve(o.filter!), reject });
+      slot.worker.postMessage({ kind: 'bloom', id, arrays, bitsPerItem }, arrays.map((a) => a.buffer as ArrayBuffer));
     });
   }
 

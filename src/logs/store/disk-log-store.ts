@@ -32,7 +32,7 @@ import { hintGroups, planSearch } from './search-plan.js';
 import { HeadChunk, StoreStream, type ChunkMeta, type SealedBlock } from './store-stream.js';
 import { diskSource, headSources, SourceCursor, type Source } from './stream-cursor.js';
 import { StreamIndex } from './stream-index.js';
-import { BloomFilter, ItemSet } from './token-filter.js';
+import { BloomFilter } from './token-filter.js';
 import { decodeEntriesRecord, decodeStreamRecord, WalEncoder, WalRecordType } from './wal-records.js';
 
 /** WalSync chooses when the WAL is fsynced. */
@@ -95,6 +95,14 @@ export interface DiskLogStoreOptions {
   readonly readOnly?: boolean;
 }
 
+/** QueuedAppend is an append waiting for the next group commit. */
+interface QueuedAppend {
+  readonly stream: Labels;
+  readonly entries: readonly LogEntry[];
+  readonly resolve: () => void;
+  readonly reject: (e: Error) => void;
+}
+
 interface Metrics {
   readonly entries: Counter;
   readonly bytes: Counter;
@@ -134,6 +142,8 @@ export class DiskLogStore implements QueryableLogStore {
   #maintaining = false;
   #lastWalTruncate = 0;
   #lastWriteError: Error | undefined;
+  #queue: QueuedAppend[] = [];
+  #commitScheduled = false;
   /** Text bytes of heads cut but not yet written. */
   #pendingBytes = 0;
 
@@ -349,6 +359,12 @@ export class DiskLogStore implements QueryableLogStore {
     return this.#retention.apps[app] ?? this.#retention.default;
   }
 
+  /**
+   * append validates the batch, then queues it: every append made in the same tick is written
+   * to the WAL with one write (group commit; a push request appends all its streams at once),
+   * and resolves once that write returned. Rejects with StoreFullError when the disk is full,
+   * InvalidEntryError for a bad entry; a rejected batch stores nothing.
+   */
   async append(stream: Labels, entries: readonly LogEntry[], signal?: AbortSignal): Promise<void> {
     if (this.#closed) throw new StoreClosedError();
     if (this.#readOnly) throw new StoreWriteError(this.#dir, 'the log store was opened read-only');
@@ -356,82 +372,142 @@ export class DiskLogStore implements QueryableLogStore {
     if (entries.length === 0) return;
     if (stream.isEmpty()) throw new InvalidEntryError(0, 'stream has no labels');
     if (stream.length > this.#o.maxLabelNames) throw new InvalidEntryError(0, `stream has ${stream.length} labels, more than the limit of ${this.#o.maxLabelNames}`);
-    const n = entries.length;
-    const keep = new Uint8Array(n);
-    let s = this.#index.byKey(stream.key());
-    let lastT = s?.lastT ?? -Infinity;
-    let lastNs = s?.lastNs ?? 0;
-    let lastLine = s?.lastLine ?? '';
-    let kept = 0;
-    for (let i = 0; i < n; i++) {
+    const max = this.#o.maxLineBytes;
+    for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
       if (!Number.isSafeInteger(e.t) || e.t < 0) throw new InvalidEntryError(i, `timestamp ${e.t} ms is not a non-negative integer`);
       if (!Number.isInteger(e.ns) || e.ns < 0 || e.ns > 999_999) throw new InvalidEntryError(i, `nanoseconds ${e.ns} outside 0–999999`);
       if (typeof e.line !== 'string') throw new InvalidEntryError(i, 'line is not a string');
-      if (e.line.length > this.#o.maxLineBytes || (e.line.length * 3 > this.#o.maxLineBytes && Buffer.byteLength(e.line) > this.#o.maxLineBytes)) {
-        throw new InvalidEntryError(i, `line of ${Buffer.byteLength(e.line)} bytes exceeds the limit of ${this.#o.maxLineBytes} bytes`);
+      if (e.line.length * 3 > max && (e.line.length > max || Buffer.byteLength(e.line) > max)) {
+        throw new InvalidEntryError(i, `line of ${Buffer.byteLength(e.line)} bytes exceeds the limit of ${max} bytes`);
       }
-      // Loki drops an entry equal (time and line) to the one before it in the stream.
-      if (e.t === lastT && e.ns === lastNs && e.line === lastLine) continue;
-      keep[i] = 1;
-      kept++;
-      lastT = e.t;
-      lastNs = e.ns;
-      lastLine = e.line;
     }
-    if (kept === 0) return;
-    const created = s === undefined;
-    if (s === undefined) s = new StoreStream(this.#nextRef, stream);
-    const wal = this.#wal;
-    const enc = this.#enc;
-    enc.reset();
-    // The record may start a new segment; the segment before the write is a safe lower bound.
-    const seg = wal.currentSegment();
-    const needDef = s.defSeg !== seg;
-    if (needDef) enc.stream(s.ref, s.labels);
-    enc.entries(s.ref, s.nextSeq, entries, keep, kept);
-    try {
-      wal.logSync(enc.records());
-    } catch (e) {
-      this.#m.rejected.inc();
-      const code = e instanceof WalWriteError ? e.code : undefined;
-      if (code === 'ENOSPC' || code === 'EDQUOT' || isDiskFull(e)) throw new StoreFullError(this.#walDir, { cause: e });
-      throw new StoreWriteError(this.#walDir, (e as Error).message, { cause: e });
-    }
-    if (created) {
-      this.#index.add(s);
-      this.#nextRef++;
-    }
-    if (needDef) s.defSeg = wal.currentSegment() === seg ? seg : -1;
-    const now = this.#o.now();
-    const raw = enc.raw;
-    let k = 0;
-    let bytes = 0;
-    for (let i = 0; i < n; i++) {
-      if (keep[i] !== 1) continue;
-      const e = entries[i]!;
-      const st = enc.lineStart[k]!;
-      const en = enc.lineEnd[k]!;
-      bytes += en - st;
-      this.#toHead(s, e.t, e.ns, raw, st, en, e.fields, seg, now);
-      k++;
-    }
-    s.nextSeq += kept;
-    s.lastT = lastT;
-    s.lastNs = lastNs;
-    s.lastLine = lastLine;
-    this.#m.entries.inc(kept);
-    this.#m.bytes.inc(bytes);
-    if (wal.currentSegment() !== seg) this.#walRotated();
-    if (this.#listeners.size > 0) {
-      const acc = kept === n ? entries : entries.filter((_, i) => keep[i] === 1);
-      for (const l of this.#listeners) l(stream, acc);
-    }
+    await new Promise<void>((resolve, reject) => {
+      this.#queue.push({ stream, entries, resolve, reject });
+      if (!this.#commitScheduled) {
+        this.#commitScheduled = true;
+        queueMicrotask(() => this.#commit());
+      }
+    });
     // Back-pressure: when chunks are written slower than entries arrive, the caller waits for
     // writes to finish rather than the heads and the WAL growing without bound.
     while (this.#pendingBytes > this.#o.maxPendingBytes && this.#tasks.size > 0) {
       await Promise.race([...this.#tasks]);
     }
+  }
+
+  // commit writes every queued append with one WAL write, then applies them to the heads.
+  #commit(): void {
+    this.#commitScheduled = false;
+    const batch = this.#queue;
+    this.#queue = [];
+    if (this.#closed) {
+      for (const q of batch) q.reject(new StoreClosedError());
+      return;
+    }
+    const wal = this.#wal;
+    const enc = this.#enc;
+    enc.reset();
+    // The records may start a new segment; the segment before the write is a safe lower bound.
+    const seg = wal.currentSegment();
+    // Per-stream state as it will be once this batch is applied (nothing changes on failure).
+    interface Pending {
+      readonly s: StoreStream;
+      readonly created: boolean;
+      nextSeq: number;
+      lastT: number;
+      lastNs: number;
+      lastLine: string;
+      defWritten: boolean;
+    }
+    const states = new Map<string, Pending>();
+    const plans: { p: Pending; q: QueuedAppend; keep: Uint8Array; kept: number; seqStart: number; lineIdx: number }[] = [];
+    let nextRef = this.#nextRef;
+    for (const q of batch) {
+      const key = q.stream.key();
+      let p = states.get(key);
+      if (p === undefined) {
+        const existing = this.#index.byKey(key);
+        const s = existing ?? new StoreStream(nextRef++, q.stream);
+        p = { s, created: existing === undefined, nextSeq: s.nextSeq, lastT: s.lastT, lastNs: s.lastNs, lastLine: s.lastLine, defWritten: false };
+        states.set(key, p);
+      }
+      const n = q.entries.length;
+      const keep = new Uint8Array(n);
+      let kept = 0;
+      for (let i = 0; i < n; i++) {
+        const e = q.entries[i]!;
+        // Loki drops an entry equal (time and line) to the one before it in the stream.
+        if (e.t === p.lastT && e.ns === p.lastNs && e.line === p.lastLine) continue;
+        keep[i] = 1;
+        kept++;
+        p.lastT = e.t;
+        p.lastNs = e.ns;
+        p.lastLine = e.line;
+      }
+      if (kept === 0) {
+        plans.push({ p, q, keep, kept, seqStart: p.nextSeq, lineIdx: enc.lineCount });
+        continue;
+      }
+      if (!p.defWritten && p.s.defSeg !== seg) {
+        enc.stream(p.s.ref, p.s.labels);
+        p.defWritten = true;
+      }
+      const lineIdx = enc.lineCount;
+      enc.entries(p.s.ref, p.nextSeq, q.entries, keep, kept);
+      plans.push({ p, q, keep, kept, seqStart: p.nextSeq, lineIdx });
+      p.nextSeq += kept;
+    }
+    try {
+      if (enc.lineCount > 0) wal.logSync(enc.records());
+    } catch (e) {
+      this.#m.rejected.inc(batch.length);
+      const code = e instanceof WalWriteError ? e.code : undefined;
+      const err = code === 'ENOSPC' || code === 'EDQUOT' || isDiskFull(e) ? new StoreFullError(this.#walDir, { cause: e }) : new StoreWriteError(this.#walDir, (e as Error).message, { cause: e });
+      for (const q of batch) q.reject(err);
+      return;
+    }
+    const rotated = wal.currentSegment() !== seg;
+    for (const p of states.values()) {
+      if (p.created) this.#index.add(p.s);
+      if (p.defWritten) p.s.defSeg = rotated ? -1 : seg;
+    }
+    if (nextRef > this.#nextRef) this.#nextRef = nextRef;
+    const now = this.#o.now();
+    const raw = enc.raw;
+    let bytes = 0;
+    let total = 0;
+    for (const { p, q, keep, kept, lineIdx } of plans) {
+      const s = p.s;
+      let k = lineIdx;
+      for (let i = 0; i < q.entries.length; i++) {
+        if (keep[i] !== 1) continue;
+        const e = q.entries[i]!;
+        const st = enc.lineStart[k]!;
+        const en = enc.lineEnd[k]!;
+        bytes += en - st;
+        this.#toHead(s, e.t, e.ns, raw, st, en, e.fields, seg, now);
+        k++;
+      }
+      total += kept;
+    }
+    for (const p of states.values()) {
+      p.s.nextSeq = p.nextSeq;
+      p.s.lastT = p.lastT;
+      p.s.lastNs = p.lastNs;
+      p.s.lastLine = p.lastLine;
+    }
+    this.#m.entries.inc(total);
+    this.#m.bytes.inc(bytes);
+    if (rotated) this.#walRotated();
+    if (this.#listeners.size > 0) {
+      for (const { q, keep, kept } of plans) {
+        if (kept === 0) continue;
+        const acc = kept === q.entries.length ? q.entries : q.entries.filter((_, i) => keep[i] === 1);
+        for (const l of this.#listeners) l(q.stream, acc);
+      }
+    }
+    for (const q of batch) q.resolve();
   }
 
   // walRotated runs when appends moved to a new WAL segment: past walMaxBytes, the heads that
@@ -447,7 +523,7 @@ export class DiskLogStore implements QueryableLogStore {
 
   #seal(h: HeadChunk): void {
     const raw = h.open.seal();
-    h.open = new HeadBlock(Math.min(this.#o.blockBytes + (this.#o.blockBytes >> 2), 1 << 20));
+    h.open = new HeadBlock(Math.min(this.#o.blockBytes + (this.#o.blockBytes >> 2), 1 << 20), raw.count + (raw.count >> 2) + 16);
     const sb: SealedBlock = { count: raw.count, mint: raw.mint, maxt: raw.maxt, times: { count: raw.count, t: raw.t, ns: raw.ns }, raw, packed: undefined, items: undefined, ready: Promise.resolve() };
     sb.ready = this.#packer.pack({ text: raw.text, fields: raw.fieldsBytes }).then((p) => {
       sb.packed = {
@@ -472,7 +548,9 @@ export class DiskLogStore implements QueryableLogStore {
   #cut(s: StoreStream): void {
     const h = s.head;
     if (h.count === 0 || this.#readOnly) return;
-    s.head = new HeadChunk(h.seqEnd);
+    // Size the next head like this one's blocks (a busy stream stays busy).
+    const last = h.blocks[h.blocks.length - 1];
+    s.head = last === undefined ? new HeadChunk(h.seqEnd) : new HeadChunk(h.seqEnd, Math.min(this.#o.blockBytes + (this.#o.blockBytes >> 2), 1 << 20), last.count + (last.count >> 2) + 16);
     s.cutting.push(h);
     this.#pendingBytes += h.textBytes;
     this.#track(this.#drain(s));
@@ -516,12 +594,15 @@ export class DiskLogStore implements QueryableLogStore {
   async #writeChunk(s: StoreStream, h: HeadChunk): Promise<void> {
     if (h.open.count > 0) this.#seal(h);
     await Promise.all(h.blocks.map((b) => b.ready));
-    let n = 0;
-    for (const b of h.blocks) n += b.items!.length;
-    const items = new ItemSet(n);
-    for (const b of h.blocks) for (const it of b.items!) items.add(it);
-    const filter = BloomFilter.build(items, this.#o.filterBitsPerItem);
-    const enc = encodeChunk({ ref: s.ref, labels: s.labels, seqStart: h.seqStart, codec: Codec.Brotli, blocks: h.blocks.map((b) => b.packed!), filter: filter.encode() });
+    // The filter is built off this thread; the blocks' item arrays go along (not needed here).
+    // Kept on the head: the item arrays are handed over, and a failed write is retried.
+    h.filter ??= await this.#packer.bloom(
+      h.blocks.map((b) => b.items!),
+      this.#o.filterBitsPerItem,
+    );
+    const filterBytes = h.filter;
+    const filter = BloomFilter.decode(filterBytes);
+    const enc = encodeChunk({ ref: s.ref, labels: s.labels, seqStart: h.seqStart, codec: Codec.Brotli, blocks: h.blocks.map((b) => b.packed!), filter: filterBytes });
     const { seg, offset } = this.#segments.append(s.app, enc.parts, enc.length, h.mint, h.maxt);
     const hb = Buffer.concat([enc.parts[0]!, enc.parts[1]!, enc.parts[2]!]);
     const header = decodeChunkHeader(hb, 0, enc.length, enc.parts[1]!.length);

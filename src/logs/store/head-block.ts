@@ -56,7 +56,7 @@ export class HeadBlock {
   #lastNs = 0;
 
   constructor(initialBytes = 16 * 1024, initialEntries = 64) {
-    this.#buf = Buffer.allocUnsafe(initialBytes);
+    this.#buf = sharedBuffer(initialBytes);
     this.#offsets = new Int32Array(initialEntries + 1);
     this.#t = new Float64Array(initialEntries);
     this.#ns = new Int32Array(initialEntries);
@@ -126,7 +126,7 @@ export class HeadBlock {
   #growBytes(need: number): void {
     let cap = this.#buf.length * 2;
     while (cap < this.#used + need) cap *= 2;
-    const b = Buffer.allocUnsafe(cap);
+    const b = sharedBuffer(cap);
     this.#buf.copy(b, 0, 0, this.#used);
     this.#buf = b;
   }
@@ -204,6 +204,12 @@ export class HeadBlock {
       fields,
     };
   }
+}
+
+// sharedBuffer allocates line storage: in shared memory once it is large, so a sealed block's
+// text goes to the packing worker without a copy (small ones are cheaper to copy than to share).
+function sharedBuffer(n: number): Buffer {
+  return n >= 64 * 1024 ? Buffer.from(new SharedArrayBuffer(n)) : Buffer.allocUnsafe(n);
 }
 
 // countByte counts occurrences of byte c with native searches (0x00 and inner newlines are rare).

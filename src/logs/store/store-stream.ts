@@ -50,12 +50,15 @@ export class HeadChunk {
   lastAppendAt = 0;
   count = 0;
   textBytes = 0;
+  /** The encoded token filter, once built (kept for a retried write). */
+  filter: Uint8Array | undefined;
   mint = Infinity;
   maxt = -Infinity;
 
-  constructor(seqStart: number) {
+  /** The first block is sized by hints, e.g. from the stream's previous head. */
+  constructor(seqStart: number, bytesHint = 16 * 1024, entriesHint = 64) {
     this.seqStart = seqStart;
-    this.open = new HeadBlock();
+    this.open = new HeadBlock(bytesHint, entriesHint);
   }
 
   /** seqEnd is one past the last entry's sequence number. */

@@ -87,15 +87,68 @@ function needleItems(b) {
   }
   return out;
 }
+// Bloom filter over items: k probes by double hashing; positions reduced to [0, m) by
+// multiplication (h·m / 2³²: exact in doubles while m < 2²¹ bits, faster than a modulo).
+function mix2(h) {
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  h = Math.imul(h ^ (h >>> 12), 0x297a2d39);
+  return (h ^ (h >>> 15)) | 1;
+}
+function reduce(h, m) {
+  return m <= 0x200000 ? Math.floor((h * m) / 4294967296) : h % m;
+}
+function bloomProbe(bits, m, k, item, set) {
+  const h2 = mix2(item);
+  let h = item;
+  for (let i = 0; i < k; i++) {
+    const bit = reduce(h >>> 0, m);
+    if (set) bits[bit >>> 3] |= 1 << (bit & 7);
+    else if ((bits[bit >>> 3] & (1 << (bit & 7))) === 0) return false;
+    h = (h + h2) | 0;
+  }
+  return true;
+}
+// buildBloom merges item arrays (duplicates allowed) into an encoded filter: k | bits.
+function buildBloom(arrays, bitsPerItem) {
+  let total = 0;
+  for (const a of arrays) total += a.length;
+  let cap = 16;
+  while (cap < total * 2) cap *= 2;
+  const slots = new Uint32Array(cap);
+  const mask = cap - 1;
+  let size = 0;
+  for (const a of arrays) {
+    for (let i = 0; i < a.length; i++) {
+      const v = a[i];
+      let p = v & mask;
+      for (;;) { const x = slots[p]; if (x === v) break; if (x === 0) { slots[p] = v; size++; break; } p = (p + 1) & mask; }
+    }
+  }
+  const bytes = Math.max(8, Math.ceil((size * bitsPerItem) / 8));
+  const k = Math.max(1, Math.min(12, Math.round(bitsPerItem * Math.LN2)));
+  const out = new Uint8Array(1 + bytes);
+  out[0] = k;
+  const bits = out.subarray(1);
+  const m = bytes * 8;
+  for (let i = 0; i < cap; i++) if (slots[i] !== 0) bloomProbe(bits, m, k, slots[i], true);
+  return out;
+}
 `;
 
 interface Kernel {
   tokenItems(b: Uint8Array, start: number, end: number): Uint32Array;
   needleItems(b: Uint8Array): number[];
+  buildBloom(arrays: readonly Uint32Array[], bitsPerItem: number): Uint8Array;
+  bloomProbe(bits: Uint8Array, m: number, k: number, item: number, set: boolean): boolean;
 }
 
 // The same kernel, instantiated in this thread.
-const kernel = new Function(`${TOKEN_KERNEL}\nreturn { tokenItems, needleItems };`)() as Kernel;
+const kernel = new Function(`${TOKEN_KERNEL}\nreturn { tokenItems, needleItems, buildBloom, bloomProbe };`)() as Kernel;
+
+/** buildBloom builds an encoded Bloom filter (`k | bits`) from item arrays, here (see BlockPacker for a worker). */
+export function buildBloom(arrays: readonly Uint32Array[], bitsPerItem: number): Uint8Array {
+  return kernel.buildBloom(arrays, bitsPerItem);
+}
 
 /** isTokenByte tells whether a UTF-8 byte belongs to a token (ASCII alnum or non-ASCII). */
 export function isTokenByte(c: number): boolean {
@@ -169,6 +222,15 @@ export class ItemSet {
     for (let i = 0; i < s.length; i++) if (s[i] !== 0) fn(s[i]!);
   }
 
+  /** items returns the distinct items. */
+  items(): Uint32Array {
+    const s = this.#slots;
+    const out = new Uint32Array(this.#size);
+    let k = 0;
+    for (let i = 0; i < s.length; i++) if (s[i] !== 0) out[k++] = s[i]!;
+    return out;
+  }
+
   /** clear empties the set, keeping its memory. */
   clear(): void {
     this.#slots.fill(0);
@@ -188,13 +250,6 @@ export class ItemSet {
     }
     this.#slots = slots;
   }
-}
-
-/** Second hash for double hashing; odd so it cycles through every bit position. */
-function mix2(h: number): number {
-  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
-  h = Math.imul(h ^ (h >>> 12), 0x297a2d39);
-  return (h ^ (h >>> 15)) | 1;
 }
 
 /**
@@ -217,11 +272,7 @@ export class BloomFilter {
    * inserts them. 8 bits per item give about 2% false positives with k = 6.
    */
   static build(set: ItemSet, bitsPerItem: number): BloomFilter {
-    const bytes = Math.max(8, Math.ceil((set.size * bitsPerItem) / 8));
-    const k = Math.max(1, Math.min(12, Math.round(bitsPerItem * Math.LN2)));
-    const f = new BloomFilter(new Uint8Array(bytes), k);
-    set.forEach((item) => f.#add(item));
-    return f;
+    return BloomFilter.decode(kernel.buildBloom([set.items()], bitsPerItem));
   }
 
   /** decode wraps serialized bytes (not copied). */
@@ -243,28 +294,9 @@ export class BloomFilter {
     return out;
   }
 
-  #add(item: number): void {
-    const m = this.#m;
-    const h2 = mix2(item);
-    let h = item;
-    for (let i = 0; i < this.#k; i++) {
-      const bit = (h >>> 0) % m;
-      this.#bits[bit >>> 3]! |= 1 << (bit & 7);
-      h = (h + h2) | 0;
-    }
-  }
-
   /** mayContain tells whether the item may have been inserted (false means certainly not). */
   mayContain(item: number): boolean {
-    const m = this.#m;
-    const h2 = mix2(item);
-    let h = item;
-    for (let i = 0; i < this.#k; i++) {
-      const bit = (h >>> 0) % m;
-      if ((this.#bits[bit >>> 3]! & (1 << (bit & 7))) === 0) return false;
-      h = (h + h2) | 0;
-    }
-    return true;
+    return kernel.bloomProbe(this.#bits, this.#m, this.#k, item, false);
   }
 
   /** mayContainAll tells whether every item may be present. */

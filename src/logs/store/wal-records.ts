@@ -23,14 +23,17 @@ export class WalEncoder {
   #buf = Buffer.allocUnsafe(64 * 1024);
   #len = 0;
   #starts: number[] = [];
-  /** Offsets of line i's bytes: lineStart[i]..lineEnd[i], for the last entries() call. */
+  /** Offsets of the k-th line written since reset: lineStart[k]..lineEnd[k] in `raw`. */
   lineStart = new Int32Array(1024);
   lineEnd = new Int32Array(1024);
+  /** Number of lines written since reset. */
+  lineCount = 0;
 
   /** reset starts a new batch. */
   reset(): void {
     this.#len = 0;
     this.#starts = [];
+    this.lineCount = 0;
   }
 
   /** records returns views of the records written since reset (valid until the next write). */
@@ -93,9 +96,14 @@ export class WalEncoder {
    * range of each kept line in lineStart/lineEnd (indexed by kept position).
    */
   entries(ref: number, seqStart: number, entries: readonly LogEntry[], keep: Uint8Array, kept: number): void {
-    if (this.lineStart.length < kept) {
-      this.lineStart = new Int32Array(kept * 2);
-      this.lineEnd = new Int32Array(kept * 2);
+    if (this.lineStart.length < this.lineCount + kept) {
+      const cap = (this.lineCount + kept) * 2;
+      const ls = new Int32Array(cap);
+      ls.set(this.lineStart.subarray(0, this.lineCount));
+      const le = new Int32Array(cap);
+      le.set(this.lineEnd.subarray(0, this.lineCount));
+      this.lineStart = ls;
+      this.lineEnd = le;
     }
     this.#begin(WalRecordType.Entries);
     this.#uvarint(ref);
@@ -109,7 +117,7 @@ export class WalEncoder {
       }
     }
     this.#varint(baseT);
-    let k = 0;
+    let k = this.lineCount;
     for (let i = 0; i < entries.length; i++) {
       if (keep[i] !== 1) continue;
       const e = entries[i]!;
@@ -140,6 +148,7 @@ export class WalEncoder {
       }
       k++;
     }
+    this.lineCount = k;
   }
 }
 
