@@ -10,17 +10,11 @@ import { Labels } from '../model/index.js';
 import type { Registry } from '../instrument/index.js';
 import type { Appender, Querier } from '../storage/index.js';
 import { XORChunk } from './chunkenc/index.js';
-import {
-  RecordEncoder,
-  checkpoint,
-  deleteCheckpoints,
-  listSegments,
-  type SampleBatch,
-  type Wal,
-} from '../wal/index.js';
+import { RecordEncoder, type SampleBatch, type Wal } from '../wal/index.js';
 import type { ChunkMeta } from './block-writer.js';
 import { DbClosedError, InvalidSeriesError } from './errors.js';
 import { HeadAppender } from './head-append.js';
+import { checkpointWal } from './head-checkpoint.js';
 import { ChunkArena } from './head-chunk-arena.js';
 import { HeadChunks } from './head-chunks.js';
 import { HeadQuerier } from './head-read.js';
@@ -367,43 +361,10 @@ export class Head {
   /**
    * truncateWal checkpoints the older two thirds of the WAL's closed segments, keeping series
    * still in the head and samples from `mint` on, then deletes those segments and older
-   * checkpoints (Prometheus's scheme). Resolves once done; failures are counted and thrown.
+   * checkpoints (Prometheus's scheme). Failures are counted and thrown.
    */
-  async truncateWal(mint: number, signal?: AbortSignal): Promise<void> {
-    const wal = this.#wal;
-    if (wal === undefined) return;
-    const segs = listSegments(wal.dir);
-    if (segs.length === 0) return;
-    const first = segs[0]!.index;
-    // Start a new segment so the one written so far can be checkpointed later on.
-    const cur = wal.nextSegment();
-    let last = cur - 2; // never the segment just closed
-    if (last < first) return;
-    last = first + Math.trunc(((last - first) * 2) / 3);
-    if (last <= first) return;
-    this.metrics.checkpointCreations.inc();
-    try {
-      await checkpoint({
-        walDir: wal.dir,
-        from: first,
-        to: last,
-        keep: (ref) => this.#byRef.has(ref),
-        mint,
-        compression: wal.compression,
-        ...(signal !== undefined ? { signal } : {}),
-      });
-    } catch (e) {
-      this.metrics.checkpointCreationsFailed.inc();
-      throw e;
-    }
-    wal.truncate(last + 1);
-    this.metrics.checkpointDeletions.inc();
-    try {
-      deleteCheckpoints(wal.dir, last);
-    } catch (e) {
-      this.metrics.checkpointDeletionsFailed.inc();
-      throw e;
-    }
+  truncateWal(mint: number, signal?: AbortSignal): Promise<void> {
+    return this.#wal === undefined ? Promise.resolve() : checkpointWal(this.#wal, this.metrics, (ref) => this.#byRef.has(ref), mint, signal);
   }
 
   /**

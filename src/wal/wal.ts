@@ -13,9 +13,10 @@ import { closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, mkdirSync, openS
 import { join } from 'node:path';
 import { compressSync } from 'snappy';
 import { crc32c } from '../encoding/index.js';
-import type { Counter, Gauge, Registry } from '../instrument/index.js';
+import type { Registry } from '../instrument/index.js';
 import { WalClosedError, WalWriteError, type CorruptionError } from './errors.js';
 import { repairSegment } from './repair.js';
+import { makeWalMetrics, type WalMetrics } from './wal-metrics.js';
 import { DEFAULT_SEGMENT_SIZE, FragmentType, PAGE_SIZE, RECORD_HEADER_SIZE, SNAPPY_FLAG, listSegments, segmentName } from './segment.js';
 
 /** SyncPolicy says when the log calls fsync. */
@@ -47,16 +48,6 @@ export interface WalOptions {
   readonly registry?: Registry;
   /** Prefix of the metric names (default `prometheus_tsdb_wal_`). */
   readonly metricsPrefix?: string;
-}
-
-interface WalMetrics {
-  readonly pageFlushes: Counter;
-  readonly completedPages: Counter;
-  readonly writesFailed: Counter;
-  readonly truncations: Counter;
-  readonly truncationsFailed: Counter;
-  readonly segmentCurrent: Gauge;
-  readonly fsync: { observe(seconds: number): void };
 }
 
 /**
@@ -98,7 +89,7 @@ export class Wal {
     const segs = listSegments(dir);
     for (const s of segs) this.#closedBytes += statSync(s.path).size;
     this.#segment = segs.length === 0 ? 0 : segs[segs.length - 1]!.index + 1;
-    this.#metrics = opts.registry ? makeMetrics(opts.registry, opts.metricsPrefix ?? 'prometheus_tsdb_wal_', this) : undefined;
+    this.#metrics = opts.registry ? makeWalMetrics(opts.registry, opts.metricsPrefix ?? 'prometheus_tsdb_wal_', this) : undefined;
   }
 
   /** open opens (creating when needed) the WAL in `opts.dir`. Throws SegmentListError for a gap in the segment numbers. */
@@ -461,39 +452,4 @@ export class Wal {
       },
     );
   }
-}
-
-/** FsyncSummary accumulates fsync durations for a summary without quantiles. */
-class FsyncSummary {
-  sum = 0;
-  count = 0;
-  observe(seconds: number): void {
-    this.sum += seconds;
-    this.count++;
-  }
-}
-
-function makeMetrics(r: Registry, prefix: string, wal: Wal): WalMetrics {
-  const fsyncSummary = new FsyncSummary();
-  const m: WalMetrics = {
-    pageFlushes: r.counter({ name: `${prefix}page_flushes_total`, help: 'Total number of page flushes.' }).labels(),
-    completedPages: r.counter({ name: `${prefix}completed_pages_total`, help: 'Total number of completed pages.' }).labels(),
-    writesFailed: r.counter({ name: `${prefix}writes_failed_total`, help: 'Total number of write log writes that failed.' }).labels(),
-    truncations: r.counter({ name: `${prefix}truncations_total`, help: 'Total number of write log truncations attempted.' }).labels(),
-    truncationsFailed: r.counter({ name: `${prefix}truncations_failed_total`, help: 'Total number of write log truncations that failed.' }).labels(),
-    segmentCurrent: r.gauge({ name: `${prefix}segment_current`, help: 'Write log segment index that TSDB is currently writing to.' }).labels(),
-    fsync: fsyncSummary,
-  };
-  m.segmentCurrent.set(wal.currentSegment());
-  r.collect((w) => {
-    const f = `${prefix}fsync_duration_seconds`;
-    // A summary without quantiles: _sum and _count serve rate(sum)/rate(count) dashboards.
-    w.family(f, 'summary' as 'untyped', 'Duration of write log fsync.');
-    w.sample(`${f}_sum`, [], fsyncSummary.sum);
-    w.sample(`${f}_count`, [], fsyncSummary.count);
-    const s = `${prefix}storage_size_bytes`;
-    w.family(s, 'gauge', 'Size of the write log directory.');
-    w.sample(s, [], wal.size());
-  });
-  return m;
 }
