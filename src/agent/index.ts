@@ -6,3 +6,5 @@
  */
 export { HostCollector, HOST_COLLECTORS, MetricBatch, MetricType, renderText } from './host/index.js';
 export type { Collector, FamilyView, HostCollectorConfig, HostPaths } from './host/index.js';
+export { CgroupCollector, KmsgOomWatcher, containerOf } from './cgroup/index.js';
+export type { CgroupCollectorOptions, ContainerMetadata, FoundContainer, MetadataSource, OomCounter, OomEvent } from './cgroup/index.js';
