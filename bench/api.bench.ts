@@ -11,6 +11,7 @@ import { HttpServer, Router, WriteRequestDecoder, mountPrometheusApi, prompbType
 import { Labels } from '../src/model/index.js';
 import { Engine, type Value, resultJSON } from '../src/promql/index.js';
 import { type Appendable, type Appender, MemoryStorage, type SeriesRef } from '../src/storage/index.js';
+import { Db } from '../src/tsdb/index.js';
 
 const cpu = (): number => {
   const u = process.cpuUsage();
@@ -79,9 +80,12 @@ function benchDecode(): void {
 }
 
 async function benchIngest(): Promise<void> {
+  const dbDir = mkdtempSync(join(tmpdir(), 'vigil-apibench-db-'));
+  const db = await Db.open({ dir: dbDir, autoCompact: false });
   for (const [name, appendable] of [
     ['counting appender', new CountingAppendable()],
     ['MemoryStorage', new MemoryStorage()],
+    ['the TSDB (head + WAL)', db],
   ] as const) {
     const router = new Router();
     const st = new MemoryStorage();
@@ -104,6 +108,8 @@ async function benchIngest(): Promise<void> {
     console.log(`remote-write over HTTP into ${name}: ${fmt(samples / w)} samples/s wall, ${fmt(samples / c)} samples/CPU-s (client included), ${(w / bodies.length * 1000).toFixed(2)} ms per 2000-sample request`);
     await srv.close();
   }
+  await db.close();
+  rmSync(dbDir, { recursive: true, force: true });
 }
 
 // ---- JSON encoding --------------------------------------------------------------------------
