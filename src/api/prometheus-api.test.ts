@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Labels } from '../model/index.js';
 import { Engine } from '../promql/index.js';
 import { MemoryStorage } from '../storage/index.js';
+import { Db } from '../tsdb/index.js';
 import { HttpServer, Router, mountPrometheusApi } from './index.js';
 import type { PrometheusApiDeps } from './prometheus-api.js';
 
@@ -307,6 +311,26 @@ describe('status endpoints', () => {
       { name: '__name__=up', value: 2 },
       { name: 'job=api', value: 2 },
     ]);
+  });
+
+  it('reads head statistics from vigil\'s TSDB head', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-api-head-'));
+    const db = await Db.open({ dir, autoCompact: false, noLockfile: true });
+    try {
+      const app = db.appender();
+      for (let i = 0; i < 3; i++) app.append(0, Labels.fromStrings('__name__', 'x', 'i', String(i)), NOW + i, i);
+      await app.commit();
+      const f = await start({ head: db.head }, new MemoryStorage());
+      try {
+        const data = ((await (await fetch(f.base + '/api/v1/status/tsdb')).json()) as { data: { headStats: object } }).data;
+        expect(data.headStats).toEqual({ numSeries: 3, numLabelPairs: 4, chunkCount: 3, minTime: NOW, maxTime: NOW + 2 });
+      } finally {
+        await f.close();
+      }
+    } finally {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('prints an empty head as Prometheus does', async () => {
