@@ -39,7 +39,7 @@ interface RawEvent {
   timeNano?: unknown;
 }
 
-const TIME_NANO_RE = /"timeNano"\s*:\s*(\d+)/;
+const TIME_NANO_RE = /"timeNano"\s*:\s*"?(\d+)/;
 
 /**
  * parseDockerEvent decodes one object of the stream. The nanosecond time is read from the

@@ -14,4 +14,6 @@ export type { ContainerDetails, ContainerSummary } from './container-info.js';
 export { LogDecoder, parseRfc3339Nano } from './log-decoder.js';
 export type { ContainerLogLine, LogDecoderOptions } from './log-decoder.js';
 export { JsonObjectSplitter } from './json-stream.js';
+export { ContainerCache } from './container-cache.js';
+export type { CachedContainer, ContainerCacheOptions } from './container-cache.js';
 export { DockerApiError, DockerConnectionError, DockerHostError, DockerStreamError } from './errors.js';
