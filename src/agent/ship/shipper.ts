@@ -36,7 +36,11 @@ export interface LogSink {
    * covers, so a batch never holds entries without the position after them.
    */
   add(stream: ShipStream, t: number, ns: number, line: string, fields?: Readonly<Record<string, string>>): void;
-  /** mark records that `source` has handed over everything up to `position` (JSON-serializable; null forgets the source). */
+  /**
+   * mark records that `source` has handed over everything up to `position` (JSON-serializable;
+   * null forgets the source). The value is copied when the batch is sealed, so a source may
+   * mark the same object again after changing it.
+   */
   mark(source: string, position: unknown): void;
   /** position returns where `source` resumes after a restart, or undefined for a new source. */
   position(source: string): unknown;
@@ -307,8 +311,9 @@ export class Shipper implements LogSink {
     if (enc.entries === 0 && this.#marks.size === 0) return;
     const entries = enc.entries;
     const body = enc.finish();
+    // Positions are copied now: a source may keep mutating the object it marked.
     const positions: Record<string, unknown> = {};
-    for (const [k, v] of this.#marks) positions[k] = v;
+    for (const [k, v] of this.#marks) positions[k] = v === null || typeof v !== 'object' ? v : (JSON.parse(JSON.stringify(v)) as unknown);
     this.#marks.clear();
     const seq = ++this.#nextSeq;
     this.#sealing++;
