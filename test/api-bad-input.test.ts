@@ -1,6 +1,7 @@
 // Bad input against the Prometheus API (issue 4): deep nesting, huge ranges, too many points,
 // backtracking regexes, queries over every series, timeouts. Each gets Prometheus's answer
 // within the timeout, and the server keeps answering other queries meanwhile.
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpServer, Router, mountPrometheusApi } from '../src/api/index.js';
 import { Labels } from '../src/model/index.js';
@@ -120,5 +121,24 @@ describe('bad input', () => {
     // The fast query did not wait for the slow one.
     expect(fastDone).toBeLessThan(slowDone);
     expect(fast.ms).toBeLessThan(Math.max(250, alone.ms / 2));
+  });
+});
+
+describe('fuzzed requests', () => {
+  it('every request gets a JSON answer with a Prometheus status, never a 500', async () => {
+    const token = fc.constantFrom('m1', 'sum', 'rate', '(', ')', '[5m]', '{', '}', 'job=~".*"', ',', '+', '/', 'by', '(job)', ' ', '1e309', '"s"', '@', 'offset', '-', '[1h:1m]', 'topk(2,', 'histogram_quantile(0.9,', 'NaN', 'Inf', '\\u00ff', '\n');
+    const expr = fc.oneof(fc.string({ maxLength: 40 }), fc.array(token, { maxLength: 12 }).map((t) => t.join('')));
+    const param = fc.oneof(fc.constant(''), fc.string({ maxLength: 12 }), fc.double().map(String), fc.constantFrom('1h', '-1', '0', '1e18', 'NaN', '2023-11-14T22:13:20Z'));
+    await fc.assert(
+      fc.asyncProperty(expr, param, param, param, fc.boolean(), async (q, start, end, step, ranged) => {
+        const path = ranged ? '/api/v1/query_range' : '/api/v1/query';
+        const body = new URLSearchParams({ query: q, start, end, step, time: start, timeout: '2s' }).toString();
+        const r = await fetch(base + path, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body });
+        expect([200, 400, 422, 503]).toContain(r.status);
+        const json = (await r.json()) as { status: string };
+        expect(json.status).toBe(r.status === 200 ? 'success' : 'error');
+      }),
+      { numRuns: 150 },
+    );
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseDurationParam, parseTime, MIN_TIME, MAX_TIME } from './prom-params.js';
+import fc from 'fast-check';
+import { BadDataError } from './errors.js';
+import { parseAtoi, parseDurationParam, parseLimitParam, parseTime, MIN_TIME, MAX_TIME } from './prom-params.js';
 
 describe('Prometheus API parameters', () => {
   it.each([
@@ -30,5 +32,51 @@ describe('Prometheus API parameters', () => {
   it('rejects bad durations like Prometheus', () => {
     expect(() => parseDurationParam('x')).toThrow('cannot parse "x" to a valid duration');
     expect(() => parseDurationParam('1e300')).toThrow('It overflows int64');
+  });
+});
+
+describe('parameter parsers under fuzzing', () => {
+  it('fail only with BadDataError, whatever the input', () => {
+    const input = fc.oneof(fc.string(), fc.stringMatching(/^[-+]?[0-9.eE]{0,12}[smhdwy]{0,2}$/), fc.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/));
+    fc.assert(
+      fc.property(input, (s) => {
+        for (const f of [parseTime, parseDurationParam, parseAtoi, parseLimitParam]) {
+          try {
+            const v = f(s);
+            expect(Number.isNaN(v)).toBe(false);
+          } catch (e) {
+            expect(e).toBeInstanceOf(BadDataError);
+          }
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('parseAtoi and parseLimitParam', () => {
+  it.each([
+    ['0', 0],
+    ['+5', 5],
+    ['-7', -7],
+    ['0010', 10],
+  ] as const)('atoi %s', (s, n) => {
+    expect(parseAtoi(s)).toBe(n);
+  });
+
+  it.each([
+    ['', 0],
+    ['25', 25],
+  ] as const)('limit %j', (s, n) => {
+    expect(parseLimitParam(s)).toBe(n);
+  });
+
+  it.each([
+    ['1.5', 'invalid parameter "limit": strconv.Atoi: parsing "1.5": invalid syntax'],
+    [' 1', 'invalid parameter "limit": strconv.Atoi: parsing " 1": invalid syntax'],
+    ['99999999999999999999', 'invalid parameter "limit": strconv.Atoi: parsing "99999999999999999999": value out of range'],
+    ['-1', 'invalid parameter "limit": limit must be non-negative'],
+  ])('rejects limit %j', (s, msg) => {
+    expect(() => parseLimitParam(s)).toThrow(msg);
   });
 });
