@@ -14,7 +14,7 @@
  * halves, never BigInt, and nothing is allocated per sample.
  * @module
  */
-import { BitWriter, putVarint, putUvarint } from '../../encoding/index.js';
+import { putVarint, putUvarint } from '../../encoding/index.js';
 import { ValueType, type SampleIterator } from '../../storage/index.js';
 import { Encoding, MAX_SAMPLES_PER_CHUNK, type Chunk, type ChunkAppender } from './chunk.js';
 import { ChunkDecodeError, OutOfOrderChunkSampleError } from './errors.js';
@@ -27,21 +27,47 @@ const HI = 1 - LO;
 const TWO32 = 2 ** 32;
 const EMPTY_HEADER = new Uint8Array(2);
 const VARINT_SCRATCH = new Uint8Array(10);
+/** The most bytes one sample can take (dod 4+64 bits, value 2+11+64 bits), rounded up. */
+const MAX_SAMPLE_BYTES = 24;
 
 /**
- * Writable state shared by a chunk and its appender. `pad` is 1 when the data ends with a spare
- * zero byte: Prometheus's bstream leaves one after a whole-byte write that ends byte-aligned
- * (always after the first sample), and its chunks carry it on disk, so ours do too.
+ * Writable state shared by a chunk and its appender: the buffer, the number of bits written
+ * (every bit past it is zero, so writes OR into the partial byte and assign the rest) and
+ * `pad`, 1 when the data ends with a spare zero byte: Prometheus's bstream leaves one after a
+ * whole-byte write that ends byte-aligned (always after the first sample), and its chunks carry
+ * it on disk, so ours do too.
  */
 interface XORState {
-  readonly w: BitWriter;
+  buf: Uint8Array;
+  pos: number;
   pad: number;
+}
+
+// putBits writes the low n bits (1 ≤ n ≤ 32) of v at bit `pos` of buf, most significant first,
+// and returns the new position. The caller guarantees room.
+function putBits(buf: Uint8Array, pos: number, v: number, n: number): number {
+  v &= 0xffffffff >>> (32 - n); // int32 bits; negative when n = 32 and bit 31 is set
+  let i = pos >>> 3;
+  const free = 8 - (pos & 7);
+  if (n <= free) {
+    buf[i] = buf[i]! | (v << (free - n));
+    return pos + n;
+  }
+  let rem = n - free;
+  buf[i] = buf[i]! | (v >>> rem);
+  i++;
+  while (rem >= 8) {
+    rem -= 8;
+    buf[i++] = v >>> rem; // the store keeps the low 8 bits
+  }
+  if (rem > 0) buf[i] = v << (8 - rem);
+  return pos + n;
 }
 
 /** XORChunk is a float chunk in Prometheus's XOR encoding. */
 export class XORChunk implements Chunk {
   readonly encoding = Encoding.XOR;
-  // Read-only view (from bytes) until an appender is requested; then the writer owns the data.
+  // Read-only view (from bytes) until an appender is requested; then the state owns the data.
   #view: Uint8Array;
   #s: XORState | undefined;
 
@@ -58,9 +84,7 @@ export class XORChunk implements Chunk {
       return;
     }
     this.#view = EMPTY_HEADER;
-    const w = new BitWriter(capacity);
-    w.writeBits(0, 16);
-    this.#s = { w, pad: 0 };
+    this.#s = { buf: new Uint8Array(Math.max(capacity, MAX_SAMPLE_BYTES + 2)), pos: 16, pad: 0 };
   }
 
   /**
@@ -74,36 +98,34 @@ export class XORChunk implements Chunk {
   bytes(): Uint8Array {
     const s = this.#s;
     if (s === undefined) return this.#view;
-    // The writer keeps every byte past its position zero and has headroom, so the pad byte exists.
-    return s.w.buf.subarray(0, s.w.length() + s.pad);
+    // Bytes past the position are zero and the buffer keeps headroom, so the pad byte exists.
+    return s.buf.subarray(0, ((s.pos + 7) >>> 3) + s.pad);
   }
 
   numSamples(): number {
-    const b = this.#s === undefined ? this.#view : this.#s.w.buf;
+    const b = this.#s === undefined ? this.#view : this.#s.buf;
     return (b[0]! << 8) | b[1]!;
   }
 
   appender(): ChunkAppender {
     let s = this.#s;
-    if (s === undefined) {
-      const it = new XORIterator();
-      it.reset(this.#view);
-      while (it.next() !== ValueType.None);
-      const err = it.err();
-      if (err !== undefined) throw err;
-      const free = this.#view.length * 8 - it.bitPosition();
-      const w = BitWriter.fromBytes(this.#view.subarray(0, (it.bitPosition() + 7) >>> 3), (8 - (it.bitPosition() & 7)) & 7, 32);
-      s = { w, pad: free >= 8 ? 1 : 0 };
-      this.#s = s;
-      return new XORAppender(s, it);
-    }
     // A new chunk (the common case: the head cuts one every 120 samples) needs no decoding.
-    if (s.w.bitLength() === 16) return new XORAppender(s, undefined);
+    if (s !== undefined && s.pos === 16) return new XORAppender(s, undefined);
     const it = new XORIterator();
     it.reset(this.bytes());
     while (it.next() !== ValueType.None);
     const err = it.err();
     if (err !== undefined) throw err;
+    if (s === undefined) {
+      // Copy the wrapped bytes into a writable buffer, clearing the bits past the end.
+      const pos = it.bitPosition();
+      const used = (pos + 7) >>> 3;
+      const buf = new Uint8Array(used + 4 * MAX_SAMPLE_BYTES);
+      buf.set(this.#view.subarray(0, used));
+      if ((pos & 7) !== 0) buf[used - 1] = buf[used - 1]! & (0xff << (8 - (pos & 7)));
+      s = { buf, pos, pad: this.#view.length * 8 - pos >= 8 ? 1 : 0 };
+      this.#s = s;
+    }
     return new XORAppender(s, it);
   }
 
@@ -114,13 +136,15 @@ export class XORChunk implements Chunk {
   }
 
   compact(): void {
-    this.#s?.w.compact(8);
+    const s = this.#s;
+    if (s === undefined) return;
+    const need = ((s.pos + 7) >>> 3) + 8;
+    if (s.buf.length > need) s.buf = s.buf.slice(0, need);
   }
 }
 
 class XORAppender implements ChunkAppender {
   readonly #s: XORState;
-  readonly #w: BitWriter;
   #n: number;
   #t: number;
   #tDelta: number;
@@ -132,7 +156,6 @@ class XORAppender implements ChunkAppender {
   // `state` is an iterator that has decoded every existing sample, or undefined for no samples.
   constructor(s: XORState, state: XORIterator | undefined) {
     this.#s = s;
-    this.#w = s.w;
     this.#n = state?.numRead() ?? 0;
     this.#t = state?.atT() ?? 0;
     this.#tDelta = state?.tDelta() ?? 0;
@@ -143,32 +166,41 @@ class XORAppender implements ChunkAppender {
   }
 
   append(t: number, v: number): void {
-    const w = this.#w;
+    const s = this.#s;
     const n = this.#n;
-    // A sample takes at most 20 bytes. Grow ahead to what a full chunk will need at the rate so
-    // far, so a chunk is copied about once instead of at every doubling.
-    const used = (w.bitLength() + 7) >>> 3;
-    if (used + 24 > w.capacity()) w.reserve(Math.max(2 * w.capacity(), Math.ceil((used / (n > 0 ? n : 1)) * (MAX_SAMPLES_PER_CHUNK + 8)) + 32));
+    let buf = s.buf;
+    let pos = s.pos;
+    if ((pos >>> 3) + MAX_SAMPLE_BYTES + 1 > buf.length) {
+      // Grow ahead to what a full chunk will need at the rate so far, so a chunk is copied about
+      // once instead of at every doubling.
+      const used = (pos + 7) >>> 3;
+      const cap = Math.max(2 * buf.length, Math.ceil((used / (n > 0 ? n : 1)) * (MAX_SAMPLES_PER_CHUNK + 8)) + 2 * MAX_SAMPLE_BYTES);
+      const nb = new Uint8Array(cap);
+      nb.set(buf.subarray(0, used));
+      buf = nb;
+      s.buf = nb;
+    }
     F64[0] = v;
     const hi = U32[HI]!;
     const lo = U32[LO]!;
+    // Size of the last write Prometheus's bstream would make for this sample: it decides the pad byte.
+    let lastBits = 64;
     if (n === 0) {
       const end = putVarint(VARINT_SCRATCH, 0, t);
-      for (let i = 0; i < end; i++) w.writeBits(VARINT_SCRATCH[i]!, 8);
-      w.writeBits(hi, 32);
-      w.writeBits(lo, 32);
-      this.#s.pad = 1; // a 64-bit write that ends byte-aligned
+      for (let i = 0; i < end; i++) pos = putBits(buf, pos, VARINT_SCRATCH[i]!, 8);
+      pos = putBits(buf, pos, hi, 32);
+      pos = putBits(buf, pos, lo, 32);
     } else {
       if (t < this.#t) throw new OutOfOrderChunkSampleError(t, this.#t);
       if (n >= 0xffff) throw new RangeError('XOR chunk is full (65535 samples)');
       const tDelta = t - this.#t;
-      // The timestamp's bits are handed to #writeValue as a prefix, so the common sample
-      // (dod 0, small value change) costs a single writeBits call.
+      // The timestamp's bits become a prefix of the value's first write, so the common sample
+      // (dod 0, small value change) costs a single write.
       let pre = 0;
       let preLen = 0;
       if (n === 1) {
         const end = putUvarint(VARINT_SCRATCH, 0, tDelta);
-        for (let i = 0; i < end; i++) w.writeBits(VARINT_SCRATCH[i]!, 8);
+        for (let i = 0; i < end; i++) pos = putBits(buf, pos, VARINT_SCRATCH[i]!, 8);
       } else {
         const dod = tDelta - this.#tDelta;
         if (dod === 0) {
@@ -183,97 +215,90 @@ class XORAppender implements ChunkAppender {
           pre = (0b1110 << 20) | (dod & 0xfffff);
           preLen = 24;
         } else {
-          w.writeBits(0b1111, 4);
+          pos = putBits(buf, pos, 0b1111, 4);
           const dh = Math.floor(dod / TWO32);
-          w.writeBits(dh, 32);
-          w.writeBits(dod - dh * TWO32, 32);
+          pos = putBits(buf, pos, dh, 32);
+          pos = putBits(buf, pos, dod - dh * TWO32, 32);
         }
       }
       this.#tDelta = tDelta;
-      const lastBits = this.#writeValue(w, hi, lo, pre, preLen);
-      this.#s.pad = lastBits >= 8 && (lastBits & 7) === 0 && (w.bitLength() & 7) === 0 ? 1 : 0;
+      const dHi = hi ^ this.#vHi;
+      const dLo = lo ^ this.#vLo;
+      if (dHi === 0 && dLo === 0) {
+        pos = putBits(buf, pos, pre << 1, preLen + 1); // '0': same value
+        lastBits = 1;
+      } else {
+        let lead = dHi !== 0 ? Math.clz32(dHi) : 32 + Math.clz32(dLo);
+        const trail = dLo !== 0 ? 31 - Math.clz32(dLo & -dLo) : 63 - Math.clz32(dHi & -dHi);
+        // Five bits hold the leading count: clamp, and write the extra zero bits as significant.
+        if (lead >= 32) lead = 31;
+        const pl = this.#leading;
+        let ctrl: number;
+        let ctrlLen: number;
+        let shift: number;
+        let sig: number;
+        if (pl !== 0xff && lead >= pl && trail >= this.#trailing) {
+          // '10': the previous window holds the significant bits.
+          shift = this.#trailing;
+          sig = 64 - pl - shift;
+          ctrl = (pre << 2) | 0b10;
+          ctrlLen = preLen + 2;
+        } else {
+          // '11' + leading(5) + sigbits(6); 64 significant bits do not fit 6 bits, so 0 stands
+          // for 64 (0 itself is the "same value" case).
+          this.#leading = lead;
+          this.#trailing = trail;
+          shift = trail;
+          sig = 64 - lead - trail;
+          if (preLen > 19) {
+            pos = putBits(buf, pos, pre, preLen);
+            pre = 0;
+            preLen = 0;
+          }
+          ctrl = (pre << 13) | (0b11 << 11) | (lead << 6) | (sig & 63);
+          ctrlLen = preLen + 13;
+        }
+        // The significant bits: (dHi:dLo) >>> shift, in as few writes of ≤ 32 bits as fit.
+        let h: number;
+        let l: number;
+        if (shift === 0) {
+          h = dHi;
+          l = dLo;
+        } else if (shift < 32) {
+          l = (dLo >>> shift) | (dHi << (32 - shift));
+          h = dHi >>> shift;
+        } else {
+          l = dHi >>> (shift - 32);
+          h = 0;
+        }
+        if (sig <= 32) {
+          if (ctrlLen + sig <= 32) {
+            pos = putBits(buf, pos, (ctrl << sig) | l, ctrlLen + sig);
+          } else {
+            pos = putBits(buf, pos, ctrl, ctrlLen);
+            pos = putBits(buf, pos, l, sig);
+          }
+        } else {
+          const hn = sig - 32;
+          if (ctrlLen + hn <= 32) {
+            pos = putBits(buf, pos, (ctrl << hn) | h, ctrlLen + hn);
+          } else {
+            pos = putBits(buf, pos, ctrl, ctrlLen);
+            pos = putBits(buf, pos, h, hn);
+          }
+          pos = putBits(buf, pos, l, 32);
+        }
+        lastBits = sig;
+      }
     }
+    s.pos = pos;
+    s.pad = lastBits >= 8 && (lastBits & 7) === 0 && (pos & 7) === 0 ? 1 : 0;
     this.#t = t;
     this.#vHi = hi;
     this.#vLo = lo;
     const c = n + 1;
     this.#n = c;
-    const buf = w.buf;
     buf[0] = c >>> 8;
     buf[1] = c;
-  }
-
-  // #writeValue writes `pre` (preLen ≤ 24 bits of timestamp encoding), then the XOR of the value
-  // with the previous one, and returns the size of the last write Prometheus's bstream would
-  // make for it (which decides the pad byte).
-  #writeValue(w: BitWriter, hi: number, lo: number, pre: number, preLen: number): number {
-    const dHi = hi ^ this.#vHi;
-    const dLo = lo ^ this.#vLo;
-    if (dHi === 0 && dLo === 0) {
-      w.writeBits(pre << 1, preLen + 1);
-      return 1;
-    }
-    let lead = dHi !== 0 ? Math.clz32(dHi) : 32 + Math.clz32(dLo);
-    const trail = dLo !== 0 ? 31 - Math.clz32(dLo & -dLo) : 63 - Math.clz32(dHi & -dHi);
-    // Five bits hold the leading count: clamp, and write the extra zero bits as significant.
-    if (lead >= 32) lead = 31;
-    const pl = this.#leading;
-    let ctrl: number;
-    let ctrlLen: number;
-    let shift: number;
-    let sig: number;
-    if (pl !== 0xff && lead >= pl && trail >= this.#trailing) {
-      // '10': the previous window holds the significant bits.
-      shift = this.#trailing;
-      sig = 64 - pl - shift;
-      ctrl = (pre << 2) | 0b10;
-      ctrlLen = preLen + 2;
-    } else {
-      // '11' + leading(5) + sigbits(6); 64 significant bits do not fit 6 bits, so 0 stands
-      // for 64 (0 itself is the "same value" case).
-      this.#leading = lead;
-      this.#trailing = trail;
-      shift = trail;
-      sig = 64 - lead - trail;
-      if (preLen > 19) {
-        w.writeBits(pre, preLen);
-        pre = 0;
-        preLen = 0;
-      }
-      ctrl = (pre << 13) | (0b11 << 11) | (lead << 6) | (sig & 63);
-      ctrlLen = preLen + 13;
-    }
-    // The significant bits: (dHi:dLo) >>> shift.
-    let h: number;
-    let l: number;
-    if (shift === 0) {
-      h = dHi;
-      l = dLo;
-    } else if (shift < 32) {
-      l = (dLo >>> shift) | (dHi << (32 - shift));
-      h = dHi >>> shift;
-    } else {
-      l = dHi >>> (shift - 32);
-      h = 0;
-    }
-    // As few writes of ≤ 32 bits as the control and significant bits allow.
-    if (sig <= 32) {
-      if (ctrlLen + sig <= 32) {
-        w.writeBits((ctrl << sig) | l, ctrlLen + sig);
-      } else {
-        w.writeBits(ctrl, ctrlLen);
-        w.writeBits(l, sig);
-      }
-    } else {
-      const hn = sig - 32;
-      if (ctrlLen + hn <= 32) {
-        w.writeBits((ctrl << hn) | h, ctrlLen + hn);
-      } else {
-        w.writeBits(ctrl, ctrlLen);
-        w.writeBits(h, hn);
-      }
-      w.writeBits(l, 32);
-    }
-    return sig;
   }
 }
