@@ -12,9 +12,11 @@ const T = 1_700_000_000;
 const TIMEOUT_S = 3;
 let base = '';
 let close: () => Promise<void>;
+let storage: MemoryStorage;
 
 beforeAll(async () => {
   const st = new MemoryStorage();
+  storage = st;
   const app = st.appender();
   // 2,000 series × 240 samples (1 h at 15 s), values with long label strings for regexes.
   for (let s = 0; s < 2000; s++) {
@@ -121,6 +123,33 @@ describe('bad input', () => {
     // The fast query did not wait for the slow one.
     expect(fastDone).toBeLessThan(slowDone);
     expect(fast.ms).toBeLessThan(Math.max(250, alone.ms / 2));
+  });
+});
+
+describe('client going away', () => {
+  it('cancels the query, freeing its slot in the query queue', async () => {
+    // One query at a time: a fast query can only run once the slow one has let go.
+    const router = new Router();
+    mountPrometheusApi(router, { engine: new Engine({ queryable: storage, timeoutMs: 60_000 }), queryable: storage, maxConcurrentQueries: 1 });
+    const srv = new HttpServer({ listenAddress: '127.0.0.1:0', router });
+    const url = `http://127.0.0.1:${(await srv.listen()).port}/api/v1/query`;
+    try {
+      const slowQuery = `count(max_over_time(({__name__=~"m.*"} * 2)[1h:15s]) + max_over_time(({__name__=~"m.*"} * 3)[1h:15s]))`;
+      const t0 = performance.now();
+      await fetch(`${url}?query=${encodeURIComponent(slowQuery)}&time=${T}`);
+      const alone = performance.now() - t0;
+      const ac = new AbortController();
+      const slow = fetch(`${url}?query=${encodeURIComponent(slowQuery)}&time=${T}`, { signal: ac.signal }).catch(() => 'aborted');
+      await new Promise((r) => setTimeout(r, alone / 5));
+      ac.abort();
+      expect(await slow).toBe('aborted');
+      const t1 = performance.now();
+      const fast = (await (await fetch(`${url}?query=1&time=${T}`)).json()) as { status: string };
+      expect(fast.status).toBe('success');
+      expect(performance.now() - t1).toBeLessThan(alone / 2);
+    } finally {
+      await srv.close();
+    }
   });
 });
 
