@@ -7,6 +7,7 @@
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { brotliCompress, constants as Z } from 'node:zlib';
+import { StoreClosedError } from './errors.js';
 import { buildBloom, TOKEN_KERNEL, tokenItems } from './token-filter.js';
 
 const compress = promisify(brotliCompress);
@@ -29,7 +30,39 @@ const { parentPort } = require('node:worker_threads');
 const zlib = require('node:zlib');
 const Z = zlib.constants;
 function own(b) { const o = new Uint8Array(b.length); o.set(b); return o; }
+function ownBuffer(b) {
+  // A Buffer may sit in a shared pool slab: transfer only memory it owns alone.
+  if (b.byteOffset === 0 && b.buffer.byteLength === b.length && !(b.buffer instanceof SharedArrayBuffer)) return b;
+  return own(b);
+}
 parentPort.on('message', (m) => {
+  if (m.kind === 'unpack') {
+    try {
+      const buf = Buffer.from(m.buf.buffer, m.buf.byteOffset, m.buf.length);
+      const text = ownBuffer(zlib.brotliDecompressSync(buf.subarray(0, m.textLen), { chunkSize: Math.max(16384, m.rawTextLen) }));
+      let lineOff = null;
+      if (text.length === m.rawTextLen) {
+        lineOff = new Int32Array(m.count + 1);
+        let pos = 0, ok = true;
+        for (let i = 0; i < m.count; i++) {
+          lineOff[i] = pos;
+          const nl = text.indexOf(10, pos);
+          if (nl < 0) { ok = false; break; }
+          pos = nl + 1;
+        }
+        lineOff[m.count] = pos;
+        if (!ok || pos !== text.length) lineOff = null;
+      }
+      const fields = m.withFields && m.fieldsLen > 0 ? ownBuffer(zlib.brotliDecompressSync(buf.subarray(m.textLen))) : undefined;
+      const transfer = [text.buffer];
+      if (lineOff !== null) transfer.push(lineOff.buffer);
+      if (fields !== undefined) transfer.push(fields.buffer);
+      parentPort.postMessage({ id: m.id, unpacked: { text, lineOff, fields } }, transfer);
+    } catch (e) {
+      parentPort.postMessage({ id: m.id, error: String(e && e.message || e) });
+    }
+    return;
+  }
   if (m.kind === 'bloom') {
     try {
       const filter = buildBloom(m.arrays, m.bitsPerItem);
@@ -53,8 +86,20 @@ parentPort.on('message', (m) => {
 });
 `;
 
+/** Unpacked is a decompressed block: text, its line starts (undefined if they do not fit) and fields. */
+export interface Unpacked {
+  readonly text: Buffer;
+  readonly lineOff: Int32Array | undefined;
+  readonly fields: Buffer | undefined;
+}
+
+interface Reply extends Partial<PackOutput> {
+  readonly filter?: Uint8Array;
+  readonly unpacked?: { text: Uint8Array; lineOff: Int32Array | null; fields: Uint8Array | undefined };
+}
+
 interface Pending {
-  readonly resolve: (o: PackOutput & { filter?: Uint8Array }) => void;
+  readonly resolve: (o: Reply) => void;
   readonly reject: (e: Error) => void;
 }
 
@@ -88,12 +133,12 @@ export class BlockPacker {
   #spawn(slot: Slot): Slot {
     const w = new Worker(WORKER_SOURCE, { eval: true });
     w.unref();
-    w.on('message', (m: { id: number; error?: string; filter?: Uint8Array } & Partial<PackOutput>) => {
+    w.on('message', (m: { id: number; error?: string } & Reply) => {
       const p = slot.pending.get(m.id);
       if (p === undefined) return;
       slot.pending.delete(m.id);
-      if (m.error !== undefined) p.reject(new Error(`block packer: ${m.error}`));
-      else p.resolve({ text: m.text!, fields: m.fields, items: m.items!, filter: m.filter });
+      if (m.error !== undefined) p.reject(new Error(m.error));
+      else p.resolve(m);
     });
     const fail = (e: Error): void => {
       for (const p of slot.pending.values()) p.reject(e);
@@ -123,8 +168,36 @@ export class BlockPacker {
     const slot = this.#slot();
     const id = this.#nextId++;
     return new Promise<PackOutput>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
+      slot.pending.set(id, { resolve: (o) => resolve({ text: o.text!, fields: o.fields, items: o.items! }), reject });
       slot.worker.postMessage({ id, text: input.text, fields: input.fields, quality: this.#quality });
+    });
+  }
+
+  /** hasWorkers tells whether unpack runs off this thread. */
+  get hasWorkers(): boolean {
+    return this.#slots.length > 0;
+  }
+
+  /**
+   * unpack decompresses a block's text (and fields) on a worker and finds its line starts.
+   * `buf` (text column then fields column) must own its memory: it is transferred.
+   */
+  unpack(buf: Uint8Array, textLen: number, fieldsLen: number, rawTextLen: number, count: number, withFields: boolean): Promise<Unpacked> {
+    const slot = this.#slot();
+    const id = this.#nextId++;
+    return new Promise<Unpacked>((resolve, reject) => {
+      slot.pending.set(id, {
+        resolve: (o) => {
+          const u = o.unpacked!;
+          resolve({
+            text: Buffer.from(u.text.buffer, u.text.byteOffset, u.text.length),
+            lineOff: u.lineOff ?? undefined,
+            fields: u.fields === undefined ? undefined : Buffer.from(u.fields.buffer, u.fields.byteOffset, u.fields.length),
+          });
+        },
+        reject,
+      });
+      slot.worker.postMessage({ kind: 'unpack', id, buf, textLen, fieldsLen, rawTextLen, count, withFields }, [buf.buffer as ArrayBuffer]);
     });
   }
 
@@ -157,7 +230,7 @@ export class BlockPacker {
     this.#closed = true;
     await Promise.all(this.#slots.map((s) => s.worker.terminate()));
     for (const s of this.#slots) {
-      for (const p of s.pending.values()) p.reject(new Error('block packer closed'));
+      for (const p of s.pending.values()) p.reject(new StoreClosedError());
       s.pending.clear();
     }
   }

@@ -9,8 +9,9 @@ import { brotliDecompress } from 'node:zlib';
 import { crc32c } from '../../encoding/index.js';
 import { decodeFields, decodeTimes, splitLines, type Fields } from './block-codec.js';
 import { BlockFlag, Codec, type PackedBlock } from './chunk-format.js';
+import type { BlockPacker } from './block-packer.js';
 import type { ChunkSegments } from './chunk-segments.js';
-import { CorruptChunkError } from './errors.js';
+import { CorruptChunkError, StoreClosedError } from './errors.js';
 import type { ChunkMeta } from './store-stream.js';
 import { BloomFilter } from './token-filter.js';
 
@@ -88,6 +89,8 @@ export interface ChunkReaderOptions {
   readonly textCacheBytes?: number;
   /** Told about every corrupt chunk found while reading. */
   readonly onCorrupt: (e: CorruptChunkError) => void;
+  /** Worker pool to decompress on (else zlib's thread pool). */
+  readonly packer?: BlockPacker;
 }
 
 /** ChunkReader reads and caches chunk parts. */
@@ -96,11 +99,13 @@ export class ChunkReader {
   readonly #times: ByteLru<ChunkMeta, BlockTimes[]>;
   readonly #text: ByteLru<string, BlockText>;
   readonly #onCorrupt: (e: CorruptChunkError) => void;
+  readonly #packer: BlockPacker | undefined;
   readonly #textKeys = new WeakMap<ChunkMeta, string>();
   #nextKey = 0;
 
   constructor(opts: ChunkReaderOptions) {
-    const { segments, timesCacheBytes = 64 << 20, textCacheBytes = 64 << 20, onCorrupt } = opts;
+    const { segments, timesCacheBytes = 64 << 20, textCacheBytes = 64 << 20, onCorrupt, packer } = opts;
+    this.#packer = packer;
     this.#segments = segments;
     this.#times = new ByteLru(timesCacheBytes);
     this.#text = new ByteLru(textCacheBytes);
@@ -173,17 +178,27 @@ export class ChunkReader {
     }
     let text: Buffer;
     let fieldsRaw: Buffer | undefined;
+    let lineOff: Int32Array | undefined;
     try {
-      text = h.codec === Codec.Brotli ? await inflate(buf.subarray(0, b.textLen), { chunkSize: Math.max(16384, b.rawTextLen) }) : buf.subarray(0, b.textLen);
-      if (b.fieldsLen > 0 && withFields) {
-        const fb = buf.subarray(b.textLen);
-        fieldsRaw = h.codec === Codec.Brotli ? await inflate(fb) : fb;
+      if (h.codec === Codec.Brotli && this.#packer?.hasWorkers === true) {
+        // Off this thread: decompression and line splitting on a worker, buffers transferred.
+        const u = await this.#packer.unpack(buf, b.textLen, b.fieldsLen, b.rawTextLen, b.count, withFields);
+        text = u.text;
+        lineOff = u.lineOff;
+        fieldsRaw = u.fields;
+      } else {
+        text = h.codec === Codec.Brotli ? await inflate(buf.subarray(0, b.textLen), { chunkSize: Math.max(16384, b.rawTextLen) }) : buf.subarray(0, b.textLen);
+        if (b.fieldsLen > 0 && withFields) {
+          const fb = buf.subarray(b.textLen);
+          fieldsRaw = h.codec === Codec.Brotli ? await inflate(fb) : fb;
+        }
+        lineOff = text.length === b.rawTextLen ? splitLines(text, b.count) : undefined;
       }
     } catch (err) {
+      if (err instanceof StoreClosedError) throw err;
       this.#corrupt(meta, b.dataOff, `cannot decompress: ${(err as Error).message}; block skipped`);
       return undefined;
     }
-    const lineOff = text.length === b.rawTextLen ? splitLines(text, b.count) : undefined;
     if (lineOff === undefined) {
       this.#corrupt(meta, b.dataOff, `text holds other than ${b.count} lines; block skipped`);
       return undefined;

@@ -251,7 +251,8 @@ export class ChunkSegments {
       h.catch(() => this.#handles.delete(seg));
     }
     const fh = await h;
-    const buf = Buffer.allocUnsafe(length);
+    // Its own memory (never a pool slab): the bytes may be transferred to a worker.
+    const buf = Buffer.allocUnsafeSlow(length);
     let got = 0;
     while (got < length) {
       const { bytesRead } = await fh.read(buf, got, length - got, offset + got);

@@ -195,12 +195,12 @@ export class DiskLogStore implements QueryableLogStore {
     if (!readOnly) mkdirSync(dir, { recursive: true });
     else if (!existsSync(dir)) throw new LogStoreError(`log store directory ${dir} does not exist`);
     this.#segments = new ChunkSegments({ dir: join(dir, 'chunks'), segmentBytes, now, readOnly });
-    this.#reader = new ChunkReader({ segments: this.#segments, textCacheBytes, timesCacheBytes, onCorrupt: (e) => this.#onCorruption(e) });
+    this.#packer = new BlockPacker({ workers: packWorkers, quality: compressionQuality });
+    this.#reader = new ChunkReader({ segments: this.#segments, textCacheBytes, timesCacheBytes, onCorrupt: (e) => this.#onCorruption(e), packer: this.#packer });
     this.#walDir = join(dir, 'wal');
     // Records are line text, compressed later in chunks: no snappy on the WAL's hot path.
     const segmentSize = Math.max(1, Math.round(walSegmentBytes / 32768)) * 32768;
     this.#wal = Wal.open({ dir: this.#walDir, segmentSize, compression: 'none', sync: walSync, registry, metricsPrefix: 'vigil_logs_wal_' });
-    this.#packer = new BlockPacker({ workers: packWorkers, quality: compressionQuality });
   }
 
   /**
