@@ -15,7 +15,7 @@ import {
   isSetOp,
 } from './ast.js';
 import { ParseError } from './errors.js';
-import { goQuote } from './lexer.js';
+import { goQuote } from './token.js';
 
 /**
  * checkExpr type-checks e. `rawMatching` holds the modifiers of binary expressions as written

@@ -5,7 +5,7 @@
  */
 import type { PositionRange } from '../../model/index.js';
 import type { DurationExpr, NumberLiteral } from './ast.js';
-import { goQuote, type Token } from './lexer.js';
+import { goQuote, type Token } from './token.js';
 import { LiteralError, parseDurationMs, parseNumber } from './literals.js';
 import { UnquoteError, unquote } from './string-literal.js';
 import { BIN_PREC, MUL_PREC, TokenStream } from './token-stream.js';

@@ -37,8 +37,9 @@ export type {
 export { ParseError, positionString, utf8Length } from './errors.js';
 export { FUNCTIONS, getFunction } from './functions.js';
 export type { FunctionDef } from './functions.js';
-export { lex, goQuote } from './lexer.js';
-export type { Token, TokenKind } from './lexer.js';
+export { lex } from './lexer.js';
+export { goQuote } from './token.js';
+export type { Token, TokenKind } from './token.js';
 export { LiteralError, parseDurationMs, parseNumber } from './literals.js';
 export { DEFAULT_MAX_DEPTH, goRound, parseExpr, parseMetricSelector, secondsToMs } from './parser.js';
 export type { ParseOptions } from './parser.js';

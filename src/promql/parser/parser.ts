@@ -5,7 +5,7 @@
  * first error with Prometheus's wording and position. Type checking follows in check.ts.
  * @module
  */
-import { Matcher, MatchType, METRIC_NAME, type PositionRange } from '../../model/index.js';
+import type { Matcher } from '../../model/index.js';
 import {
   type AggregateOp,
   type AtModifier,
@@ -13,7 +13,6 @@ import {
   type BinaryOp,
   type DurationExpr,
   type Expr,
-  type MatchCardinality,
   type NumberLiteral,
   type Offset,
   type SubqueryExpr,
@@ -23,11 +22,11 @@ import {
   isSetOp,
 } from './ast.js';
 import { checkExpr } from './check.js';
-import { DurationParser, goRound, secondsToMs } from './duration-parser.js';
+import { type BinModifiers, ClauseParser } from './clause-parser.js';
+import { goRound, secondsToMs } from './duration-parser.js';
 import { ParseError } from './errors.js';
 import { getFunction } from './functions.js';
-import { type Token, type TokenKind, goQuote, isAggregatorKind } from './lexer.js';
-import { isValidUtf8 } from './string-literal.js';
+import { type TokenKind, goQuote, isAggregatorKind } from './token.js';
 import { BIN_PREC, DEFAULT_MAX_DEPTH, POW_PREC, type ParseOptions } from './token-stream.js';
 
 export { DEFAULT_MAX_DEPTH, type ParseOptions } from './token-stream.js';
@@ -95,16 +94,8 @@ const METRIC_IDENTIFIER_KINDS = new Set<TokenKind>([
   'WITHOUT', 'START', 'END', 'LIMITK', 'LIMIT_RATIO', 'STEP', 'RANGE', 'ANCHORED', 'SMOOTHED', 'MAX_OF', 'MIN_OF',
 ]);
 
-// Keywords that may be used as label names in grouping clauses (Prometheus's maybe_label).
-const MAYBE_LABEL_KINDS = new Set<TokenKind>([
-  'AVG', 'BOOL', 'BOTTOMK', 'BY', 'COUNT', 'COUNT_VALUES', 'GROUP', 'GROUP_LEFT', 'GROUP_RIGHT', 'FILL', 'FILL_LEFT',
-  'FILL_RIGHT', 'IDENTIFIER', 'IGNORING', 'LAND', 'LOR', 'LUNLESS', 'MAX', 'METRIC_IDENTIFIER', 'MIN', 'OFFSET', 'ON',
-  'QUANTILE', 'STDDEV', 'STDVAR', 'SUM', 'TOPK', 'START', 'END', 'ATAN2', 'LIMITK', 'LIMIT_RATIO', 'STEP', 'RANGE',
-  'ANCHORED', 'SMOOTHED', 'MAX_OF', 'MIN_OF',
-]);
-
-/** Parser holds the token stream of one query. *//** Parser parses expressions. */
-class Parser extends DurationParser {
+/** Parser parses expressions; the clauses around them come from ClauseParser. */
+class Parser extends ClauseParser {
   parseTop(): Expr {
     if (this.peek().kind === 'EOF') throw this.err({ start: 0, end: 0 }, 'no expression found in input');
     const e = this.#expr(0);
@@ -115,7 +106,7 @@ class Parser extends DurationParser {
   parseSelectorOnly(): VectorSelector {
     const t = this.peek();
     let e: Expr;
-    if (t.kind === 'LEFT_BRACE' || METRIC_IDENTIFIER_KINDS.has(t.kind)) e = this.#vectorSelector();
+    if (t.kind === 'LEFT_BRACE' || METRIC_IDENTIFIER_KINDS.has(t.kind)) e = this.vectorSelector();
     else throw this.unexpected('', '');
     this.expectEnd();
     return e as VectorSelector;
@@ -130,7 +121,7 @@ class Parser extends DurationParser {
       if (prec === undefined || prec < minPrec) break;
       this.next();
       const op = BIN_OP[t.kind]!;
-      const mods = this.#binModifiers();
+      const mods = this.binModifiers();
       const rhs = this.#expr(t.kind === 'POW' ? prec : prec + 1);
       lhs = this.#binary(lhs, op, mods, rhs);
     }
@@ -174,10 +165,10 @@ class Parser extends DurationParser {
         return this.register({ kind: 'paren', expr: e, range: { start: t.start, end: close.end } });
       }
       case 'LEFT_BRACE':
-        return this.#vectorSelector();
+        return this.vectorSelector();
       case 'IDENTIFIER':
         if (this.peek(1).kind === 'LEFT_PAREN') return this.#call();
-        return this.#vectorSelector();
+        return this.vectorSelector();
       case 'START':
       case 'END':
       case 'STEP':
@@ -185,7 +176,7 @@ class Parser extends DurationParser {
       case 'MAX_OF':
       case 'MIN_OF':
         if (this.peek(1).kind === 'LEFT_PAREN') return this.#call();
-        return this.#vectorSelector();
+        return this.vectorSelector();
     }
     if (isAggregatorKind(t.kind)) {
       const n = this.peek(1).kind;
@@ -196,7 +187,7 @@ class Parser extends DurationParser {
         throw this.unexpected('', '');
       }
     }
-    if (METRIC_IDENTIFIER_KINDS.has(t.kind)) return this.#vectorSelector();
+    if (METRIC_IDENTIFIER_KINDS.has(t.kind)) return this.vectorSelector();
     throw this.unexpected('', '');
   }
 
@@ -343,72 +334,6 @@ class Parser extends DurationParser {
     }
   }
 
-  #vectorSelector(): VectorSelector {
-    const first = this.peek();
-    let name = '';
-    let start = first.start;
-    let end = first.end;
-    if (first.kind !== 'LEFT_BRACE') {
-      this.next();
-      name = first.val;
-    }
-    const matchers: Matcher[] = [];
-    if (this.peek().kind === 'LEFT_BRACE') {
-      const open = this.next();
-      if (name === '') start = open.start;
-      end = this.#labelMatchers(matchers);
-    }
-    if (name !== '') matchers.push(new Matcher(MatchType.Equal, METRIC_NAME, name));
-    return { kind: 'vectorSelector', name, matchers, anchored: false, smoothed: false, range: { start, end } };
-  }
-
-  /** labelMatchers parses `a="b", "c"!~"d", "metric.name"}` after `{`; returns the end of `}`. */
-  #labelMatchers(out: Matcher[]): number {
-    if (this.peek().kind === 'RIGHT_BRACE') return this.next().end;
-    for (;;) {
-      const t = this.peek();
-      if (t.kind === 'IDENTIFIER') {
-        this.next();
-        const op = this.peek();
-        if (!isMatchOp(op.kind)) throw this.unexpected('label matching', 'label matching operator');
-        this.next();
-        if (this.peek().kind !== 'STRING') throw this.unexpected('label matching', 'string');
-        const v = this.next();
-        out.push(this.#matcher(t.val, op, v, { start: t.start, end: v.end }));
-      } else if (t.kind === 'STRING') {
-        this.next();
-        const name = this.unquote(t);
-        const op = this.peek();
-        if (isMatchOp(op.kind)) {
-          this.next();
-          if (this.peek().kind !== 'STRING') throw this.unexpected('label matching', 'string');
-          const v = this.next();
-          out.push(this.#matcher(name, op, v, { start: t.start, end: v.end }));
-        } else {
-          out.push(new Matcher(MatchType.Equal, METRIC_NAME, name));
-        }
-      } else {
-        throw this.unexpected('label matching', 'identifier or "}"');
-      }
-      const sep = this.peek();
-      if (sep.kind === 'RIGHT_BRACE') return this.next().end;
-      if (sep.kind !== 'COMMA') throw this.unexpected('label matching', '"," or "}"');
-      this.next();
-      if (this.peek().kind === 'RIGHT_BRACE') return this.next().end;
-    }
-  }
-
-  #matcher(name: string, op: Token, value: Token, range: PositionRange): Matcher {
-    const v = this.unquote(value);
-    const type =
-      op.kind === 'EQL' ? MatchType.Equal : op.kind === 'NEQ' ? MatchType.NotEqual : op.kind === 'EQL_REGEX' ? MatchType.Regexp : MatchType.NotRegexp;
-    try {
-      return new Matcher(type, name, v);
-    } catch (e) {
-      throw this.err(range, `error parsing regexp: ${stripRegexPrefix((e as Error).message)}`);
-    }
-  }
-
   #call(): Expr {
     const t = this.next();
     const args = this.#callArgs();
@@ -454,7 +379,7 @@ class Parser extends DurationParser {
     if (k === 'BY' || k === 'WITHOUT') {
       this.next();
       without = k === 'WITHOUT';
-      grouping = this.#groupingLabels();
+      grouping = this.groupingLabels();
     }
     if (this.peek().kind !== 'LEFT_PAREN') throw this.unexpected('aggregation', '');
     const args = this.#callArgs();
@@ -462,7 +387,7 @@ class Parser extends DurationParser {
     if (grouping === undefined && (k === 'BY' || k === 'WITHOUT')) {
       this.next();
       without = k === 'WITHOUT';
-      grouping = this.#groupingLabels();
+      grouping = this.groupingLabels();
     }
     const range = { start: opTok.start, end: this.prevEnd() };
     if (args.length === 0) throw this.err(range, 'no arguments for aggregate expression provided');
@@ -486,103 +411,6 @@ class Parser extends DurationParser {
     };
   }
 
-  /** groupingLabels parses `(a, b, "c.d")`. */
-  #groupingLabels(): string[] {
-    if (this.peek().kind !== 'LEFT_PAREN') throw this.unexpected('grouping opts', '"("');
-    this.next();
-    const out: string[] = [];
-    if (this.peek().kind === 'RIGHT_PAREN') {
-      this.next();
-      return out;
-    }
-    for (;;) {
-      const t = this.peek();
-      if (MAYBE_LABEL_KINDS.has(t.kind)) {
-        this.next();
-        out.push(t.val);
-      } else if (t.kind === 'STRING') {
-        this.next();
-        const name = this.unquote(t);
-        if (name === '' || !isValidUtf8(name)) throw this.err({ start: t.start, end: t.end }, `invalid label name for grouping: ${goQuote(name)}`);
-        out.push(name);
-      } else {
-        throw this.unexpected('grouping opts', 'label');
-      }
-      const sep = this.peek();
-      if (sep.kind === 'RIGHT_PAREN') {
-        this.next();
-        return out;
-      }
-      if (sep.kind !== 'COMMA') throw this.unexpected('grouping opts', '"," or ")"');
-      this.next();
-      if (this.peek().kind === 'RIGHT_PAREN') {
-        this.next();
-        return out;
-      }
-    }
-  }
-
-  #binModifiers(): BinModifiers {
-    let bool = false;
-    if (this.peek().kind === 'BOOL') {
-      this.next();
-      bool = true;
-    }
-    let on = false;
-    let labels: string[] = [];
-    let card: MatchCardinality = 'one-to-one';
-    let include: string[] = [];
-    const k = this.peek().kind;
-    if (k === 'ON' || k === 'IGNORING') {
-      this.next();
-      on = k === 'ON';
-      labels = this.#groupingLabels();
-      const g = this.peek().kind;
-      if (g === 'GROUP_LEFT' || g === 'GROUP_RIGHT') {
-        this.next();
-        card = g === 'GROUP_LEFT' ? 'many-to-one' : 'one-to-many';
-        if (this.peek().kind === 'LEFT_PAREN') include = this.#groupingLabels();
-      }
-    }
-    let fillLeft: number | undefined;
-    let fillRight: number | undefined;
-    for (let n = 0; n < 2; n++) {
-      const f = this.peek().kind;
-      if (f === 'FILL' && n === 0) {
-        this.next();
-        fillLeft = fillRight = this.#fillValue();
-        break;
-      }
-      if (f === 'FILL_LEFT' && fillLeft === undefined) {
-        this.next();
-        fillLeft = this.#fillValue();
-        continue;
-      }
-      if (f === 'FILL_RIGHT' && fillRight === undefined) {
-        this.next();
-        fillRight = this.#fillValue();
-        continue;
-      }
-      break;
-    }
-    return { bool, on, labels, card, include, fillLeft, fillRight };
-  }
-
-  #fillValue(): number {
-    this.expect('LEFT_PAREN', '', '');
-    let sign = 1;
-    const t = this.peek();
-    if (t.kind === 'ADD' || t.kind === 'SUB') {
-      this.next();
-      if (t.kind === 'SUB') sign = -1;
-    }
-    const u = this.peek();
-    if (u.kind !== 'NUMBER' && u.kind !== 'DURATION') throw this.unexpected('', '');
-    const n = this.numberLiteral();
-    this.expect('RIGHT_PAREN', '', '');
-    return sign * n.value;
-  }
-
   #binary(lhs: Expr, op: BinaryOp, m: BinModifiers, rhs: Expr): Expr {
     const range = { start: lhs.range.start, end: rhs.range.end };
     if ((m.fillLeft !== undefined || m.fillRight !== undefined) && !this.opts.binopFillModifiers) {
@@ -604,28 +432,10 @@ class Parser extends DurationParser {
   }
 }
 
-interface BinModifiers {
-  bool: boolean;
-  on: boolean;
-  labels: string[];
-  card: MatchCardinality;
-  include: string[];
-  fillLeft: number | undefined;
-  fillRight: number | undefined;
-}
-
-function isMatchOp(k: TokenKind): boolean {
-  return k === 'EQL' || k === 'NEQ' || k === 'EQL_REGEX' || k === 'NEQ_REGEX';
-}
-
 // Go's %f.
 function formatGoF(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';
   return v.toFixed(6);
-}
-
-function stripRegexPrefix(msg: string): string {
-  return msg.replace(/^error parsing regexp: /, '');
 }

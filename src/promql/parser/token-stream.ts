@@ -6,7 +6,8 @@
 import type { PositionRange } from '../../model/index.js';
 import { type BinaryExpr, type Expr, type ValueType, type VectorMatching, children, exprType } from './ast.js';
 import { ParseError } from './errors.js';
-import { type Token, type TokenKind, lex, tokenDescription } from './lexer.js';
+import { lex } from './lexer.js';
+import { type Token, type TokenKind, tokenDescription } from './token.js';
 
 /** ParseOptions switch optional syntax on or off. */
 export interface ParseOptions {
