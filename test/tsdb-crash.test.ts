@@ -15,7 +15,7 @@ import { Db, type DbOptions } from '../src/tsdb/index.js';
 const ROOT = resolve(import.meta.dirname, '..');
 const SERIES = 200;
 const STEP = 100; // ms of sample time per commit
-const OPTS = { minBlockDurationMs: 5000, walSegmentSize: 64 * 1024, retentionMs: 0, compactionIntervalMs: 200 } as const;
+const OPTS = { minBlockDurationMs: 5000, walSegmentSize: 64 * 1024, retentionMs: 0, compactionIntervalMs: 200, headChunksInMemoryMs: 1000 } as const;
 const CYCLES = 10;
 
 const value = (s: number, t: number): number => s * 1e6 + t / STEP;
