@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Labels, Matcher, MatchType } from '../model/index.js';
 import { Registry } from '../instrument/index.js';
 import { OutOfBoundsError, ValueType, type Querier } from '../storage/index.js';
-import { Db, LockedError, OptionsError, isULID, type DbOptions } from './index.js';
+import { Db, LockedError, OptionsError, SPILL_DIRNAME, isULID, type DbOptions } from './index.js';
 
 const dirs: string[] = [];
 const dbs: Db[] = [];
@@ -221,6 +221,18 @@ describe('Db', () => {
     expect(db.blocks().map((b) => b.minTime)).toEqual([10_000]);
     const d = await dump(await db.querier(-Infinity, Infinity));
     expect(d['{__name__="m", i="0"}']![0]![0]).toBe(10_000);
+  });
+
+  it('spills closed head chunks to disk and serves them', async () => {
+    const dir = tmp();
+    const db = await open({ dir, headChunksInMemoryMs: 0, retentionMs: 0 });
+    await ingest(db, 0, 600_000, 1000);
+    await db.compact();
+    expect(db.head.spill!.bytes()).toBeGreaterThan(0);
+    expect(readdirSync(join(dir, SPILL_DIRNAME)).length).toBeGreaterThan(0);
+    expect(await dump(await db.querier(-Infinity, Infinity))).toEqual(expected(0, 600_000, 1000));
+    await db.close();
+    expect(existsSync(join(dir, SPILL_DIRNAME))).toBe(false);
   });
 
   it('refuses a data directory locked by another live process', async () => {

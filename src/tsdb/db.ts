@@ -30,6 +30,8 @@ export const TMP_DELETION_SUFFIX = '.tmp-for-deletion';
 export const LOCK_FILENAME = 'lock';
 /** WAL_DIRNAME is the WAL directory inside a data directory. */
 export const WAL_DIRNAME = 'wal';
+/** SPILL_DIRNAME holds the head's spilled chunks (a cache, emptied on start). */
+export const SPILL_DIRNAME = 'vigil_head_spill';
 
 /** Db is the time-series database over one data directory. */
 export class Db implements Storage {
@@ -97,6 +99,7 @@ export class Db implements Storage {
           wal,
           minValidTime,
           ...(opts.registry !== undefined ? { registry: opts.registry } : {}),
+          ...(Number.isFinite(opts.headChunksInMemoryMs) ? { spillDir: join(dir, SPILL_DIRNAME) } : {}),
           onCommit: () => self.#afterCommit(),
         });
         const replay = replayWal(head, wal, warn);
@@ -180,6 +183,7 @@ export class Db implements Storage {
   async #cycle(): Promise<void> {
     const signal = this.#abort.signal;
     this.#metrics.compactionsTriggered.inc();
+    this.#spill();
     try {
       while (this.head.compactable() && !signal.aborted) {
         const mint = this.head.minTime();
@@ -196,6 +200,17 @@ export class Db implements Storage {
     } catch (e) {
       this.#warn(`compaction failed: ${(e as Error).message}`);
       throw e;
+    }
+  }
+
+  // #spill moves older closed head chunks to disk; a failure (disk full) keeps them in memory.
+  #spill(): void {
+    const keep = this.#opts.headChunksInMemoryMs;
+    if (!Number.isFinite(keep) || this.head.maxTime() === -Infinity) return;
+    try {
+      this.head.spillBefore(this.head.maxTime() - keep);
+    } catch (e) {
+      this.#warn(`spilling head chunks failed, they stay in memory: ${(e as Error).message}`);
     }
   }
 

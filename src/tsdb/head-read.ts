@@ -18,7 +18,7 @@ import {
 import { XORIterator } from './chunkenc/index.js';
 import { postingsForMatchers, type Postings } from './index/index.js';
 import type { Head } from './head.js';
-import { CLOSED_STRIDE, type MemSeries } from './head-series.js';
+import { CLOSED_STRIDE, readClosed, type MemSeries } from './head-series.js';
 
 /** HeadQuerier reads the head over [mint, maxt] (inclusive, ms). */
 export class HeadQuerier implements Querier {
@@ -117,7 +117,7 @@ function snapshot(head: Head, s: MemSeries, mint: number, maxt: number): HeadSer
       const cmaxt = c[i + 1]!;
       if (cmaxt < mint) continue;
       if (cmint > maxt) break;
-      (bytes ??= []).push(head.arena.get(c[i + 2]!, c[i + 3]!));
+      (bytes ??= []).push(readClosed(head, c[i + 2]!, c[i + 3]!));
       (bounds ??= []).push(cmint, cmaxt);
     }
   }

@@ -10,9 +10,30 @@ import type { Labels } from '../model/index.js';
 import { MAX_SAMPLES_PER_CHUNK } from './chunkenc/index.js';
 import type { ChunkArena } from './head-chunk-arena.js';
 import type { HeadChunks } from './head-chunks.js';
+import type { ChunkSpill } from './head-spill.js';
 
-/** Metadata entries per closed chunk in MemSeries.closed: mint, maxt, arena ref, byte length. */
+/**
+ * Metadata entries per closed chunk in MemSeries.closed: mint, maxt, ref, byte length. A ref
+ * ≥ 0 is in the chunk arena (memory); a spilled chunk's ref r is stored as -(r + 1).
+ */
 export const CLOSED_STRIDE = 4;
+
+/** ChunkStores are where closed chunks live. */
+export interface ChunkStores {
+  readonly arena: ChunkArena;
+  readonly spill: ChunkSpill | undefined;
+}
+
+/** freeClosed releases a closed chunk from wherever it lives. */
+export function freeClosed(stores: ChunkStores, ref: number, len: number): void {
+  if (ref >= 0) stores.arena.free(ref, len);
+  else stores.spill!.free(-ref - 1, len);
+}
+
+/** readClosed returns a closed chunk's bytes (a view for memory, a copy for spilled chunks). */
+export function readClosed(stores: ChunkStores, ref: number, len: number): Uint8Array {
+  return ref >= 0 ? stores.arena.get(ref, len) : stores.spill!.read(-ref - 1, len);
+}
 
 /** AppendResult says what MemSeries.append did. */
 export const AppendResult = { OutOfOrder: 0, Appended: 1, ChunkCreated: 2 } as const;
@@ -123,13 +144,13 @@ export class MemSeries {
    * truncateBefore drops the chunks that end before mint (the open chunk too when it does);
    * returns how many were dropped.
    */
-  truncateBefore(mint: number, arena: ChunkArena, chunks: HeadChunks): number {
+  truncateBefore(mint: number, stores: ChunkStores, chunks: HeadChunks): number {
     let dropped = 0;
     const c = this.closed;
     if (c !== undefined) {
       let i = 0;
       while (i < c.length && c[i + 1]! < mint) {
-        arena.free(c[i + 2]!, c[i + 3]!);
+        freeClosed(stores, c[i + 2]!, c[i + 3]!);
         i += CLOSED_STRIDE;
         dropped++;
       }
@@ -145,9 +166,9 @@ export class MemSeries {
   }
 
   /** freeAll releases every chunk (the series is being deleted). */
-  freeAll(arena: ChunkArena, chunks: HeadChunks): void {
+  freeAll(stores: ChunkStores, chunks: HeadChunks): void {
     const c = this.closed;
-    if (c !== undefined) for (let i = 0; i < c.length; i += CLOSED_STRIDE) arena.free(c[i + 2]!, c[i + 3]!);
+    if (c !== undefined) for (let i = 0; i < c.length; i += CLOSED_STRIDE) freeClosed(stores, c[i + 2]!, c[i + 3]!);
     this.closed = undefined;
     chunks.release(this.slot);
     this.hasHead = false;

@@ -16,9 +16,10 @@ import { DbClosedError, InvalidSeriesError } from './errors.js';
 import { HeadAppender } from './head-append.js';
 import { checkpointWal } from './head-checkpoint.js';
 import { ChunkArena } from './head-chunk-arena.js';
+import { ChunkSpill } from './head-spill.js';
 import { HeadChunks } from './head-chunks.js';
 import { HeadQuerier } from './head-read.js';
-import { CLOSED_STRIDE, MemSeries, type AppendResult } from './head-series.js';
+import { CLOSED_STRIDE, MemSeries, readClosed, type AppendResult } from './head-series.js';
 import { MemPostings } from './postings-memory.js';
 import { HeadMetrics } from './tsdb-metrics.js';
 
@@ -41,6 +42,11 @@ export interface HeadOptions {
   readonly minValidTime?: number;
   /** Called after every successful commit (the DB checks whether a block can be cut). */
   readonly onCommit?: () => void;
+  /**
+   * Directory for spilling older closed chunks to disk (see `spillBefore`); emptied now. None
+   * keeps every chunk in memory.
+   */
+  readonly spillDir?: string;
 }
 
 /** HeadBlockSeries is one series of a range cut from the head for a block. */
@@ -55,6 +61,8 @@ export class Head {
   readonly postings = new MemPostings();
   readonly metrics: HeadMetrics;
   readonly arena = new ChunkArena();
+  /** Closed chunks spilled to disk, when a spill directory is configured. */
+  readonly spill: ChunkSpill | undefined;
   /** The open chunks, by series slot. */
   readonly chunks = new HeadChunks();
   readonly #wal: Wal | undefined;
@@ -77,8 +85,9 @@ export class Head {
   readonly #batchPool: SampleBatch[] = [];
 
   constructor(options: HeadOptions = {}) {
-    const { chunkRangeMs = DEFAULT_CHUNK_RANGE_MS, wal, registry, minValidTime = -Infinity, onCommit } = options;
+    const { chunkRangeMs = DEFAULT_CHUNK_RANGE_MS, wal, registry, minValidTime = -Infinity, onCommit, spillDir } = options;
     this.#onCommit = onCommit;
+    this.spill = spillDir !== undefined ? new ChunkSpill({ dir: spillDir }) : undefined;
     if (!Number.isInteger(chunkRangeMs) || chunkRangeMs <= 0) throw new RangeError(`HeadOptions.chunkRangeMs must be a positive integer, got ${chunkRangeMs}`);
     this.chunkRange = chunkRangeMs;
     this.#wal = wal;
@@ -298,7 +307,7 @@ export class Head {
     let chunksRemoved = 0;
     let actualMint = Infinity;
     for (const s of this.#byRef.values()) {
-      chunksRemoved += s.truncateBefore(mint, this.arena, this.chunks);
+      chunksRemoved += s.truncateBefore(mint, this, this.chunks);
       if (!s.hasHead && s.closed === undefined && s.pending === 0) {
         removed.push(s.ref);
         continue;
@@ -323,7 +332,7 @@ export class Head {
   }
 
   #deleteSeries(s: MemSeries): void {
-    s.freeAll(this.arena, this.chunks);
+    s.freeAll(this, this.chunks);
     this.#byRef.delete(s.ref);
     this.#slots[s.slot] = undefined;
     this.#freeSlots.push(s.slot);
@@ -387,7 +396,7 @@ export class Head {
           const cmaxt = c[i + 1]!;
           if (cmaxt < mint) continue;
           if (cmint >= maxt) break;
-          chunks.push({ mint: cmint, maxt: cmaxt, chunk: XORChunk.fromBytes(this.arena.get(c[i + 2]!, c[i + 3]!)) });
+          chunks.push({ mint: cmint, maxt: cmaxt, chunk: XORChunk.fromBytes(readClosed(this, c[i + 2]!, c[i + 3]!)) });
         }
       }
       if (s.hasHead && s.lastT >= mint && s.headMint < maxt) {
@@ -397,10 +406,45 @@ export class Head {
     }
   }
 
-  /** close marks the head closed and closes its WAL. */
+  /**
+   * spillBefore moves closed chunks that end before `t` from memory to the spill files, so
+   * resident memory holds only recent chunks. Returns how many moved; throws (nothing moved)
+   * when the files cannot be written.
+   */
+  spillBefore(t: number): number {
+    const spill = this.spill;
+    if (spill === undefined) return 0;
+    const moves: (number[] | number)[] = []; // closed array, index, new ref, … flattened
+    for (const s of this.#byRef.values()) {
+      const c = s.closed;
+      if (c === undefined) continue;
+      for (let i = 0; i < c.length && c[i + 1]! < t; i += CLOSED_STRIDE) {
+        const ref = c[i + 2]!;
+        if (ref < 0) continue;
+        moves.push(c, i, spill.write(this.arena.get(ref, c[i + 3]!)));
+      }
+    }
+    if (moves.length === 0) return 0;
+    try {
+      spill.flush();
+    } catch (e) {
+      spill.abortPending();
+      throw e;
+    }
+    for (let k = 0; k < moves.length; k += 3) {
+      const c = moves[k] as number[];
+      const i = moves[k + 1] as number;
+      this.arena.free(c[i + 2]!, c[i + 3]!);
+      c[i + 2] = -(moves[k + 2] as number) - 1;
+    }
+    return moves.length / 3;
+  }
+
+  /** close marks the head closed, closes its WAL and removes its spill files. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.spill?.close();
     await this.#wal?.close();
   }
 

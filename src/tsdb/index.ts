@@ -62,7 +62,7 @@ export {
   splitByRange,
 } from './compact-planner.js';
 // Head, WAL-backed DB, retention and self-metrics (engineer E).
-export { Db, LOCK_FILENAME, TMP_DELETION_SUFFIX, WAL_DIRNAME } from './db.js';
+export { Db, LOCK_FILENAME, SPILL_DIRNAME, TMP_DELETION_SUFFIX, WAL_DIRNAME } from './db.js';
 export { DEFAULT_RETENTION_MS, resolveDbOptions } from './options.js';
 export type { DbOptions, ResolvedDbOptions } from './options.js';
 export { DEFAULT_CHUNK_RANGE_MS, Head, hashLabels } from './head.js';
@@ -71,9 +71,11 @@ export { HeadAppender } from './head-append.js';
 export { HeadQuerier, HeadSeries, HeadSeriesIterator } from './head-read.js';
 export { replayWal } from './head-replay.js';
 export type { ReplayStats } from './head-replay.js';
-export { AppendResult, CLOSED_STRIDE, MemSeries, computeChunkEndTime, rangeForTimestamp } from './head-series.js';
+export { AppendResult, CLOSED_STRIDE, MemSeries, computeChunkEndTime, freeClosed, rangeForTimestamp, readClosed } from './head-series.js';
+export type { ChunkStores } from './head-series.js';
 export { CHUNK_ARENA_BUFFER_SIZE, ChunkArena } from './head-chunk-arena.js';
 export { HeadChunks } from './head-chunks.js';
+export { ChunkSpill, DEFAULT_SPILL_FILE_SIZE } from './head-spill.js';
 export { MemPostings } from './postings-memory.js';
 export { blocksBeyondRetention } from './retention.js';
 export type { RetentionBlock, RetentionResult } from './retention.js';

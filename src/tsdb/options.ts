@@ -41,6 +41,13 @@ export interface DbOptions {
   readonly autoCompact?: boolean;
   /** Receives notes about problems that did not stop the DB (corrupt blocks, repaired WAL…). */
   readonly onWarning?: (message: string) => void;
+  /**
+   * How much of the head's closed chunks stays in memory, by age from the newest sample, ms
+   * (default 1h); older ones move to spill files under `<dir>/vigil_head_spill`, as Prometheus
+   * keeps closed head chunks in memory-mapped files. 0 spills every closed chunk; Infinity
+   * keeps all in memory.
+   */
+  readonly headChunksInMemoryMs?: number;
 }
 
 /** ResolvedDbOptions are DbOptions with every default applied. */
@@ -58,6 +65,7 @@ export interface ResolvedDbOptions {
   readonly compactionIntervalMs: number;
   readonly autoCompact: boolean;
   readonly onWarning: (message: string) => void;
+  readonly headChunksInMemoryMs: number;
 }
 
 /** resolveDbOptions applies defaults and validates; throws OptionsError naming the bad option. */
@@ -75,6 +83,7 @@ export function resolveDbOptions(o: DbOptions): ResolvedDbOptions {
     compactionIntervalMs = 60_000,
     autoCompact = true,
     onWarning = () => undefined,
+    headChunksInMemoryMs = 3_600_000,
   } = o;
   if (typeof dir !== 'string' || dir === '') throw new OptionsError('dir', 'must be a non-empty path');
   const nonNeg = (name: string, v: number | undefined): void => {
@@ -83,6 +92,7 @@ export function resolveDbOptions(o: DbOptions): ResolvedDbOptions {
   nonNeg('retentionMs', o.retentionMs);
   nonNeg('retentionBytes', retentionBytes);
   nonNeg('maxBlockDurationMs', maxBlockDurationMs);
+  if (Number.isNaN(headChunksInMemoryMs) || headChunksInMemoryMs < 0) throw new OptionsError('headChunksInMemoryMs', `must be ≥ 0, got ${headChunksInMemoryMs}`);
   if (!Number.isInteger(minBlockDurationMs) || minBlockDurationMs <= 0) {
     throw new OptionsError('minBlockDurationMs', `must be a positive integer, got ${minBlockDurationMs}`);
   }
@@ -109,5 +119,6 @@ export function resolveDbOptions(o: DbOptions): ResolvedDbOptions {
     compactionIntervalMs,
     autoCompact,
     onWarning,
+    headChunksInMemoryMs,
   };
 }
