@@ -300,8 +300,10 @@ export class HttpIngest {
       if (!LABEL_NAME.test(k) || k.startsWith('__')) throw new IngestError('bad_request', `query parameter "${k}" is not a valid label name`);
       lb.set(k, v);
     }
-    // No stream goes without labels: without query parameters or configured labels, job="http".
-    if (lb.labels().isEmpty() && this.#labels.isEmpty()) lb.set('job', 'http');
+    // No stream goes without labels: without query parameters or configured labels, job="http"
+    // (an NDJSON entry's own labels win over this default).
+    const defaultJob = lb.labels().isEmpty() && this.#labels.isEmpty();
+    if (defaultJob) lb.set('job', 'http');
     base.forEach((n, v) => lb.set(n, v));
     const labels = lb.labels();
     const body = await this.#decodedBody(req, header);
@@ -321,7 +323,7 @@ export class HttpIngest {
         a = b + 1;
         n++;
         if (line.trim() === '') continue;
-        if (line.charCodeAt(0) === 123 && line.includes('"line"') && this.#envelope(line, n, labels, now, batcher)) continue;
+        if (line.charCodeAt(0) === 123 && line.includes('"line"') && this.#envelope(line, n, labels, now, batcher, defaultJob)) continue;
         this.#parser.parse(line, now, out);
         batcher.add(out);
       }
@@ -337,7 +339,7 @@ export class HttpIngest {
   }
 
   /** An NDJSON entry `{line, ts?, labels?, fields?}`; false when the object is not one (then it is parsed as a log line). */
-  #envelope(text: string, lineNo: number, base: Labels, now: number, batcher: StreamBatcher): boolean {
+  #envelope(text: string, lineNo: number, base: Labels, now: number, batcher: StreamBatcher, defaultJob = false): boolean {
     let o: unknown;
     try {
       o = JSON.parse(text);
@@ -365,7 +367,9 @@ export class HttpIngest {
         if (!LABEL_NAME.test(k) || typeof v !== 'string') throw new IngestError('bad_request', `line ${lineNo}: label "${k}" must have a valid name and a string value`);
         b.set(k, v);
       }
-      base.forEach((n, v) => b.set(n, v));
+      base.forEach((n, v) => {
+        if (!(defaultJob && n === 'job' && b.has('job'))) b.set(n, v);
+      });
       labels = b.labels();
     }
     let fields: Record<string, string> | undefined;
