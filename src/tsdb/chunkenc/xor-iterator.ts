@@ -84,6 +84,9 @@ export class XORIterator implements SampleIterator {
       this.#numRead = 1;
       return ValueType.Float;
     }
+    // Value control bits and window header when the timestamp's peek already holds them, else -1.
+    let vc = -1;
+    let vhdr = -1;
     if (n === 1) {
       let off = pos >>> 3;
       let u = 0;
@@ -100,12 +103,15 @@ export class XORIterator implements SampleIterator {
       this.#t += u;
       pos = off * 8;
     } else {
-      // Delta of delta: up to four control bits, then 0, 14, 17, 20 or 64 bits.
-      const c = peekBits(buf, pos, 4);
-      let dod = 0;
-      if (c < 8) {
+      // Delta of delta: up to four control bits, then 0, 14, 17, 20 or 64 bits. One 16-bit peek
+      // covers the common sample whole: dod 0 ('0'), then the value's control bits and header.
+      const w16 = peekBits(buf, pos, 16);
+      if (w16 < 0x8000) {
         pos += 1;
+        vc = (w16 >>> 13) & 3;
+        vhdr = (w16 >>> 2) & 0x7ff;
       } else {
+        const c = w16 >>> 12;
         let sz: number;
         if (c < 12) {
           sz = 14;
@@ -121,6 +127,7 @@ export class XORIterator implements SampleIterator {
           pos += 4;
         }
         if (pos + sz > this.#end) return this.#fail('truncated timestamp', pos);
+        let dod: number;
         if (sz === 64) {
           const dh = peekBits(buf, pos, 32) | 0;
           dod = dh * TWO32 + peekBits(buf, pos + 32, 32);
@@ -130,19 +137,19 @@ export class XORIterator implements SampleIterator {
           dod = bits > 1 << (sz - 1) ? bits - (1 << sz) : bits;
         }
         pos += sz;
+        this.#tDelta += dod;
       }
-      this.#tDelta += dod;
       this.#t += this.#tDelta;
     }
     // Value.
     if (pos >= this.#end) return this.#fail('truncated value', pos);
-    const c = peekBits(buf, pos, 2);
+    const c = vc >= 0 ? vc : peekBits(buf, pos, 2);
     if (c < 2) {
       pos += 1; // '0': same value
     } else {
       if (c === 3) {
         if (pos + 13 > this.#end) return this.#fail('truncated value window', pos);
-        const hdr = peekBits(buf, pos + 2, 11);
+        const hdr = vhdr >= 0 ? vhdr : peekBits(buf, pos + 2, 11);
         let sig = hdr & 63;
         if (sig === 0) sig = 64;
         const lead = hdr >>> 6;
