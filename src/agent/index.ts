@@ -12,3 +12,16 @@ export { ContainerCache, DockerClient, parseDockerHost } from './docker/index.js
 export type { CachedContainer, ContainerLogLine, ContainerDetails, ContainerSummary, DockerClientOptions, DockerEvent, LogsQuery } from './docker/index.js';
 export { EventsService } from './events/index.js';
 export type { EventEntry, EventSink, EventsServiceOptions } from './events/index.js';
+// Log side (engineer K): shipper with disk queue, journald, file tailing, container logs, and their composition.
+export { LogForwarder } from './log-forwarder.js';
+export type { LogForwarderOptions } from './log-forwarder.js';
+export { DeliveryError, DiskQueue, HttpTransport, MemorySink, ParsedStreams, ShipOptionError, ShipStream, Shipper, StateFile } from './ship/index.js';
+export type { LogSink, ShipperOptions, SunkEntry, TlsClientOptions } from './ship/index.js';
+export { JournalFollower, JournaldOptionError } from './journald/index.js';
+export type { JournalFollowerOptions, JournalPosition } from './journald/index.js';
+export { FileTailer, Glob, GlobError, TailOptionError } from './tail/index.js';
+export type { FilePosition, FileTailerOptions } from './tail/index.js';
+export { ContainerLogsOptionError, DockerLogSource, criFileLabels, criLogFiles } from './containerlogs/index.js';
+export type { ContainerLogClient, ContainerLogPosition, CriLogFilesOptions, DockerLogSourceOptions } from './containerlogs/index.js';
+export { RemoteWriteSender, WriteRequestEncoder, RemoteWriteError } from './remote-write/index.js';
+export type { RemoteWriteSenderOptions, EncodedRequest } from './remote-write/index.js';

@@ -36,7 +36,9 @@ class Family implements FamilyView {
   /** For sorted label j, its index in the declared order. */
   readonly #perm: Int32Array;
   readonly #width: number;
-  readonly values: number[] = [];
+  /** Values in a typed array: a plain array would turn the stale-marker NaN into the canonical NaN. */
+  values = new Float64Array(8);
+  count = 0;
   readonly labels: string[] = [];
 
   constructor(
@@ -52,7 +54,16 @@ class Family implements FamilyView {
   }
 
   get size(): number {
-    return this.values.length;
+    return this.count;
+  }
+
+  push(v: number): void {
+    if (this.count === this.values.length) {
+      const bigger = new Float64Array(this.values.length * 2);
+      bigger.set(this.values);
+      this.values = bigger;
+    }
+    this.values[this.count++] = v;
   }
 
   value(i: number): number {
@@ -104,7 +115,7 @@ export class MetricBatch {
     if (labelValues.length !== f.declared.length) {
       throw new MetricBatchError(f.name, `expected ${f.declared.length} label values, got ${labelValues.length}`);
     }
-    f.values.push(value);
+    f.push(value);
     for (let i = 0; i < labelValues.length; i++) f.labels.push(labelValues[i]!);
     this.#samples++;
   }
@@ -130,9 +141,9 @@ export class MetricBatch {
       const src = f as Family;
       const h = this.family(src.name, src.type, src.help, src.declared);
       const dst = this.#families[h]!;
-      for (let i = 0; i < src.values.length; i++) dst.values.push(src.values[i]!);
+      for (let i = 0; i < src.count; i++) dst.push(src.values[i]!);
       for (let i = 0; i < src.labels.length; i++) dst.labels.push(src.labels[i]!);
-      this.#samples += src.values.length;
+      this.#samples += src.count;
     }
   }
 }
