@@ -25,3 +25,5 @@ export { ContainerLogsOptionError, DockerLogSource, criFileLabels, criLogFiles }
 export type { ContainerLogClient, ContainerLogPosition, CriLogFilesOptions, DockerLogSourceOptions } from './containerlogs/index.js';
 export { RemoteWriteSender, WriteRequestEncoder, RemoteWriteError } from './remote-write/index.js';
 export type { RemoteWriteSenderOptions, EncodedRequest } from './remote-write/index.js';
+export { Agent, addExposition, appendBatch } from './agent.js';
+export type { AgentOptions, AgentService, CgroupOptions, DockerOptions, RemoteWriteOptions } from './agent-options.js';

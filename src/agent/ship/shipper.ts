@@ -29,7 +29,7 @@ const gzipAsync = promisify(gzip);
 
 /** LogSink is what a log source hands its entries and positions to. */
 export interface LogSink {
-  /** stream returns the handle of a label set (the shipper's base labels added), made once per set. */
+  /** stream returns the handle of a label set (the shipper's base labels added where missing), made once per set. */
   stream(labels: Labels): ShipStream;
   /**
    * add queues one entry. Call `mark` in the same synchronous run after the entries a position
@@ -84,7 +84,7 @@ export interface ShipperOptions {
   readonly backoffMaxMs?: number;
   /** On stop, keep sending what is queued for up to this long (default 2 s). */
   readonly drainMs?: number;
-  /** Labels added to every stream (they win over a source's labels of the same name). */
+  /** Labels added to every stream that lacks them (e.g. `host`). */
   readonly labels?: Readonly<Record<string, string>>;
   readonly registry?: Registry;
   readonly logger?: Logger;
@@ -221,7 +221,9 @@ export class Shipper implements LogSink {
       let l = labels;
       if (!this.#base.isEmpty()) {
         const b = new LabelsBuilder(labels);
-        this.#base.forEach((n, v) => b.set(n, v));
+        this.#base.forEach((n, v) => {
+          if (!labels.has(n)) b.set(n, v);
+        });
         l = b.labels();
       }
       s = new ShipStream(this.#streams.size, l);
