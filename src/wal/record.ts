@@ -139,8 +139,8 @@ export class RecordEncoder {
     let off = putU64(b, 1, baseRef);
     off = putI64(b, off, baseT);
     for (let i = 0; i < n; i++) {
-      off = putVarint(b, off, refs[i]! - baseRef);
-      off = putVarint(b, off, ts[i]! - baseT);
+      off = putSmallVarint(b, off, refs[i]! - baseRef);
+      off = putSmallVarint(b, off, ts[i]! - baseT);
       const hi = words[2 * i + HI]!;
       const lo = words[2 * i + LO]!;
       b[off] = hi >>> 24;
@@ -250,6 +250,20 @@ export function decodeTombstones(rec: Uint8Array): TombstoneEntry[] {
     throw new RecordDecodeError(RecordType.Tombstones, cur.off, (e as Error).message, { cause: e });
   }
   return out;
+}
+
+// putSmallVarint is putVarint with 32-bit integer arithmetic for the usual small deltas.
+function putSmallVarint(b: Uint8Array, off: number, v: number): number {
+  if (v >= -0x20000000 && v < 0x20000000) {
+    let u = v < 0 ? -2 * v - 1 : 2 * v; // zig-zag, < 2^30
+    while (u >= 0x80) {
+      b[off++] = (u & 0x7f) | 0x80;
+      u >>>= 7;
+    }
+    b[off++] = u;
+    return off;
+  }
+  return putVarint(b, off, v);
 }
 
 // putString writes a uvarint length and the UTF-8 bytes of s; ASCII is copied in JS, which is
