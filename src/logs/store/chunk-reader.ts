@@ -33,20 +33,27 @@ export interface BlockText {
   readonly fields: readonly Fields[] | undefined;
 }
 
-/** ByteLru is a least-recently-used cache bounded by the summed byte sizes of its values. */
+/**
+ * ByteLru is a least-recently-used cache bounded by the summed byte sizes of its values.
+ * With `protectMs`, an entry used within that time is never evicted to make room: a scan of
+ * more data than fits does not flush what other queries are using, it is simply not cached.
+ */
 export class ByteLru<K, V> {
   readonly #max: number;
-  readonly #m = new Map<K, { v: V; bytes: number }>();
+  readonly #protectMs: number;
+  readonly #m = new Map<K, { v: V; bytes: number; used: number }>();
   #bytes = 0;
 
-  constructor(maxBytes: number) {
+  constructor(maxBytes: number, protectMs = 0) {
     this.#max = maxBytes;
+    this.#protectMs = protectMs;
   }
 
   get(k: K): V | undefined {
     const e = this.#m.get(k);
     if (e === undefined) return undefined;
     this.#m.delete(k);
+    e.used = performance.now();
     this.#m.set(k, e);
     return e.v;
   }
@@ -58,13 +65,17 @@ export class ByteLru<K, V> {
       this.#bytes -= old.bytes;
       this.#m.delete(k);
     }
-    this.#m.set(k, { v, bytes });
-    this.#bytes += bytes;
+    const now = performance.now();
+    // Make room from the least recently used end, but never from entries still in use.
     for (const [key, e] of this.#m) {
-      if (this.#bytes <= this.#max) break;
+      if (this.#bytes + bytes <= this.#max) break;
+      if (this.#protectMs > 0 && now - e.used < this.#protectMs) return;
       this.#m.delete(key);
       this.#bytes -= e.bytes;
     }
+    if (this.#bytes + bytes > this.#max) return;
+    this.#m.set(k, { v, bytes, used: now });
+    this.#bytes += bytes;
   }
 
   delete(k: K): void {
@@ -85,7 +96,7 @@ export interface ChunkReaderOptions {
   readonly segments: ChunkSegments;
   /** Budget for decoded timestamp columns (default 64 MiB). */
   readonly timesCacheBytes?: number;
-  /** Budget for decompressed text blocks (default 64 MiB). */
+  /** Budget for decompressed text blocks (default 256 MiB). */
   readonly textCacheBytes?: number;
   /** Told about every corrupt chunk found while reading. */
   readonly onCorrupt: (e: CorruptChunkError) => void;
@@ -104,11 +115,12 @@ export class ChunkReader {
   #nextKey = 0;
 
   constructor(opts: ChunkReaderOptions) {
-    const { segments, timesCacheBytes = 64 << 20, textCacheBytes = 64 << 20, onCorrupt, packer } = opts;
+    const { segments, timesCacheBytes = 64 << 20, textCacheBytes = 256 << 20, onCorrupt, packer } = opts;
     this.#packer = packer;
     this.#segments = segments;
     this.#times = new ByteLru(timesCacheBytes);
-    this.#text = new ByteLru(textCacheBytes);
+    // Blocks read in the last 30 s stay: large scans do not flush what other queries use.
+    this.#text = new ByteLru(textCacheBytes, 30_000);
     this.#onCorrupt = onCorrupt;
   }
 

@@ -7,6 +7,7 @@
  * @module
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Counter, Registry } from '../../instrument/index.js';
 import type { Labels, Matcher } from '../../model/index.js';
@@ -68,7 +69,7 @@ export interface DiskLogStoreOptions {
   readonly compressionQuality?: number;
   /** Token filter bits per distinct item (default 8, about 2% false positives). */
   readonly filterBitsPerItem?: number;
-  /** Worker threads that compress blocks and compute filters (default 1; 0 = this thread). */
+  /** Worker threads that compress and decompress blocks and build filters (default: one per core, 1–4; 0 = this thread). */
   readonly packWorkers?: number;
   /** Retention per app (`app` label; '' for streams without one), with a default. */
   readonly retention?: { readonly default?: RetentionPolicy; readonly apps?: Readonly<Record<string, RetentionPolicy>> };
@@ -160,13 +161,13 @@ export class DiskLogStore implements QueryableLogStore {
       segmentBytes = 128 << 20,
       compressionQuality = 4,
       filterBitsPerItem = 8,
-      packWorkers = 1,
+      packWorkers = Math.max(1, Math.min(4, availableParallelism())),
       retention = {},
       maintenanceIntervalMs = 10_000,
       maxPendingBytes = 64 << 20,
       maxLineBytes = 256 << 10,
       maxLabelNames = 30,
-      textCacheBytes = 64 << 20,
+      textCacheBytes = 256 << 20,
       timesCacheBytes = 64 << 20,
       registry,
       onCorruption = (e) => process.stderr.write(`vigil logs: ${e.message}\n`),
