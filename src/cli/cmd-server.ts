@@ -20,7 +20,13 @@ async function run(argv: readonly string[], mode: 'server' | 'up'): Promise<numb
     return 0;
   }
   const opts = serverOptions(f);
-  const app = await buildServer(opts, mode);
+  const flagValues: Record<string, string> = {};
+  for (const spec of SERVER_FLAGS) {
+    if (spec.name === 'help') continue;
+    const v = f.values.get(spec.name);
+    flagValues[spec.name] = v === undefined ? '' : Array.isArray(v) ? v.join(',') : String(v);
+  }
+  const app = await buildServer(opts, mode, flagValues);
   const ac = new AbortController();
   const onStop = (): void => {
     app.log.info('received termination signal, stopping');

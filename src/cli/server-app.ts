@@ -4,10 +4,12 @@
  * @module
  */
 import { mkdirSync } from 'node:fs';
-import { HttpServer, Router, mountLifecycle, mountMetrics } from '../api/index.js';
+import { HttpServer, Router, mountLifecycle, mountMetrics, mountPrometheusApi } from '../api/index.js';
 import { loadConfigFile, parseConfig, type Config } from '../config/index.js';
+import { formatDuration } from '../model/index.js';
 import { LogfmtLogger, Registry, registerProcessMetrics, type Logger } from '../instrument/index.js';
 import { Db } from '../tsdb/index.js';
+import { Engine } from '../promql/index.js';
 import { MetricsPipeline } from './metrics-pipeline.js';
 import { runGroup, type Service } from './service-group.js';
 import type { ServerOptions } from './server-flags.js';
@@ -23,7 +25,7 @@ export interface ServerApp {
 }
 
 /** buildServer wires every component for `vigil server` / `vigil up`. */
-export async function buildServer(opts: ServerOptions, mode: 'server' | 'up'): Promise<ServerApp> {
+export async function buildServer(opts: ServerOptions, mode: 'server' | 'up', flagValues: Readonly<Record<string, string>> = {}): Promise<ServerApp> {
   const log = new LogfmtLogger({ level: opts.logLevel, format: opts.logFormat });
   for (const d of [opts.dataDir, opts.tsdbPath, opts.logsPath, opts.statePath]) mkdirSync(d, { recursive: true });
   const registry = new Registry();
@@ -55,17 +57,52 @@ export async function buildServer(opts: ServerOptions, mode: 'server' | 'up'): P
       config = await loadConfig();
       await pipeline.apply(config);
       reloadOk.set(1);
-      reloadTs.set(Math.floor(Date.now() / 1000));
+      lastReloadOk = true;
+      lastConfigTime = Date.now();
+      reloadTs.set(Math.floor(lastConfigTime / 1000));
       log.info('completed loading of configuration file', { filename: config.filename });
     } catch (e) {
       reloadOk.set(0);
+      lastReloadOk = false;
       throw e;
     }
   };
 
+  const engine = new Engine({
+    queryable: storage,
+    lookbackDeltaMs: opts.lookbackDeltaMs,
+    maxSamples: opts.queryMaxSamples,
+    timeoutMs: opts.queryTimeoutMs,
+    registry,
+  });
+  const startTime = Date.now();
+  let lastConfigTime = 0;
+  let lastReloadOk = false;
+
   const router = new Router();
   mountLifecycle(router, { enableLifecycle: opts.enableLifecycle, ready: () => ready, reload, quit: () => ac.abort() });
   mountMetrics(router, registry);
+  mountPrometheusApi(router, {
+    engine,
+    queryable: storage,
+    appendable: opts.enableRemoteWriteReceiver ? storage : undefined,
+    targets: pipeline.scrape,
+    config: () => config,
+    flags: () => flagValues,
+    runtime: () => ({
+      startTime,
+      reloadConfigSuccess: lastReloadOk,
+      lastConfigTime,
+      corruptionCount: storage.warnings().length,
+      storageRetention: retentionText(opts),
+    }),
+    head: storage.head,
+    ready: () => ready,
+    lookbackDeltaMs: opts.lookbackDeltaMs,
+    queryTimeoutMs: opts.queryTimeoutMs,
+    registry,
+    onError: (message, fields) => log.error(message, Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, String(v)]))),
+  });
   const http = new HttpServer({
     listenAddress: opts.listenAddress,
     router,
@@ -109,4 +146,11 @@ export function defaultConfigYaml(listenAddress: string): string {
     `      - targets: [${JSON.stringify(listenAddress)}]`,
     '',
   ].join('\n');
+}
+
+function retentionText(opts: ServerOptions): string {
+  const parts: string[] = [];
+  if (opts.retentionMs > 0) parts.push(formatDuration(opts.retentionMs));
+  if (opts.retentionBytes > 0) parts.push(`${opts.retentionBytes}B`);
+  return parts.join(' or ');
 }
