@@ -9,3 +9,4 @@ export { WriteRequestEncoder } from './write-request-encoder.js';
 export type { EncodeOptions, EncodedRequest } from './write-request-encoder.js';
 export { ProtoWriter, fieldLen, uvarintLen } from './proto-writer.js';
 export { RemoteWriteError } from './errors.js';
+export { StalenessTracker } from './staleness.js';
