@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Registry } from '../../instrument/index.js';
 import { Labels, Matcher, MatchType } from '../../model/index.js';
 import { DiskLogStore, type DiskLogStoreOptions } from './disk-log-store.js';
 import { InvalidEntryError, type LogStoreError } from './errors.js';
@@ -123,6 +124,35 @@ describe.each([
 });
 
 describe('DiskLogStore', () => {
+  it('opens read-only beside a writer: reads the WAL, changes nothing', async () => {
+    const w = await open();
+    await w.append(web, lines(30));
+    await w.flush();
+    await w.append(web, lines(5, 9000, 'unflushed'));
+    const before = readdirSync(join(dir, 'wal')).map((f) => `${f}:${statSync(join(dir, 'wal', f)).size}`);
+    const r = await DiskLogStore.open({ dir, readOnly: true, packWorkers: 0 });
+    const got = await collect(r.select({ matchers: all, mint: 0, maxt: 1e6, direction: 'forward', limit: 0 }));
+    expect(got).toHaveLength(35);
+    await expect(r.append(web, lines(1))).rejects.toThrow(/read-only/);
+    await r.close();
+    expect(readdirSync(join(dir, 'wal')).map((f) => `${f}:${statSync(join(dir, 'wal', f)).size}`)).toEqual(before);
+    await w.close();
+  });
+
+  it('reports self-metrics', async () => {
+    const registry = new Registry();
+    const s = await open({ registry });
+    await s.append(web, lines(10));
+    const text = registry.expose();
+    expect(text).toMatch(/^vigil_logs_appended_entries_total 10$/m);
+    expect(text).toMatch(/^vigil_logs_memory_entries 10$/m);
+    expect(text).toMatch(/^vigil_logs_streams 1$/m);
+    await s.flush();
+    expect(registry.expose()).toMatch(/^vigil_logs_memory_entries 0$/m);
+    expect(registry.expose()).toMatch(/^vigil_logs_chunks_written_total [1-9]/m);
+    await s.close();
+  });
+
   it('drops an entry equal to the one before it, as Loki does', async () => {
     const s = await open();
     await s.append(web, [e(1, 'x'), e(1, 'x'), e(1, 'y')]);
