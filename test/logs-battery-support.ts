@@ -90,3 +90,57 @@ export async function serveLoki(store: QueryableLogStore): Promise<{ server: Ser
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
+
+/**
+ * generateFile runs gen-logs.js as the benchmark does, writing push bodies (`--format loki`,
+ * one JSON body of `batch` lines per line) and the truth file; nothing stays in memory here.
+ */
+export async function generateFile(dir: string, opts: { lines: number; streams?: number; seed?: number; endMs: number; spanSec?: number; batch?: number }): Promise<{ file: string; truthFile: string; truth: Record<string, unknown> }> {
+  const { execFile } = await import('node:child_process');
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const file = join(dir, 'push.ndjson');
+  const truthFile = join(dir, 'truth.json');
+  const args = [
+    `${BENCH_DIR}/gen-logs.js`, '--lines', String(opts.lines), '--streams', String(opts.streams ?? 200), '--seed', String(opts.seed ?? 42),
+    '--end-ms', String(opts.endMs), '--span-sec', String(opts.spanSec ?? 3600), '--format', 'loki', '--batch', String(opts.batch ?? 1000),
+    '--out', file, '--truth', truthFile,
+  ];
+  await new Promise<void>((resolve, reject) => execFile(process.execPath, args, { maxBuffer: 1 << 20 }, (err) => (err ? reject(err) : resolve())));
+  return { file, truthFile, truth: JSON.parse(readFileSync(truthFile, 'utf8')) as Record<string, unknown> };
+}
+
+/**
+ * ingestFile streams a file of Loki push bodies into a store as the push receiver would: each
+ * body parsed and appended (all its streams at once), `concurrency` bodies in flight.
+ * Returns the lines and UTF-8 line bytes ingested.
+ */
+export async function ingestFile(store: LogStore, file: string, concurrency = 4): Promise<{ lines: number; bytes: number }> {
+  const { createReadStream } = await import('node:fs');
+  const { createInterface } = await import('node:readline');
+  const labelCache = new Map<string, Labels>();
+  const inflight = new Set<Promise<void>>();
+  let lines = 0;
+  let bytes = 0;
+  for await (const body of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+    if (body === '') continue;
+    const req = JSON.parse(body) as { streams: { stream: Record<string, string>; values: [string, string][] }[] };
+    const appends: Promise<void>[] = [];
+    for (const s of req.streams) {
+      const key = JSON.stringify(s.stream);
+      let l = labelCache.get(key);
+      if (l === undefined) labelCache.set(key, (l = Labels.fromObject(s.stream)));
+      const entries: LogEntry[] = s.values.map(([ts, line]) => ({ t: Number(ts.slice(0, -6)), ns: Number(ts.slice(-6)), line }));
+      lines += entries.length;
+      for (const e of entries) bytes += Buffer.byteLength(e.line);
+      appends.push(store.append(l, entries));
+    }
+    const p = Promise.all(appends).then(() => {
+      inflight.delete(p);
+    });
+    inflight.add(p);
+    if (inflight.size >= concurrency) await Promise.race(inflight);
+  }
+  await Promise.all(inflight);
+  return { lines, bytes };
+}
