@@ -43,7 +43,7 @@ describe('JournalFollower options', () => {
     expect(f.args(1_800_000_000_000)).toEqual(['--output=export', '--follow', '--no-pager', '--quiet', '--lines=all', '--since=@1799996400', '--directory=/j', '--unit=a.service', 'PRIORITY=3']);
     sink.mark('journald', { cursor: 's=abc;i=1' });
     const g = new JournalFollower({ sink, startAt: 'end' });
-    expect(g.args()).toEqual(['--output=export', '--follow', '--no-pager', '--quiet', '--after-cursor=s=abc;i=1']);
+    expect(g.args()).toEqual(['--output=export', '--follow', '--no-pager', '--quiet', '--lines=all', '--after-cursor=s=abc;i=1']);
     expect(new JournalFollower({ sink: new MemorySink(), startAt: 'end' }).args()).toContain('--lines=0');
   });
 });
@@ -74,15 +74,16 @@ describe.skipIf(!have)('JournalFollower with real journal files', () => {
     ac1.abort();
     await run1;
     expect(sink.position('journald')).toEqual({ cursor: f1.cursor });
-    write(11, 15);
+    write(11, 40);
     const f2 = new JournalFollower({ sink, directory: join(dir, 'logs') });
     const ac2 = new AbortController();
     const run2 = f2.run(ac2.signal);
-    await until(() => sink.entries.length >= 15);
+    await until(() => sink.entries.length >= 40);
     await new Promise((r) => setTimeout(r, 300));
     ac2.abort();
     await run2;
-    expect(seqs(sink)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    // More than 10 entries after the cursor: journalctl --follow alone would show only 10 of them.
+    expect(seqs(sink)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   });
 
   it('drops a cursor journalctl refuses and starts over', async () => {
@@ -91,7 +92,7 @@ describe.skipIf(!have)('JournalFollower with real journal files', () => {
     const f = new JournalFollower({ sink, directory: join(dir, 'logs'), restartDelayMs: 10 });
     const ac = new AbortController();
     const run = f.run(ac.signal);
-    await until(() => sink.entries.length >= 15);
+    await until(() => sink.entries.length >= 40);
     ac.abort();
     await run;
     expect(seqs(sink).slice(0, 3)).toEqual([1, 2, 3]);

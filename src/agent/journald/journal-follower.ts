@@ -116,7 +116,9 @@ export class JournalFollower {
   /** args returns journalctl's arguments for the current position. */
   args(now = Date.now()): string[] {
     const a = [...this.#baseArgs];
-    if (this.#cursor !== undefined) a.splice(4, 0, `--after-cursor=${this.#cursor}`);
+    // --follow alone means --lines=10 even after a cursor: journalctl would print only 10 of
+    // the entries after it, then wait for new ones. --lines=all reads every one.
+    if (this.#cursor !== undefined) a.splice(4, 0, '--lines=all', `--after-cursor=${this.#cursor}`);
     else if (this.#startAt === 'end') a.splice(4, 0, '--lines=0');
     else {
       a.splice(4, 0, '--lines=all');
@@ -162,7 +164,9 @@ export class JournalFollower {
           // The shipper is behind on the disk: stop reading, journalctl blocks on the pipe.
           paused = true;
           child.stdout!.pause();
+          this.#log.debug('pausing: the shipper is behind');
           void this.#sink.whenWritable(signal).then(() => {
+            this.#log.debug('resuming');
             paused = false;
             child.stdout!.resume();
           });

@@ -333,10 +333,12 @@ export class Shipper implements LogSink {
   }
 
   async #store(seq: number, entries: number, raw: Buffer, positions: Positions): Promise<void> {
+    const t0 = Date.now();
     const body = entries === 0 ? Buffer.alloc(0) : await this.#compress(raw);
     for (let attempt = 1; ; attempt++) {
       try {
         const dropped = await this.#queue.append({ seq, entries, format: this.#enc.format, compression: this.#compression, positions, body }, this.#inFlight);
+        this.#log.debug('queued', { seq, entries, ms: Date.now() - t0 });
         if (dropped.batches > 0) this.#log.warn('disk queue full: dropped the oldest batches', { batches: dropped.batches, entries: dropped.entries });
         return;
       } catch (e) {
