@@ -28,14 +28,18 @@ export class TestGateway {
   }
 
   /** start listens on a random port (or `port`). */
-  static async start(opts: { tls?: { cert: Buffer; key: Buffer }; tokens?: TokenStore; port?: number } = {}): Promise<TestGateway> {
+  static async start(opts: { tls?: { cert: Buffer; key: Buffer }; tokens?: TokenStore; port?: number; host?: string } = {}): Promise<TestGateway> {
     const g = new TestGateway(opts.tls, opts.tokens);
+    g.host = opts.host ?? '127.0.0.1';
     await g.listen(opts.port ?? 0);
     return g;
   }
 
+  /** The address listened on (127.0.0.1 unless given). */
+  host = '127.0.0.1';
+
   get url(): string {
-    return `${this.#tls === undefined ? 'http' : 'https'}://127.0.0.1:${this.port}`;
+    return `${this.#tls === undefined ? 'http' : 'https'}://${this.host}:${this.port}`;
   }
 
   /** listen starts serving (again) on `port`. */
@@ -48,7 +52,7 @@ export class TestGateway {
     const server = this.#tls === undefined ? createHttp(onRequest) : createHttps({ cert: this.#tls.cert, key: this.#tls.key }, onRequest);
     await new Promise<void>((r, j) => {
       server.once('error', j);
-      server.listen(port, '127.0.0.1', () => r());
+      server.listen(port, this.host, () => r());
     });
     this.port = (server.address() as AddressInfo).port;
     this.#server = server;
@@ -90,9 +94,11 @@ export interface AgentChild {
   stop(): Promise<number | null>;
 }
 
-/** startAgent runs test/agent-logs-child.ts with the options (logger and registry are made there). */
-export async function startAgent(opts: Omit<LogForwarderOptions, 'logger' | 'registry'>, timeoutMs = 30_000): Promise<AgentChild> {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'test/agent-logs-child.ts'), JSON.stringify(opts)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/** startAgent runs test/agent-logs-child.ts with the options (logger and registry are made there), in a network namespace if given. */
+export async function startAgent(opts: Omit<LogForwarderOptions, 'logger' | 'registry'>, timeoutMs = 30_000, netns?: string): Promise<AgentChild> {
+  const args = ['--import', 'tsx', resolve(ROOT, 'test/agent-logs-child.ts'), JSON.stringify(opts)];
+  // `ip netns exec` execs the command in place, so the pid is node's own.
+  const child = netns === undefined ? spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }) : spawn('ip', ['netns', 'exec', netns, process.execPath, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
