@@ -1,6 +1,7 @@
 /**
  * The checks `vigil check config` makes beyond parsing, as `promtool check config` does: rule
- * files, credential and certificate files exist, and static and file_sd targets populate.
+ * files, credential and certificate files exist, and static and file_sd targets populate; for
+ * the logs section, listener certificates exist and token files hold a usable secret.
  * @module
  */
 import { readFile, stat } from 'node:fs/promises';
@@ -95,7 +96,29 @@ export async function checkConfig(cfg: Config, options: CheckOptions = {}): Prom
       }
     }
   }
+  if (!syntaxOnly) await checkLogs(cfg, fail);
   return { ruleFiles, warnings };
+}
+
+// The logs section's files: listener certificates and keys, and token files with a usable secret.
+async function checkLogs(cfg: Config, fail: (m: string, c?: unknown) => never): Promise<void> {
+  for (const l of [...cfg.logs.tcp, ...cfg.logs.syslog]) {
+    if (l.tls === undefined || l.listenAddress === '') continue;
+    for (const [what, f] of [['cert', l.tls.certFile], ['key', l.tls.keyFile], ['client CA', l.tls.clientCaFile]] as const) {
+      const e = await exists(f);
+      if (e) fail(`logs listener ${JSON.stringify(l.name)}: error checking ${what} file ${JSON.stringify(f)}: ${e.message}`, e);
+    }
+  }
+  for (const t of cfg.logs.tokens) {
+    if (t.tokenFile === undefined) continue;
+    let secret: string;
+    try {
+      secret = (await readFile(t.tokenFile, 'utf8')).trim();
+    } catch (e) {
+      return fail(`logs token of app ${JSON.stringify(t.app)}: cannot read token_file ${JSON.stringify(t.tokenFile)}: ${e instanceof Error ? e.message : String(e)}`, e);
+    }
+    if (secret.length < 16) fail(`logs token of app ${JSON.stringify(t.app)}: token_file ${JSON.stringify(t.tokenFile)} holds fewer than 16 characters`);
+  }
 }
 
 async function readGroups(file: string, pattern: string, fail: (m: string, c?: unknown) => never): Promise<TargetGroup[]> {

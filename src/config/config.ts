@@ -6,6 +6,7 @@
 import type { Labels } from '../model/index.js';
 import type { HttpClientConfig, SDConfig, TlsConfig } from '../discovery/index.js';
 import type { RelabelConfig } from '../relabel/index.js';
+import type { LogsConfig } from './logs-config.js';
 
 export type { HttpClientConfig };
 
@@ -23,6 +24,8 @@ export interface Config {
   readonly storage: StorageConfig;
   /** The `tracing` block, or undefined when absent. */
   readonly tracing: TracingConfig | undefined;
+  /** vigil's `logs` block (not a Prometheus key): defaults when absent. */
+  readonly logs: LogsConfig;
 }
 
 /** GlobalConfig is the `global` block with Prometheus 2.42's defaults applied. */

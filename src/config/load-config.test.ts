@@ -67,6 +67,14 @@ describe('parseConfig', () => {
     expect(() => parseConfig('x'.repeat(2000), 'p.yml', { limits: { maxBytes: 1000, maxAliases: 1, maxNodes: 1 } })).toThrow(/more than the limit/);
   });
 
+  it.each([
+    ['a struct', '&a\n<<: *a\n'],
+    ['a label map', 'global:\n  external_labels: &l\n    <<: *l\n'],
+    ['through another mapping', 'x: &x {<<: *y}\n'],
+  ])('refuses a mapping that merges itself (%s) with an error, not a stack overflow', (_name, text) => {
+    expect(() => parseConfig(text, 'p.yml')).toThrow(ConfigError);
+  });
+
   it('never throws anything but ConfigError on arbitrary input', () => {
     const pieces = fc.constantFrom('scrape_configs:', '  - job_name: a', 'global:', '  scrape_interval: 5s', '    relabel_configs:', '      - action: drop', '[', '&a', '*a', '<<: *a', '{', 'x: 1', '  ', '-', ': :', 'static_configs: [{targets: [a]}]');
     fc.assert(

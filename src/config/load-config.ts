@@ -6,13 +6,14 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Config } from './config.js';
 import { decodeScrapeConfig } from './decode-scrape-config.js';
+import { decodeLogs } from './decode-logs.js';
 import { DEFAULT_GLOBAL, decodeAlerting, decodeGlobal, decodeRemoteRead, decodeRemoteWrite, decodeStorage, decodeTracing } from './decode-sections.js';
 import { ConfigError } from './errors.js';
 import { resolvePath } from './resolve-path.js';
 import { DEFAULT_DECODE_LIMITS, Decoder } from './yaml-decoder.js';
 import type { DecodeLimits } from './yaml-decoder.js';
 
-const TOP_KEYS = ['global', 'alerting', 'rule_files', 'scrape_configs', 'storage', 'tracing', 'remote_write', 'remote_read'];
+const TOP_KEYS = ['global', 'alerting', 'rule_files', 'scrape_configs', 'storage', 'tracing', 'remote_write', 'remote_read', 'logs'];
 // A `*` is allowed only in the last path element of a rule file.
 const RULE_PATH = /^[^*]*(\*[^/]*)?$/;
 
@@ -46,6 +47,7 @@ export function parseConfig(text: string, filename: string, options: ParseOption
   const remoteRead = decodeRemoteRead(d, f.get('remote_read'), dir);
   const storage = decodeStorage(d, f.get('storage'));
   const tracing = decodeTracing(d, f.get('tracing'), dir);
+  const logs = decodeLogs(d, f.get('logs'), dir);
   return {
     filename,
     global,
@@ -56,6 +58,7 @@ export function parseConfig(text: string, filename: string, options: ParseOption
     remoteRead,
     storage,
     tracing,
+    logs,
   };
 }
 

@@ -128,7 +128,7 @@ export class Decoder {
     const map = new Map<string, { k: YNodeLike; v: YNodeLike }>();
     if (!(n === null || n === undefined || (isScalar(n) && n.value === null))) {
       if (!isMap(n)) this.#mismatch(n, key, typeName);
-      this.#collect(n.items as Pair[], typeName, known, map, new Set());
+      this.#collect(n.items as Pair[], typeName, known, map, new Set([n]));
     }
     return {
       node: n,
@@ -138,7 +138,9 @@ export class Decoder {
     };
   }
 
-  #collect(items: readonly Pair[], typeName: string, known: readonly string[], out: Map<string, { k: YNodeLike; v: YNodeLike }>, explicit: Set<string>): void {
+  // `ancestors` holds the mappings being collected, so a mapping that merges itself (directly or
+  // through others) is an error instead of endless recursion.
+  #collect(items: readonly Pair[], typeName: string, known: readonly string[], out: Map<string, { k: YNodeLike; v: YNodeLike }>, ancestors: Set<unknown>): void {
     const merges: YNodeLike[] = [];
     for (const p of items) {
       const k = this.resolve(p.key as YNodeLike);
@@ -150,7 +152,6 @@ export class Decoder {
       if (name === undefined) this.fail(k, '', `cannot use a ${this.tag(k)} as a key of ${typeName}`);
       if (!known.includes(name)) this.fail(k, name, `field ${name} not found in type ${typeName}`);
       out.set(name, { k, v: p.value as YNodeLike });
-      explicit.add(name);
     }
     // Merged mappings fill only keys the mapping does not set itself; the earlier source wins.
     for (const m of merges) {
@@ -159,8 +160,11 @@ export class Decoder {
       for (const s of sources) {
         const sm = this.resolve(s);
         if (!isMap(sm)) this.fail(sm, '<<', 'map merge requires map or sequence of maps as the value');
+        if (ancestors.has(sm)) this.fail(m, '<<', 'a mapping cannot merge itself');
         const sub = new Map<string, { k: YNodeLike; v: YNodeLike }>();
-        this.#collect(sm.items as Pair[], typeName, known, sub, new Set());
+        ancestors.add(sm);
+        this.#collect(sm.items as Pair[], typeName, known, sub, ancestors);
+        ancestors.delete(sm);
         for (const [name, e] of sub) if (!out.has(name)) out.set(name, e);
       }
     }
@@ -176,9 +180,15 @@ export class Decoder {
 
   /** entries returns the pairs of a mapping as [keyText, keyNode, valueNode]; null gives none. */
   entries(node: YNodeLike, key: string, into: string): [string, YNodeLike, YNodeLike][] {
+    return this.#entries(node, key, into, new Set());
+  }
+
+  #entries(node: YNodeLike, key: string, into: string, ancestors: Set<unknown>): [string, YNodeLike, YNodeLike][] {
     const n = this.resolve(node);
     if (n === null || n === undefined || (isScalar(n) && n.value === null)) return [];
     if (!isMap(n)) this.#mismatch(n, key, into);
+    if (ancestors.has(n)) this.fail(node, '<<', 'a mapping cannot merge itself');
+    ancestors.add(n);
     const out: [string, YNodeLike, YNodeLike][] = [];
     const seen = new Set<string>();
     const merges: YNodeLike[] = [];
@@ -196,9 +206,10 @@ export class Decoder {
     for (const m of merges) {
       const mv = this.resolve(m);
       for (const s of isSeq(mv) ? (mv.items as YNodeLike[]) : [mv]) {
-        for (const e of this.entries(s, '<<', into)) if (!seen.has(e[0])) (seen.add(e[0]), out.push(e));
+        for (const e of this.#entries(s, '<<', into, ancestors)) if (!seen.has(e[0])) (seen.add(e[0]), out.push(e));
       }
     }
+    ancestors.delete(n);
     return out;
   }
 
