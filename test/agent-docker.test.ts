@@ -109,7 +109,7 @@ describe.skipIf(podman === undefined)('agent against podman (Docker API v1.41, r
     // The container's cgroups (podman with cgroupfs: /libpod_parent/libpod-<id>), labelled from the cache.
     const collector = new CgroupCollector({ metadata: cache, oom: watcher });
     const b = new MetricBatch();
-    collector.collect(b);
+    await collector.collect(b);
     const found = collector.containers().find((c) => c.id === id);
     expect(found).toMatchObject({ runtime: 'podman', cgroupPath: `/libpod_parent/libpod-${id}` });
     const text = renderText(b);
@@ -143,7 +143,7 @@ describe.skipIf(podman === undefined)('agent against podman (Docker API v1.41, r
     expect(watcher.count(`/libpod_parent/libpod-${created.Id}`)).toBe(1);
     // The cgroup's own counter agrees while the container lives.
     const b = new MetricBatch();
-    new CgroupCollector({ metadata: cache, oom: watcher }).collect(b);
+    await new CgroupCollector({ metadata: cache, oom: watcher }).collect(b);
     expect(renderText(b)).toMatch(new RegExp(`container_oom_events_total\\{[^}]*libpod-${created.Id}[^}]*\\} 1\\n`));
     expect(registry.expose()).toMatch(/vigil_container_events_total\{type="container",action="oom_kill"\} [1-9]/);
     await client.request('DELETE', `/containers/${created.Id}?force=1`);

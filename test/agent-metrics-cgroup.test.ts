@@ -63,7 +63,7 @@ describe.skipIf(!canRun)('CgroupCollector on real cgroups (v1 host)', () => {
     const c = new CgroupCollector({ oom: watcher });
     expect(c.layout().v1.has('memory')).toBe(true);
     const b0 = new MetricBatch();
-    c.collect(b0);
+    await c.collect(b0);
     const s0 = samples(b0);
     expect(c.containers().find((x) => x.id === id)).toMatchObject({ cgroupPath: `/docker/${id}`, runtime: 'docker' });
     expect(find(s0, 'container_spec_memory_limit_bytes', cg)).toBe(64 << 20);
@@ -85,7 +85,7 @@ describe.skipIf(!canRun)('CgroupCollector on real cgroups (v1 host)', () => {
     // The watcher polls every 50 ms.
     for (let i = 0; i < 40 && ooms.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     const b1 = new MetricBatch();
-    c.collect(b1);
+    await c.collect(b1);
     const s1 = samples(b1);
     const cpu1 = find(s1, 'container_cpu_usage_seconds_total', cg, 'cpu="total"')!;
     expect(cpu1 - cpu0).toBeGreaterThan(0.03);

@@ -117,7 +117,7 @@ export class Agent {
     if (this.host !== undefined) await this.host.collect(batch, signal);
     if (this.cgroups !== undefined && !this.#cgroupsMissing) {
       try {
-        this.cgroups.collect(batch);
+        await this.cgroups.collect(batch);
         this.#containersGauge.set(this.cgroups.containers().length);
       } catch (e) {
         if (e instanceof NoCgroupsError) {

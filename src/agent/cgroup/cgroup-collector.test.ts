@@ -38,10 +38,10 @@ describe('CgroupCollector on corpus cgroup trees', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('reads cgroup v1 containers (Docker cgroupfs layout)', () => {
+  it('reads cgroup v1 containers (Docker cgroupfs layout)', async () => {
     const c = new CgroupCollector({ procfs: join(dir, 'proc'), mountinfo: join(dir, 'mountinfo-v1'), now: () => 1_700_000_000_500 });
     const b = new MetricBatch();
-    c.collect(b);
+    await c.collect(b);
     expect(c.containers().map((x) => x.id).sort()).toEqual(V1_IDS);
     const s = samples(b);
     const l = (id: string): string => `id="/docker/${id}",image="",name="",namespace="",pod=""`;
@@ -54,7 +54,7 @@ describe('CgroupCollector on corpus cgroup trees', () => {
     expect(s.get(`container_oom_events_total{container="",${l(V1_IDS[1]!)}}`)).toBe(0);
   });
 
-  it('reads a complete cgroup v2 container with cAdvisor arithmetic and metadata labels', () => {
+  it('reads a complete cgroup v2 container with cAdvisor arithmetic and metadata labels', async () => {
     const md: ContainerMetadata = {
       name: 'k8s_app_web-0_shop_uid_0',
       image: 'nginx:1.25',
@@ -65,7 +65,7 @@ describe('CgroupCollector on corpus cgroup trees', () => {
     const c = new CgroupCollector({ procfs: join(dir, 'proc'), mountinfo: join(dir, 'mountinfo-v2'), metadata: { get: (id) => (id === V2_ID ? md : undefined) } });
     expect(c.layout().mode).toBe('v2');
     const b = new MetricBatch();
-    c.collect(b);
+    await c.collect(b);
     const s = samples(b);
     const L = `container="app",id="/system.slice/docker-${V2_ID}.scope",image="nginx:1.25",name="k8s_app_web-0_shop_uid_0",namespace="shop",pod="web-0"`;
     const want: Record<string, number> = {
@@ -99,14 +99,14 @@ describe('CgroupCollector on corpus cgroup trees', () => {
     for (const [k, v] of Object.entries(want)) expect(s.get(k), k).toBe(v);
   });
 
-  it('reports a container whose files are broken through onError and goes on', () => {
+  it('reports a container whose files are broken through onError and goes on', async () => {
     const broken = join(dir, 'cg2/system.slice', `docker-${'f'.repeat(64)}.scope`);
     mkdirSync(broken, { recursive: true });
     writeFileSync(join(broken, 'cpu.stat'), 'usage_usec\n');
     const errors: string[] = [];
     const c = new CgroupCollector({ procfs: join(dir, 'proc'), mountinfo: join(dir, 'mountinfo-v2'), onError: (p, e) => errors.push(`${p}: ${(e as Error).message}`) });
     const b = new MetricBatch();
-    c.collect(b);
+    await c.collect(b);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/cpu\.stat:1: expected "key value"/);
     expect([...samples(b).keys()].some((k) => k.includes(V2_ID))).toBe(true);

@@ -10,7 +10,7 @@ import { MetricType, parseDiskstats, parseNetDev, readText, type Collector, type
 import type { PsiTotals } from '../host/index.js';
 import { cgroupLayout, parseCgroupMounts, type CgroupLayout } from './cgroup-mounts.js';
 import { containerOf, type ContainerRef } from './container-id.js';
-import { dirOf, readContainerStats, type ContainerStats } from './container-stats.js';
+import { ContainerStatsReader, dirOf, type ContainerStats } from './container-stats.js';
 import { readCgroupFile } from './read-cgroup-file.js';
 
 /** ContainerMetadata is what the runtime knows about a container. */
@@ -138,6 +138,10 @@ export class CgroupCollector implements Collector {
   #selfNetns: string | undefined;
   /** Containers found in the last cycle. */
   #last: readonly FoundContainer[] = [];
+  /** One reader per container cgroup, kept across cycles (it remembers missing files and limits). */
+  #readers = new Map<string, ContainerStatsReader>();
+  /** Network namespace per pid, kept while the pid is a container's. */
+  #netnsOf = new Map<number, string | undefined>();
 
   constructor(opts: CgroupCollectorOptions = {}) {
     this.#procfs = opts.procfs ?? '/proc';
@@ -191,7 +195,8 @@ export class CgroupCollector implements Collector {
     return out;
   }
 
-  collect(out: MetricBatch): void {
+  /** collect reports every container; it yields to the event loop every few containers so a cycle over many does not stall other work. */
+  async collect(out: MetricBatch): Promise<void> {
     const layout = this.layout();
     const found = this.discover();
     this.#last = found;
@@ -199,10 +204,16 @@ export class CgroupCollector implements Collector {
     const now = this.#now();
     const devNames = this.#deviceNames();
     this.#selfNetns ??= this.#netns('self');
+    const readers = new Map<string, ContainerStatsReader>();
+    const netns = new Map<number, string | undefined>();
+    let n = 0;
     for (const c of found) {
+      if (++n % 16 === 0) await new Promise((r) => setImmediate(r));
       let s: ContainerStats;
       try {
-        s = readContainerStats(layout, c.cgroupPath);
+        const r = this.#readers.get(c.cgroupPath) ?? new ContainerStatsReader(layout, c.cgroupPath);
+        readers.set(c.cgroupPath, r);
+        s = r.read();
       } catch (e) {
         this.#onError?.(c.cgroupPath, e);
         continue;
@@ -271,7 +282,7 @@ export class CgroupCollector implements Collector {
         add(h.fsWrites, d.writes, [dev]);
         for (const [op, bytes] of d.byOp) add(h.blkio, bytes, [dev, String(d.major), String(d.minor), op]);
       }
-      this.#network(s, (fam, v, iface) => add(h[fam], v, [iface]));
+      this.#network(s, netns, (fam, v, iface) => add(h[fam], v, [iface]));
       add(h.processes, s.pids.length);
       add(h.threads, s.pidsCurrent);
       add(h.threadsMax, s.pidsMax);
@@ -284,12 +295,15 @@ export class CgroupCollector implements Collector {
       psi('psiMemStalled', 'psiMemWaiting', s.psi.memory);
       psi('psiIoStalled', 'psiIoWaiting', s.psi.io);
     }
+    this.#readers = readers;
+    this.#netnsOf = netns;
   }
 
   /** network reads a container process's /proc/<pid>/net/dev, unless it shares the agent's network namespace. */
-  #network(s: ContainerStats, add: (fam: 'netRxBytes' | 'netRxPackets' | 'netRxDropped' | 'netRxErrors' | 'netTxBytes' | 'netTxPackets' | 'netTxDropped' | 'netTxErrors', v: number, iface: string) => void): void {
+  #network(s: ContainerStats, seen: Map<number, string | undefined>, add: (fam: 'netRxBytes' | 'netRxPackets' | 'netRxDropped' | 'netRxErrors' | 'netTxBytes' | 'netTxPackets' | 'netTxDropped' | 'netTxErrors', v: number, iface: string) => void): void {
     for (const pid of s.pids.slice(0, 3)) {
-      const ns = this.#netns(String(pid));
+      const ns = this.#netnsOf.has(pid) ? this.#netnsOf.get(pid) : this.#netns(String(pid));
+      seen.set(pid, ns);
       if (ns === undefined) continue; // exited: try the next process
       if (ns === this.#selfNetns) return;
       const text = readCgroupFile(join(this.#procfs, String(pid), 'net/dev'));

@@ -5,7 +5,7 @@
  * @module
  */
 import { parsePsi, type PsiTotals } from '../host/index.js';
-import { parseBlkio, parseCpuMax, parseIoStat, parseKeyed, parsePidList, parseValue } from './cgroup-files.js';
+import { parseBlkio, parseCpuMax, parseIoStat, parseKeyed, parsePidList, parseValue, type BlkioRow } from './cgroup-files.js';
 import type { CgroupLayout, CgroupMount } from './cgroup-mounts.js';
 import { join } from 'node:path';
 import { statSync } from 'node:fs';
@@ -96,34 +96,308 @@ export function dirOf(m: CgroupMount | undefined, cgroupPath: string): string | 
   return undefined;
 }
 
-const v = (dir: string | undefined, file: string): number | undefined => {
-  if (dir === undefined) return undefined;
-  const t = readCgroupFile(join(dir, file));
-  return t === undefined ? undefined : parseValue(t, join(dir, file));
-};
-const keyed = (dir: string | undefined, file: string): Map<string, number> | undefined => {
-  if (dir === undefined) return undefined;
-  const t = readCgroupFile(join(dir, file));
-  return t === undefined ? undefined : parseKeyed(t, join(dir, file));
-};
-const psi = (dir: string | undefined, file: string): PsiTotals | undefined => {
-  if (dir === undefined) return undefined;
-  const t = readCgroupFile(join(dir, file));
-  return t === undefined ? undefined : parsePsi(t, join(dir, file));
-};
-const pidsOf = (dir: string | undefined): number[] | undefined => {
-  if (dir === undefined) return undefined;
-  const t = readCgroupFile(join(dir, 'cgroup.procs'));
-  return t === undefined ? undefined : parsePidList(t, join(dir, 'cgroup.procs'));
-};
-
 /** MAX_MEMORY is cAdvisor's threshold above which a memory limit means "none" (2^62). */
 const MAX_MEMORY = 2 ** 62;
 const finiteLimit = (x: number | undefined): number | undefined => (x === undefined ? undefined : x > MAX_MEMORY ? Infinity : x);
 
-/** readContainerStats reads a container's cgroup (path relative to the hierarchy roots) under the given layout. */
+/** readContainerStats reads a container's cgroup (path relative to the hierarchy roots) once. */
 export function readContainerStats(layout: CgroupLayout, cgroupPath: string): ContainerStats {
-  return layout.mode === 'v2' ? readV2(dirOf(layout.unified, cgroupPath)!) : readV1(layout, cgroupPath);
+  return new ContainerStatsReader(layout, cgroupPath).read();
+}
+
+/** BLKIO_BYTES and BLKIO_OPS are the v1 files tried for block IO, best first. */
+const BLKIO_BYTES = ['blkio.throttle.io_service_bytes_recursive', 'blkio.throttle.io_service_bytes', 'blkio.bfq.io_service_bytes_recursive', 'blkio.io_service_bytes_recursive'];
+const BLKIO_OPS = ['blkio.throttle.io_serviced_recursive', 'blkio.throttle.io_serviced', 'blkio.bfq.io_serviced_recursive', 'blkio.io_serviced_recursive'];
+
+/**
+ * ContainerStatsReader reads one container's cgroup again and again, cycle after cycle,
+ * opening as few files as it can: opening a cgroup file is most of the cost of a cycle. A
+ * file found missing is not tried again (the set of interface files of a cgroup does not
+ * change while it exists); the limits and the cgroup's creation time are re-read only every
+ * `specEvery` reads; the block IO files that carry data are found once and re-probed only
+ * every `specEvery` reads while none does.
+ */
+export class ContainerStatsReader {
+  readonly #layout: CgroupLayout;
+  readonly #cg: string;
+  readonly #specEvery: number;
+  readonly #missing = new Set<string>();
+  #reads = 0;
+  #spec: { cpuSpec: CpuSpec | undefined; memorySpec: MemorySpec | undefined; pidsMax: number | undefined; useHierarchy: boolean; createdMs: number | undefined } | undefined;
+  #blkio: { bytes: string | undefined; ops: string | undefined } | undefined;
+
+  constructor(layout: CgroupLayout, cgroupPath: string, opts: { specEvery?: number } = {}) {
+    this.#layout = layout;
+    this.#cg = cgroupPath;
+    this.#specEvery = opts.specEvery ?? 6;
+  }
+
+  /** read returns the container's figures now. Throws CgroupParseError for a malformed file. */
+  read(): ContainerStats {
+    const fresh = this.#reads++ % this.#specEvery === 0;
+    if (fresh) this.#spec = undefined;
+    return this.#layout.mode === 'v2' ? this.#readV2(dirOf(this.#layout.unified, this.#cg)!) : this.#readV1(fresh);
+  }
+
+  #text(dir: string | undefined, file: string): string | undefined {
+    if (dir === undefined) return undefined;
+    // Plain concatenation: path.join showed in profiles at a few hundred files per cycle.
+    const path = `${dir}/${file}`;
+    if (this.#missing.has(path)) return undefined;
+    const t = readCgroupFile(path);
+    if (t === undefined) this.#missing.add(path);
+    return t;
+  }
+
+  #v(dir: string | undefined, file: string): number | undefined {
+    const t = this.#text(dir, file);
+    return t === undefined ? undefined : parseValue(t, join(dir!, file));
+  }
+
+  #keyed(dir: string | undefined, file: string): Map<string, number> | undefined {
+    const t = this.#text(dir, file);
+    return t === undefined ? undefined : parseKeyed(t, join(dir!, file));
+  }
+
+  #psi(dir: string | undefined, file: string): PsiTotals | undefined {
+    const t = this.#text(dir, file);
+    return t === undefined ? undefined : parsePsi(t, join(dir!, file));
+  }
+
+  #pids(dir: string | undefined): number[] | undefined {
+    const t = this.#text(dir, 'cgroup.procs');
+    return t === undefined ? undefined : parsePidList(t, join(dir!, 'cgroup.procs'));
+  }
+
+  #dirs: { cpu?: string; acct?: string; mem?: string; blk?: string; pids?: string; uni?: string } | undefined;
+
+  #readV1(fresh: boolean): ContainerStats {
+    const l = this.#layout;
+    const cg = this.#cg;
+    this.#dirs ??= {
+      cpu: dirOf(l.v1.get('cpu'), cg),
+      acct: dirOf(l.v1.get('cpuacct'), cg),
+      mem: dirOf(l.v1.get('memory'), cg),
+      blk: dirOf(l.v1.get('blkio'), cg),
+      pids: dirOf(l.v1.get('pids'), cg),
+      uni: dirOf(l.unified, cg),
+    };
+    const { cpu: cpuDir, acct: acctDir, mem: memDir, blk: blkDir, pids: pidsDir, uni: uniDir } = this.#dirs;
+
+    if (this.#spec === undefined) {
+      let cpuSpec: CpuSpec | undefined;
+      const period = this.#v(cpuDir, 'cpu.cfs_period_us');
+      if (period !== undefined) {
+        const quota = this.#v(cpuDir, 'cpu.cfs_quota_us') ?? -1;
+        cpuSpec = { periodUs: period, quotaUs: quota < 0 ? 0 : quota, shares: this.#v(cpuDir, 'cpu.shares') ?? 0 };
+      }
+      const limit = this.#v(memDir, 'memory.limit_in_bytes');
+      const memorySpec =
+        limit === undefined
+          ? undefined
+          : { limit: finiteLimit(limit) ?? Infinity, swapLimit: finiteLimit(this.#v(memDir, 'memory.memsw.limit_in_bytes')), reservation: finiteLimit(this.#v(memDir, 'memory.soft_limit_in_bytes')) };
+      const pidsMax = this.#v(pidsDir, 'pids.max');
+      this.#spec = {
+        cpuSpec,
+        memorySpec,
+        pidsMax: pidsMax === undefined ? undefined : Number.isFinite(pidsMax) ? pidsMax : 0,
+        useHierarchy: (this.#v(memDir, 'memory.use_hierarchy') ?? 1) === 1,
+        createdMs: created(memDir ?? acctDir ?? cpuDir ?? pidsDir ?? uniDir),
+      };
+    }
+    const spec = this.#spec;
+
+    let cpu: CpuStats | undefined;
+    const usage = this.#v(acctDir, 'cpuacct.usage');
+    if (usage !== undefined) {
+      const st = this.#keyed(acctDir, 'cpuacct.stat');
+      const cs = this.#keyed(cpuDir, 'cpu.stat');
+      // cpuacct.stat counts USER_HZ ticks; libcontainer turns them into ns with integer math.
+      cpu = {
+        usageNs: usage,
+        userNs: st?.has('user') === true ? st.get('user')! * 1e7 : undefined,
+        systemNs: st?.has('system') === true ? st.get('system')! * 1e7 : undefined,
+        periods: cs?.get('nr_periods'),
+        throttledPeriods: cs?.get('nr_throttled'),
+        throttledNs: cs?.get('throttled_time'),
+        burstPeriods: cs?.get('nr_bursts'),
+        burstNs: cs?.get('burst_time'),
+      };
+    }
+
+    let memory: MemoryStats | undefined;
+    let oomKills: number | undefined;
+    const memUsage = this.#v(memDir, 'memory.usage_in_bytes');
+    if (memUsage !== undefined) {
+      const st = this.#keyed(memDir, 'memory.stat') ?? new Map<string, number>();
+      const k = (name: string): number | undefined => st.get(spec.useHierarchy ? `total_${name}` : name);
+      const inactive = st.get('total_inactive_file');
+      memory = {
+        usage: memUsage,
+        maxUsage: this.#v(memDir, 'memory.max_usage_in_bytes'),
+        failcnt: this.#v(memDir, 'memory.failcnt'),
+        cache: k('cache') ?? 0,
+        rss: k('rss') ?? 0,
+        mappedFile: k('mapped_file') ?? 0,
+        swap: k('swap'),
+        workingSet: inactive === undefined ? memUsage : Math.max(0, memUsage - inactive),
+        activeFile: st.get('total_active_file'),
+        inactiveFile: inactive,
+        kernel: this.#v(memDir, 'memory.kmem.usage_in_bytes'),
+        pgfault: st.get('pgfault'),
+        pgmajfault: st.get('pgmajfault'),
+        eventsHigh: undefined,
+        eventsMax: undefined,
+      };
+      oomKills = this.#keyed(memDir, 'memory.oom_control')?.get('oom_kill');
+    }
+
+    return {
+      cpu,
+      cpuSpec: spec.cpuSpec,
+      memory,
+      memorySpec: spec.memorySpec,
+      oomKills,
+      io: this.#readBlkio(blkDir, fresh),
+      pidsCurrent: this.#v(pidsDir, 'pids.current'),
+      pidsMax: spec.pidsMax,
+      pids: this.#pids(pidsDir) ?? this.#pids(memDir) ?? this.#pids(acctDir) ?? this.#pids(uniDir) ?? [],
+      psi: { cpu: this.#psi(uniDir, 'cpu.pressure'), memory: this.#psi(uniDir, 'memory.pressure'), io: this.#psi(uniDir, 'io.pressure') },
+      cgroupCreatedMs: spec.createdMs,
+    };
+  }
+
+  /**
+   * readBlkio reads v1 block IO. The throttle files count IO of every scheduler but only once
+   * a throttle rule exists on some kernels; the CFQ/BFQ files only under those schedulers. The
+   * first file with non-zero device rows wins; Read and Write rows are used (Sync, Async and
+   * Discard classify the same bytes again).
+   */
+  #readBlkio(dir: string | undefined, probe: boolean): DeviceIo[] {
+    if (dir === undefined) return [];
+    if (this.#blkio === undefined || this.#blkio.bytes === undefined) {
+      // While no file has shown data, the best candidate is checked every read and all of
+      // them every specEvery reads (a file that is missing is never opened again).
+      const first = (names: readonly string[]): string | undefined =>
+        names.find((n, i) => {
+          if (!probe && i > 0 && this.#blkio !== undefined) return false;
+          const t = this.#text(dir, n);
+          return t !== undefined && parseBlkio(t, join(dir, n)).some((r) => r.value > 0);
+        });
+      this.#blkio = { bytes: first(BLKIO_BYTES), ops: first(BLKIO_OPS) };
+    }
+    const rowsOf = (n: string | undefined): BlkioRow[] => {
+      if (n === undefined) return [];
+      const t = this.#text(dir, n);
+      return t === undefined ? [] : parseBlkio(t, join(dir, n));
+    };
+    const devs = new Map<string, { major: number; minor: number; readBytes: number; writeBytes: number; reads: number; writes: number; byOp: Map<string, number> }>();
+    const dev = (major: number, minor: number): NonNullable<ReturnType<typeof devs.get>> => {
+      const key = `${major}:${minor}`;
+      let d = devs.get(key);
+      if (d === undefined) {
+        d = { major, minor, readBytes: 0, writeBytes: 0, reads: 0, writes: 0, byOp: new Map() };
+        devs.set(key, d);
+      }
+      return d;
+    };
+    for (const r of rowsOf(this.#blkio.bytes)) {
+      const d = dev(r.major, r.minor);
+      d.byOp.set(r.op, (d.byOp.get(r.op) ?? 0) + r.value);
+      if (r.op === 'Read') d.readBytes += r.value;
+      else if (r.op === 'Write') d.writeBytes += r.value;
+    }
+    for (const r of rowsOf(this.#blkio.ops)) {
+      const d = dev(r.major, r.minor);
+      if (r.op === 'Read') d.reads += r.value;
+      else if (r.op === 'Write') d.writes += r.value;
+    }
+    return [...devs.values()];
+  }
+
+  #readV2(dir: string): ContainerStats {
+    if (this.#spec === undefined) {
+      let cpuSpec: CpuSpec | undefined;
+      const maxText = this.#text(dir, 'cpu.max');
+      if (maxText !== undefined) {
+        const { quota, period } = parseCpuMax(maxText, join(dir, 'cpu.max'));
+        const weight = this.#v(dir, 'cpu.weight') ?? 0;
+        cpuSpec = { periodUs: period, quotaUs: Number.isFinite(quota) ? quota : 0, shares: weight >= 1 && weight <= 10000 ? 2 + Math.floor(((weight - 1) * 262142) / 9999) : 0 };
+      }
+      const max = this.#v(dir, 'memory.max');
+      const memorySpec = max === undefined ? undefined : { limit: finiteLimit(max) ?? Infinity, swapLimit: finiteLimit(this.#v(dir, 'memory.swap.max')), reservation: finiteLimit(this.#v(dir, 'memory.min')) };
+      const pidsMax = this.#v(dir, 'pids.max');
+      this.#spec = { cpuSpec, memorySpec, pidsMax: pidsMax === undefined ? undefined : Number.isFinite(pidsMax) ? pidsMax : 0, useHierarchy: true, createdMs: created(dir) };
+    }
+    const spec = this.#spec;
+    const cs = this.#keyed(dir, 'cpu.stat');
+    const cpu: CpuStats | undefined =
+      cs === undefined || !cs.has('usage_usec')
+        ? undefined
+        : {
+            usageNs: cs.get('usage_usec')! * 1000,
+            userNs: cs.has('user_usec') ? cs.get('user_usec')! * 1000 : undefined,
+            systemNs: cs.has('system_usec') ? cs.get('system_usec')! * 1000 : undefined,
+            periods: cs.get('nr_periods'),
+            throttledPeriods: cs.get('nr_throttled'),
+            throttledNs: cs.has('throttled_usec') ? cs.get('throttled_usec')! * 1000 : undefined,
+            burstPeriods: cs.get('nr_bursts'),
+            burstNs: cs.has('burst_usec') ? cs.get('burst_usec')! * 1000 : undefined,
+          };
+    let memory: MemoryStats | undefined;
+    let oomKills: number | undefined;
+    const usage = this.#v(dir, 'memory.current');
+    if (usage !== undefined) {
+      const st = this.#keyed(dir, 'memory.stat') ?? new Map<string, number>();
+      const ev = this.#keyed(dir, 'memory.events');
+      const inactive = st.get('inactive_file');
+      memory = {
+        usage,
+        maxUsage: this.#v(dir, 'memory.peak'),
+        failcnt: ev?.get('max'),
+        cache: st.get('file') ?? 0,
+        rss: st.get('anon') ?? 0,
+        mappedFile: st.get('file_mapped') ?? 0,
+        swap: this.#v(dir, 'memory.swap.current'),
+        workingSet: inactive === undefined ? usage : Math.max(0, usage - inactive),
+        activeFile: st.get('active_file'),
+        inactiveFile: inactive,
+        kernel: st.get('kernel'),
+        pgfault: st.get('pgfault'),
+        pgmajfault: st.get('pgmajfault'),
+        eventsHigh: ev?.get('high'),
+        eventsMax: ev?.get('max'),
+      };
+      oomKills = ev?.get('oom_kill');
+    }
+    const io: DeviceIo[] = [];
+    const ioText = this.#text(dir, 'io.stat');
+    if (ioText !== undefined) {
+      for (const r of parseIoStat(ioText, join(dir, 'io.stat'))) {
+        const g = (k: string): number => r.fields.get(k) ?? 0;
+        const byOp = new Map<string, number>([
+          ['Read', g('rbytes')],
+          ['Write', g('wbytes')],
+          ['Discard', g('dbytes')],
+          ['Total', g('rbytes') + g('wbytes') + g('dbytes')],
+        ]);
+        io.push({ major: r.major, minor: r.minor, readBytes: g('rbytes'), writeBytes: g('wbytes'), reads: g('rios'), writes: g('wios'), byOp });
+      }
+    }
+    return {
+      cpu,
+      cpuSpec: spec.cpuSpec,
+      memory,
+      memorySpec: spec.memorySpec,
+      oomKills,
+      io,
+      pidsCurrent: this.#v(dir, 'pids.current'),
+      pidsMax: spec.pidsMax,
+      pids: this.#pids(dir) ?? [],
+      psi: { cpu: this.#psi(dir, 'cpu.pressure'), memory: this.#psi(dir, 'memory.pressure'), io: this.#psi(dir, 'io.pressure') },
+      cgroupCreatedMs: spec.createdMs,
+    };
+  }
 }
 
 function created(dir: string | undefined): number | undefined {
@@ -134,212 +408,4 @@ function created(dir: string | undefined): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-function readV1(layout: CgroupLayout, cg: string): ContainerStats {
-  const cpuDir = dirOf(layout.v1.get('cpu'), cg);
-  const acctDir = dirOf(layout.v1.get('cpuacct'), cg);
-  const memDir = dirOf(layout.v1.get('memory'), cg);
-  const blkDir = dirOf(layout.v1.get('blkio'), cg);
-  const pidsDir = dirOf(layout.v1.get('pids'), cg);
-  const uniDir = dirOf(layout.unified, cg);
-
-  let cpu: CpuStats | undefined;
-  const usage = v(acctDir, 'cpuacct.usage');
-  if (usage !== undefined) {
-    const st = keyed(acctDir, 'cpuacct.stat');
-    const cs = keyed(cpuDir, 'cpu.stat');
-    // cpuacct.stat counts USER_HZ ticks; libcontainer turns them into ns with integer math.
-    cpu = {
-      usageNs: usage,
-      userNs: st?.has('user') === true ? st.get('user')! * 1e7 : undefined,
-      systemNs: st?.has('system') === true ? st.get('system')! * 1e7 : undefined,
-      periods: cs?.get('nr_periods'),
-      throttledPeriods: cs?.get('nr_throttled'),
-      throttledNs: cs?.get('throttled_time'),
-      burstPeriods: cs?.get('nr_bursts'),
-      burstNs: cs?.get('burst_time'),
-    };
-  }
-  let cpuSpec: CpuSpec | undefined;
-  const period = v(cpuDir, 'cpu.cfs_period_us');
-  if (period !== undefined) {
-    const quota = v(cpuDir, 'cpu.cfs_quota_us') ?? -1;
-    cpuSpec = { periodUs: period, quotaUs: quota < 0 ? 0 : quota, shares: v(cpuDir, 'cpu.shares') ?? 0 };
-  }
-
-  let memory: MemoryStats | undefined;
-  let memorySpec: MemorySpec | undefined;
-  let oomKills: number | undefined;
-  const memUsage = v(memDir, 'memory.usage_in_bytes');
-  if (memUsage !== undefined) {
-    const st = keyed(memDir, 'memory.stat') ?? new Map<string, number>();
-    const hier = (v(memDir, 'memory.use_hierarchy') ?? 1) === 1;
-    const k = (name: string): number | undefined => st.get(hier ? `total_${name}` : name);
-    const inactive = st.get('total_inactive_file');
-    memory = {
-      usage: memUsage,
-      maxUsage: v(memDir, 'memory.max_usage_in_bytes'),
-      failcnt: v(memDir, 'memory.failcnt'),
-      cache: k('cache') ?? 0,
-      rss: k('rss') ?? 0,
-      mappedFile: k('mapped_file') ?? 0,
-      swap: k('swap'),
-      workingSet: inactive === undefined ? memUsage : Math.max(0, memUsage - inactive),
-      activeFile: st.get('total_active_file'),
-      inactiveFile: inactive,
-      kernel: v(memDir, 'memory.kmem.usage_in_bytes'),
-      pgfault: st.get('pgfault'),
-      pgmajfault: st.get('pgmajfault'),
-      eventsHigh: undefined,
-      eventsMax: undefined,
-    };
-    memorySpec = {
-      limit: finiteLimit(v(memDir, 'memory.limit_in_bytes')) ?? Infinity,
-      swapLimit: finiteLimit(v(memDir, 'memory.memsw.limit_in_bytes')),
-      reservation: finiteLimit(v(memDir, 'memory.soft_limit_in_bytes')),
-    };
-    oomKills = keyed(memDir, 'memory.oom_control')?.get('oom_kill');
-  }
-
-  const io = readBlkio(blkDir);
-  const pidsCurrent = v(pidsDir, 'pids.current');
-  const pidsMaxRaw = v(pidsDir, 'pids.max');
-  const pids = pidsOf(pidsDir) ?? pidsOf(memDir) ?? pidsOf(acctDir) ?? pidsOf(uniDir) ?? [];
-  return {
-    cpu,
-    cpuSpec,
-    memory,
-    memorySpec,
-    oomKills,
-    io,
-    pidsCurrent,
-    pidsMax: pidsMaxRaw === undefined ? undefined : Number.isFinite(pidsMaxRaw) ? pidsMaxRaw : 0,
-    pids,
-    psi: { cpu: psi(uniDir, 'cpu.pressure'), memory: psi(uniDir, 'memory.pressure'), io: psi(uniDir, 'io.pressure') },
-    cgroupCreatedMs: created(memDir ?? acctDir ?? cpuDir ?? pidsDir ?? uniDir),
-  };
-}
-
-/**
- * readBlkio reads v1 block IO. The throttle files count IO of every scheduler but only once
- * a throttle rule exists on some kernels; the CFQ/BFQ files only under those schedulers. The
- * first file with device rows wins; Read and Write rows are used (Sync/Async/Discard classify
- * the same bytes again).
- */
-function readBlkio(dir: string | undefined): DeviceIo[] {
-  if (dir === undefined) return [];
-  const pick = (names: readonly string[]): ReturnType<typeof parseBlkio> => {
-    for (const n of names) {
-      const t = readCgroupFile(join(dir, n));
-      if (t === undefined) continue;
-      const rows = parseBlkio(t, join(dir, n));
-      if (rows.some((r) => r.value > 0)) return rows;
-    }
-    return [];
-  };
-  const bytes = pick(['blkio.throttle.io_service_bytes_recursive', 'blkio.throttle.io_service_bytes', 'blkio.bfq.io_service_bytes_recursive', 'blkio.io_service_bytes_recursive']);
-  const ops = pick(['blkio.throttle.io_serviced_recursive', 'blkio.throttle.io_serviced', 'blkio.bfq.io_serviced_recursive', 'blkio.io_serviced_recursive']);
-  const devs = new Map<string, { major: number; minor: number; readBytes: number; writeBytes: number; reads: number; writes: number; byOp: Map<string, number> }>();
-  const dev = (major: number, minor: number): ReturnType<typeof devs.get> & object => {
-    const key = `${major}:${minor}`;
-    let d = devs.get(key);
-    if (d === undefined) {
-      d = { major, minor, readBytes: 0, writeBytes: 0, reads: 0, writes: 0, byOp: new Map() };
-      devs.set(key, d);
-    }
-    return d;
-  };
-  for (const r of bytes) {
-    const d = dev(r.major, r.minor);
-    d.byOp.set(r.op, (d.byOp.get(r.op) ?? 0) + r.value);
-    if (r.op === 'Read') d.readBytes += r.value;
-    else if (r.op === 'Write') d.writeBytes += r.value;
-  }
-  for (const r of ops) {
-    const d = dev(r.major, r.minor);
-    if (r.op === 'Read') d.reads += r.value;
-    else if (r.op === 'Write') d.writes += r.value;
-  }
-  return [...devs.values()];
-}
-
-function readV2(dir: string): ContainerStats {
-  const cs = keyed(dir, 'cpu.stat');
-  const cpu: CpuStats | undefined =
-    cs === undefined || !cs.has('usage_usec')
-      ? undefined
-      : {
-          usageNs: cs.get('usage_usec')! * 1000,
-          userNs: cs.has('user_usec') ? cs.get('user_usec')! * 1000 : undefined,
-          systemNs: cs.has('system_usec') ? cs.get('system_usec')! * 1000 : undefined,
-          periods: cs.get('nr_periods'),
-          throttledPeriods: cs.get('nr_throttled'),
-          throttledNs: cs.has('throttled_usec') ? cs.get('throttled_usec')! * 1000 : undefined,
-          burstPeriods: cs.get('nr_bursts'),
-          burstNs: cs.has('burst_usec') ? cs.get('burst_usec')! * 1000 : undefined,
-        };
-  let cpuSpec: CpuSpec | undefined;
-  const maxText = readCgroupFile(join(dir, 'cpu.max'));
-  if (maxText !== undefined) {
-    const { quota, period } = parseCpuMax(maxText, join(dir, 'cpu.max'));
-    const weight = v(dir, 'cpu.weight') ?? 0;
-    cpuSpec = { periodUs: period, quotaUs: Number.isFinite(quota) ? quota : 0, shares: weight >= 1 && weight <= 10000 ? 2 + Math.floor(((weight - 1) * 262142) / 9999) : 0 };
-  }
-  let memory: MemoryStats | undefined;
-  let memorySpec: MemorySpec | undefined;
-  let oomKills: number | undefined;
-  const usage = v(dir, 'memory.current');
-  if (usage !== undefined) {
-    const st = keyed(dir, 'memory.stat') ?? new Map<string, number>();
-    const ev = keyed(dir, 'memory.events');
-    const inactive = st.get('inactive_file');
-    memory = {
-      usage,
-      maxUsage: v(dir, 'memory.peak'),
-      failcnt: ev?.get('max'),
-      cache: st.get('file') ?? 0,
-      rss: st.get('anon') ?? 0,
-      mappedFile: st.get('file_mapped') ?? 0,
-      swap: v(dir, 'memory.swap.current'),
-      workingSet: inactive === undefined ? usage : Math.max(0, usage - inactive),
-      activeFile: st.get('active_file'),
-      inactiveFile: inactive,
-      kernel: st.get('kernel'),
-      pgfault: st.get('pgfault'),
-      pgmajfault: st.get('pgmajfault'),
-      eventsHigh: ev?.get('high'),
-      eventsMax: ev?.get('max'),
-    };
-    memorySpec = { limit: finiteLimit(v(dir, 'memory.max')) ?? Infinity, swapLimit: finiteLimit(v(dir, 'memory.swap.max')), reservation: finiteLimit(v(dir, 'memory.min')) };
-    oomKills = ev?.get('oom_kill');
-  }
-  const io: DeviceIo[] = [];
-  const ioText = readCgroupFile(join(dir, 'io.stat'));
-  if (ioText !== undefined) {
-    for (const r of parseIoStat(ioText, join(dir, 'io.stat'))) {
-      const g = (k: string): number => r.fields.get(k) ?? 0;
-      const byOp = new Map<string, number>([
-        ['Read', g('rbytes')],
-        ['Write', g('wbytes')],
-        ['Discard', g('dbytes')],
-        ['Total', g('rbytes') + g('wbytes') + g('dbytes')],
-      ]);
-      io.push({ major: r.major, minor: r.minor, readBytes: g('rbytes'), writeBytes: g('wbytes'), reads: g('rios'), writes: g('wios'), byOp });
-    }
-  }
-  const pidsMaxRaw = v(dir, 'pids.max');
-  return {
-    cpu,
-    cpuSpec,
-    memory,
-    memorySpec,
-    oomKills,
-    io,
-    pidsCurrent: v(dir, 'pids.current'),
-    pidsMax: pidsMaxRaw === undefined ? undefined : Number.isFinite(pidsMaxRaw) ? pidsMaxRaw : 0,
-    pids: pidsOf(dir) ?? [],
-    psi: { cpu: psi(dir, 'cpu.pressure'), memory: psi(dir, 'memory.pressure'), io: psi(dir, 'io.pressure') },
-    cgroupCreatedMs: created(dir),
-  };
 }

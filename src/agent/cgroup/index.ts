@@ -11,7 +11,7 @@ export { parseBlkio, parseCpuMax, parseIoStat, parseKeyed, parsePidList, parseVa
 export type { BlkioRow, IoStatRow } from './cgroup-files.js';
 export { containerOf } from './container-id.js';
 export type { ContainerRef } from './container-id.js';
-export { dirOf, readContainerStats } from './container-stats.js';
+export { ContainerStatsReader, dirOf, readContainerStats } from './container-stats.js';
 export type { ContainerStats, CpuSpec, CpuStats, DeviceIo, MemorySpec, MemoryStats } from './container-stats.js';
 export { KmsgOomWatcher, OomParser, parseKmsgRecord } from './kmsg-oom-watcher.js';
 export type { KmsgOomWatcherOptions, KmsgRecord, OomEvent } from './kmsg-oom-watcher.js';
