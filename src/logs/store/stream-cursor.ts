@@ -154,7 +154,9 @@ export class SourceCursor implements StreamCursor {
     while (this.#next < this.#clusters.length) {
       signal?.throwIfAborted();
       const i = this.#next++;
-      const depth = this.#needText ? PREFETCH : PREFETCH * 4;
+      // Read ahead only once the caller came back for more: a limited query (newest 1000 lines)
+      // often needs just the first cluster of most streams.
+      const depth = i === 0 ? 0 : this.#needText ? PREFETCH : PREFETCH * 4;
       for (let j = i; j < Math.min(this.#clusters.length, i + 1 + depth); j++) this.#start(j);
       const parts = await this.#start(i);
       this.#ahead.delete(i);
