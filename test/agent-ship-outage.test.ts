@@ -59,7 +59,7 @@ describe('server outage', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(await agent.stop()).toBe(0);
     expect(exactlyOnce(countSeqs(await gw.lines()), seq)).toEqual([]);
-  });
+  }, OUTAGE_MS + 90_000);
 });
 
 const NETNS = '/work/shared/recipes/netns-pair.sh';
@@ -108,7 +108,7 @@ describe.skipIf(!canNetns)('network cut between two namespaces', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(await agent.stop()).toBe(0);
     expect(exactlyOnce(counts(), seq)).toEqual([]);
-  });
+  }, OUTAGE_MS + 90_000);
 });
 
 function readCounts(file: string): Map<number, number> {

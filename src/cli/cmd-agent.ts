@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import { HttpServer, Router, sendBody } from '../api/index.js';
 import { Agent, HOST_COLLECTORS, type AgentOptions, type AgentService, type EventSink, type HostCollectorConfig } from '../agent/index.js';
 import { LogfmtLogger, Registry, registerProcessMetrics, type Logger } from '../instrument/index.js';
+import { LOGS_EXTENSION } from './agent-logs.js';
 import { parseDuration } from '../model/index.js';
 import { FlagError, bool, formatFlagHelp, list, parseFlags, str, type FlagSpec, type ParsedFlags } from './flags.js';
 import { VERSION } from './version.js';
@@ -36,7 +37,7 @@ export interface AgentExtension {
 }
 
 /** AGENT_EXTENSIONS lists the extensions `vigil agent` runs; the log side registers here. */
-export const AGENT_EXTENSIONS: AgentExtension[] = [];
+export const AGENT_EXTENSIONS: AgentExtension[] = [LOGS_EXTENSION];
 
 const HOST_FLAG_HELP: Readonly<Record<string, string>> = {
   cpu: 'CPU time by mode, guest time, throttles (node_cpu_*).',
