@@ -20,8 +20,11 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
   { name: 'query.timeout', kind: 'string', placeholder: 'DURATION', default: '2m', help: 'Maximum time a query may take before it is aborted.' },
   { name: 'query.max-samples', kind: 'string', placeholder: 'N', default: '50000000', help: 'Maximum samples a single query may load into memory.' },
   { name: 'query.lookback-delta', kind: 'string', placeholder: 'DURATION', default: '5m', help: 'How far back to look for a sample at each evaluation step.' },
-  { name: 'logs.tcp-listen-address', kind: 'string', placeholder: 'HOST:PORT', default: '127.0.0.1:9000', help: 'Newline-delimited log receiver ("" disables).' },
-  { name: 'logs.syslog-listen-address', kind: 'string', placeholder: 'HOST:PORT', default: '127.0.0.1:5514', help: 'Syslog receiver, UDP and TCP ("" disables).' },
+  { name: 'logs.path', kind: 'string', placeholder: 'DIR', help: 'Log storage folder (default: <data.dir>/logs).' },
+  { name: 'logs.retention.time', kind: 'string', placeholder: 'DURATION', help: 'How long to keep logs of apps without their own retention (default: logs.retention of the config file, else 30d; 0 keeps them forever).' },
+  { name: 'logs.retention.size', kind: 'string', placeholder: 'SIZE', help: 'Most bytes of chunks to keep per app without its own bound (default: logs.retention_size of the config file, else 0: no limit).' },
+  { name: 'logs.tcp-listen-address', kind: 'string', placeholder: 'HOST:PORT', default: '127.0.0.1:9000', help: 'Newline-delimited log receiver ("" disables); overrides the first logs.tcp listener of the config file.' },
+  { name: 'logs.syslog-listen-address', kind: 'string', placeholder: 'HOST:PORT', default: '127.0.0.1:5514', help: 'Syslog receiver, UDP and TCP ("" disables); overrides the first logs.syslog listener of the config file.' },
   { name: 'log.level', kind: 'string', placeholder: 'LEVEL', default: 'info', help: 'Only log messages at this level or above: debug, info, warn, error.' },
   { name: 'log.format', kind: 'string', placeholder: 'FORMAT', default: 'logfmt', help: 'Log line format: logfmt or json.' },
   { name: 'help', kind: 'bool', default: false, help: 'Show this help.' },
@@ -42,8 +45,16 @@ export interface ServerOptions {
   readonly queryTimeoutMs: number;
   readonly queryMaxSamples: number;
   readonly lookbackDeltaMs: number;
+  /** The TCP log listener's address from the flag (or its default). */
   readonly logsTcpAddress: string;
+  /** Whether --logs.tcp-listen-address was given (then it wins over the config file). */
+  readonly logsTcpAddressExplicit: boolean;
   readonly logsSyslogAddress: string;
+  readonly logsSyslogAddressExplicit: boolean;
+  /** --logs.retention.time when given (ms; 0 keeps forever). */
+  readonly logsRetentionMs: number | undefined;
+  /** --logs.retention.size when given (bytes; 0 no limit). */
+  readonly logsRetentionBytes: number | undefined;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   readonly logFormat: 'logfmt' | 'json';
 }
@@ -66,6 +77,22 @@ function duration(f: ParsedFlags, name: string): number {
   }
 }
 
+function sizeFlag(f: ParsedFlags, name: string): number {
+  try {
+    return parseSize(str(f, name));
+  } catch (e) {
+    throw new FlagError(`--${name}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+// A listener address: host:port (IPv6 in brackets) or "" (disabled).
+function listenAddress(f: ParsedFlags, name: string): string {
+  const v = str(f, name);
+  const m = /^(?:\[[^\]]+\]|[^:[\]]*):(\d+)$/.exec(v);
+  if (v !== '' && (m === null || Number(m[1]) > 65535)) throw new FlagError(`--${name}: invalid address "${v}": want host:port, or "" to disable`);
+  return v;
+}
+
 /** serverOptions validates parsed flags. */
 export function serverOptions(f: ParsedFlags): ServerOptions {
   const dataDir = str(f, 'data.dir');
@@ -79,7 +106,7 @@ export function serverOptions(f: ParsedFlags): ServerOptions {
     configFile: str(f, 'config.file') || undefined,
     dataDir,
     tsdbPath: str(f, 'storage.tsdb.path') || join(dataDir, 'metrics'),
-    logsPath: join(dataDir, 'logs'),
+    logsPath: str(f, 'logs.path') || join(dataDir, 'logs'),
     statePath: join(dataDir, 'state'),
     retentionMs: duration(f, 'storage.tsdb.retention.time'),
     retentionBytes: parseSize(str(f, 'storage.tsdb.retention.size')),
@@ -89,8 +116,12 @@ export function serverOptions(f: ParsedFlags): ServerOptions {
     queryTimeoutMs: duration(f, 'query.timeout'),
     queryMaxSamples: maxSamples,
     lookbackDeltaMs: duration(f, 'query.lookback-delta'),
-    logsTcpAddress: str(f, 'logs.tcp-listen-address'),
-    logsSyslogAddress: str(f, 'logs.syslog-listen-address'),
+    logsTcpAddress: listenAddress(f, 'logs.tcp-listen-address'),
+    logsTcpAddressExplicit: f.given.has('logs.tcp-listen-address'),
+    logsSyslogAddress: listenAddress(f, 'logs.syslog-listen-address'),
+    logsSyslogAddressExplicit: f.given.has('logs.syslog-listen-address'),
+    logsRetentionMs: str(f, 'logs.retention.time') === '' ? undefined : duration(f, 'logs.retention.time'),
+    logsRetentionBytes: str(f, 'logs.retention.size') === '' ? undefined : sizeFlag(f, 'logs.retention.size'),
     logLevel: level as ServerOptions['logLevel'],
     logFormat: format as ServerOptions['logFormat'],
   };
