@@ -10,6 +10,7 @@ import { formatDuration } from '../model/index.js';
 import { LogfmtLogger, Registry, registerProcessMetrics, type Logger } from '../instrument/index.js';
 import { Db } from '../tsdb/index.js';
 import { Engine } from '../promql/index.js';
+import { LogsPipeline } from './logs-pipeline.js';
 import { MetricsPipeline } from './metrics-pipeline.js';
 import { runGroup, type Service } from './service-group.js';
 import type { ServerOptions } from './server-flags.js';
@@ -50,12 +51,25 @@ export async function buildServer(opts: ServerOptions, mode: 'server' | 'up', fl
     opts.configFile !== undefined ? loadConfigFile(opts.configFile) : parseConfig(defaultConfigYaml(listen), '(built-in)');
   let config = await loadConfig();
   const pipeline = new MetricsPipeline({ appendable: storage, registry, log, config });
+  const logs = await LogsPipeline.open({
+    dir: opts.logsPath,
+    config,
+    registry,
+    log,
+    tcpAddress: opts.logsTcpAddress,
+    tcpAddressExplicit: opts.logsTcpAddressExplicit,
+    syslogAddress: opts.logsSyslogAddress,
+    syslogAddressExplicit: opts.logsSyslogAddressExplicit,
+    ...(opts.logsRetentionMs !== undefined ? { retentionMs: opts.logsRetentionMs } : {}),
+    ...(opts.logsRetentionBytes !== undefined ? { retentionBytes: opts.logsRetentionBytes } : {}),
+  });
   const reloadOk = registry.gauge({ name: 'prometheus_config_last_reload_successful', help: 'Whether the last configuration reload attempt was successful.' }).labels();
   const reloadTs = registry.gauge({ name: 'prometheus_config_last_reload_success_timestamp_seconds', help: 'Timestamp of the last successful configuration reload.' }).labels();
   const reload = async (): Promise<void> => {
     try {
       config = await loadConfig();
       await pipeline.apply(config);
+      await logs.apply(config);
       reloadOk.set(1);
       lastReloadOk = true;
       lastConfigTime = Date.now();
@@ -108,10 +122,12 @@ export async function buildServer(opts: ServerOptions, mode: 'server' | 'up', fl
     router,
     onError: (err, req) => log.error('HTTP handler failed', { path: req?.path, err: err instanceof Error ? err.message : String(err) }),
   });
+  logs.mount(router, http, { ready: () => ready });
 
   const services: Service[] = [
     { name: 'http', run: (s) => http.run(s) },
     { name: 'scrape', run: (s) => pipeline.run(s) },
+    { name: 'logs', run: (s) => logs.run(s) },
   ];
 
   return {
@@ -127,7 +143,11 @@ export async function buildServer(opts: ServerOptions, mode: 'server' | 'up', fl
       try {
         await runGroup(services, ac.signal);
       } finally {
-        await storage.close();
+        try {
+          await logs.close();
+        } finally {
+          await storage.close();
+        }
       }
       log.info('vigil stopped');
     },
