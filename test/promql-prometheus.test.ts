@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Labels, STALE_NAN } from '../src/model/index.js';
 import { MemoryStorage } from '../src/storage/index.js';
-import { Engine, type Value } from '../src/promql/index.js';
+import { Engine, type Value, formatSampleValue } from '../src/promql/index.js';
 import { Db } from '../src/tsdb/index.js';
 import { peer } from './support/peers.js';
 import { type PeerProcess, startPeer } from './support/peer-process.js';
@@ -65,6 +65,14 @@ function dataset(): SeriesDef[] {
     value: (k) => (k % 120 < 60 ? k : k % 120 === 60 ? STALE_NAN : undefined),
   });
   out.push({ labels: L({ __name__: 'info_metric', job: 'api', version: '1.2.3' }), value: () => 1 });
+  // Many series with few distinct values and some NaNs: the order sort() leaves ties in is Go's
+  // unstable pdqsort (over more than 50 elements it takes every path but heapsort).
+  for (let i = 0; i < 70; i++) {
+    out.push({
+      labels: L({ __name__: 'tie', i: String(i).padStart(2, '0'), grp: String(i % 3) }),
+      value: (k) => ((i * 7 + k) % 11 === 0 ? NaN : Math.floor(((i * 31 + k * 17) % 97) / 13)),
+    });
+  }
   return out;
 }
 
@@ -326,6 +334,60 @@ describe.skipIf(prometheus === undefined)('PromQL answers equal Prometheus 2.42 
     }
     if ('error' in v) throw new Error(`range: vigil failed: ${v.error}`);
     expect(diff(canonProm(p), canonVigil(v.ok)), 'range').toBeUndefined();
+  });
+
+  // Instant results whose order is defined: compared element by element, labels and values.
+  const ORDERED = [
+    'sort(tie)',
+    'sort_desc(tie)',
+    'sort(tie * 0)',
+    'sort_desc(-tie)',
+    'sort(tie{grp="1"})',
+    'sort_desc(tie > 3)',
+    'sort(tie + on(i) group_left tie * 0)',
+  ];
+  it.each(ORDERED)('orders %s exactly as Prometheus', async (q) => {
+    for (const t of times) {
+      const p = await promQuery('query', { query: q, time: String(t / 1000) });
+      if ('error' in p) throw new Error(p.error);
+      const want = (p.result as { metric: Record<string, string>; value: [number, string] }[]).map((r) => `${Labels.fromObject(r.metric).toString()} ${r.value[1]}`);
+      const v = (await engine.instantQuery(q, t)).value;
+      if (v.kind !== 'vector') throw new Error(`expected a vector, got ${v.kind}`);
+      const got = v.samples.map((x) => `${x.labels.toString()} ${formatSampleValue(x.f)}`);
+      expect(want.length).toBeGreaterThan(12);
+      expect(got, `at ${t}`).toEqual(want);
+    }
+  });
+
+  // Samples read, as Prometheus's stats report them (totalQueryableSamples).
+  const COUNTED = [
+    'tie',
+    'rate(http_requests_total[5m])',
+    'sum by (job) (rate(http_requests_total[5m]))',
+    'max_over_time(rate(http_requests_total[5m])[30m:1m])',
+    'rate(http_requests_total[5m])[30m:1m]',
+    'sum_over_time(max_over_time(node_load1[5m:1m])[20m:2m])',
+    'node_load1 @ 1704070800',
+    'rate(http_requests_total[5m] @ end())',
+    'http_requests_total[10m]',
+    'node_load1 + on(instance, job, cpu) node_load1 offset 1h',
+    'count_over_time(flappy[30m])',
+  ];
+  it.each(COUNTED)('counts the samples of %s as Prometheus does', async (q) => {
+    const count = async (path: string, params: Record<string, string>): Promise<number> => {
+      const res = (await (await fetch(`${prom!.url}/api/v1/${path}`, { method: 'POST', body: new URLSearchParams({ ...params, stats: 'all' }) })).json()) as {
+        data: { stats: { samples: { totalQueryableSamples: number } } };
+      };
+      return res.data.stats.samples.totalQueryableSamples;
+    };
+    const t = times[1]!;
+    expect((await engine.instantQuery(q, t)).stats.totalQueryableSamples, 'instant').toBe(await count('query', { query: q, time: String(t / 1000) }));
+    if (q.endsWith(']')) return;
+    const start = T0 + 1_800_500;
+    const end = T0 + 3 * 3_600_000 + 500;
+    const step = 97_000;
+    const r = await engine.rangeQuery(q, start, end, step);
+    expect(r.stats.totalQueryableSamples, 'range').toBe(await count('query_range', { query: q, start: String(start / 1000), end: String(end / 1000), step: String(step / 1000) }));
   });
 
   it('compared real answers, not empty ones', () => {

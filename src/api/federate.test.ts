@@ -77,6 +77,20 @@ describe('/federate', () => {
     );
   });
 
+  // Prometheus 2.42: /federate?match[]={job=~".*"} returns every series, {} and {job=""} none.
+  it.each([
+    { match: '{job=~".*"}', names: ['go_goroutines', 'up'] },
+    { match: '{__name__=~".*"}', names: ['go_goroutines', 'up'] },
+    { match: '{}', names: [] },
+    { match: '{job=""}', names: [] },
+    { match: 'up{__name__="x"}', names: [] },
+  ])('accepts the selector $match, whose matchers may all match the empty value', async ({ match, names }) => {
+    const r = await fetch(`${base}/federate?match[]=${encodeURIComponent(match)}`);
+    expect(r.status).toBe(200);
+    const got = (await r.text()).split('\n').filter((x) => x.startsWith('# TYPE ')).map((x) => x.split(' ')[2]);
+    expect(got).toEqual(names);
+  });
+
   it('answers an empty body without match[] and 400 for a bad selector', async () => {
     const empty = await fetch(`${base}/federate`);
     expect(empty.status).toBe(200);

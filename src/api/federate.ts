@@ -128,7 +128,9 @@ export function mountFederate(r: Router, ctx: ApiContext): void {
     const sets: (readonly Matcher[])[] = [];
     for (const s of params.getAll('match[]')) {
       try {
-        sets.push(parseMetricSelector(s));
+        const ms = parseMetricSelector(s);
+        // A selector without any matcher (`{}`) selects nothing, as in Prometheus.
+        if (ms.length > 0) sets.push(ms);
       } catch (e) {
         return sendPlainError(res, 400, (e as Error).message);
       }

@@ -43,7 +43,9 @@ describe('goFloat', () => {
     [-1.05, '-1.05'],
     [0, '0'],
     [-0, '-0'],
-    [1e-7, '1e-7'],
+    // Prometheus encodes with jsoniter, whose exponent keeps two digits (a stats timing printed as 6.51e-07).
+    [1e-7, '1e-07'],
+    [6.51e-7, '6.51e-07'],
     [1e21, '1e+21'],
     [123456789.001, '123456789.001'],
   ])('%s', (v, want) => expect(goFloat(v)).toBe(want));
@@ -89,6 +91,14 @@ describe('valueChunks', () => {
   it.each<{ name: string; value: Value; want: string }>([
     // Prometheus prints scalar and string timestamps as Go floats, vector and matrix ones with 3 decimals.
     { name: 'scalar', value: { kind: 'scalar', t: 1500, v: 1 }, want: '{"resultType":"scalar","result":[1.5,"1"]}' },
+    // Scalar values are always in Go's 'f' layout (Prometheus 2.42: query=1e300 and query=-1e-7).
+    { name: 'huge scalar', value: { kind: 'scalar', t: 1000, v: 1e300 }, want: `{"resultType":"scalar","result":[1,"1${'0'.repeat(300)}"]}` },
+    { name: 'tiny scalar', value: { kind: 'scalar', t: -1500, v: -1e-7 }, want: '{"resultType":"scalar","result":[-1.5,"-0.0000001"]}' },
+    { name: 'negative zero scalar', value: { kind: 'scalar', t: 1000, v: -0 }, want: '{"resultType":"scalar","result":[1,"-0"]}' },
+    { name: 'big scalar', value: { kind: 'scalar', t: 1000, v: 123456789012345678901234 }, want: '{"resultType":"scalar","result":[1,"123456789012345690000000"]}' },
+    // …while vector values switch to 'e' (query=vector(1e300), vector(0.00000099999)).
+    { name: 'huge vector value', value: { kind: 'vector', samples: [{ labels: l(), t: 1500, f: 1e300 }] }, want: '{"resultType":"vector","result":[{"metric":{},"value":[1.500,"1e+300"]}]}' },
+    { name: 'tiny vector value', value: { kind: 'vector', samples: [{ labels: l(), t: 1000, f: 9.9999e-7 }] }, want: '{"resultType":"vector","result":[{"metric":{},"value":[1,"9.9999e-07"]}]}' },
     { name: 'string', value: { kind: 'string', t: 1000, v: 'a<b' }, want: '{"resultType":"string","result":[1,"a\\u003cb"]}' },
     {
       name: 'vector',

@@ -198,12 +198,6 @@ function statsObject(res: QueryResult, queuedMs: number): string {
   return (
     `{"timings":{"evalTotalTime":${goFloat(evalS)},"resultSortTime":0,"queryPreparationTime":0,"innerEvalTime":${goFloat(evalS)},` +
     `"execQueueTime":${goFloat(queueS)},"execTotalTime":${goFloat(Math.round((evalS + queueS) * 1e9) / 1e9)}},` +
-    `"samples":{"totalQueryableSamples":${totalSamples(res)},"peakSamples":${res.stats.peakSamples}}}`
+    `"samples":{"totalQueryableSamples":${res.stats.totalQueryableSamples},"peakSamples":${res.stats.peakSamples}}}`
   );
-}
-
-function totalSamples(res: QueryResult): number {
-  // Newer engines count samples loaded; until then report what is known.
-  const s = res.stats as { readonly totalSamples?: number };
-  return s.totalSamples ?? 0;
 }

@@ -6,7 +6,7 @@
  */
 import { type Labels, type Matcher, quoteGo } from '../model/index.js';
 import { compareUtf8 } from '../promql/index.js';
-import { ParseError, parseMetricSelector } from '../promql/parser/index.js';
+import { parseMetricSelector } from '../promql/parser/index.js';
 import { EMPTY_SERIES_SET, MergeSeriesSet, type Querier, type SeriesSet } from '../storage/index.js';
 import { BadDataError } from './errors.js';
 import type { ApiContext } from './prometheus-context.js';
@@ -23,27 +23,11 @@ const TRUNCATED = 'results truncated due to limit';
  * not match the empty string, as in Prometheus.
  */
 export function parseMatchersParam(values: readonly string[]): Matcher[][] {
-  const sets = values.map((s) => [...parseSelector(s)]);
+  const sets = values.map((s) => [...parseMetricSelector(s)]);
   for (const ms of sets) {
     if (!ms.some((m) => !m.matches(''))) throw new BadDataError('match[] must contain at least one non-empty matcher');
   }
   return sets;
-}
-
-const EMPTY_SELECTOR = 'vector selector must contain at least one non-empty matcher';
-
-/**
- * parseSelector parses one `match[]` value. vigil's parser type-checks selectors, so a selector
- * whose matchers all accept the empty value fails there; Prometheus's API reports that case
- * in its own words, which parseMatchersParam does.
- */
-export function parseSelector(s: string): readonly Matcher[] {
-  try {
-    return parseMetricSelector(s);
-  } catch (e) {
-    if (e instanceof ParseError && e.detail === EMPTY_SELECTOR) throw new BadDataError('match[] must contain at least one non-empty matcher');
-    throw e;
-  }
 }
 
 /** mountSeriesRoutes registers /series, /labels and /label/:name/values. */

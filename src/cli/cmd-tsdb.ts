@@ -154,30 +154,9 @@ async function runDump(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-const DUMMY = '__vigil_dummy__';
-
-/**
- * parseSelector parses a series selector as promtool's --match does. Prometheus's
- * ParseMetricSelector accepts selectors whose matchers all match the empty string (the default
- * `{__name__=~'(?s:.*)'}` is one) while vigil's PromQL parser rejects them as queries must; a
- * throw-away matcher that never matches "" gets them past that check.
- */
+/** parseSelector parses a series selector as promtool's --match does (all-empty matchers allowed). */
 function parseSelector(input: string): readonly Matcher[] {
-  try {
-    return parseMetricSelector(input);
-  } catch (e) {
-    const t = input.trimEnd();
-    if (!t.endsWith('}')) throw e;
-    const head = t.slice(0, -1).trimEnd();
-    const sep = head.endsWith('{') || head.endsWith(',') ? '' : ',';
-    let ms: readonly Matcher[];
-    try {
-      ms = parseMetricSelector(`${head}${sep}${DUMMY}="x"}`);
-    } catch {
-      throw e;
-    }
-    return ms.filter((m) => m.name !== DUMMY);
-  }
+  return parseMetricSelector(input);
 }
 
 const CREATE: FlagSpec[] = [

@@ -288,9 +288,26 @@ export class LabelsBuilder {
   }
 }
 
-/** compareStrings orders strings by UTF-16 code units, like JS's default sort. */
+/**
+ * compareStrings orders strings by code point, which is the UTF-8 byte order Go (and so
+ * Prometheus: its index symbols, postings table and labels.Compare) sorts by. It differs from
+ * JS's UTF-16 order only where a character above U+FFFF meets one in U+E000–U+FFFF at the first
+ * difference: the former sorts last here. Returns -1, 0 or 1.
+ */
 export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (a === b) return 0;
+  const n = a.length < b.length ? a.length : b.length;
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length < b.length ? -1 : 1;
+  let ca = a.charCodeAt(i);
+  let cb = b.charCodeAt(i);
+  if (ca >= 0xd800 && cb >= 0xd800) {
+    // Surrogates (code points above U+FFFF) move above U+E000–U+FFFF; order within each kept.
+    ca = ca < 0xe000 ? ca + 0x2000 : ca - 0x800;
+    cb = cb < 0xe000 ? cb + 0x2000 : cb - 0x800;
+  }
+  return ca < cb ? -1 : 1;
 }
 
 function sortPairs(nv: string[]): string[] {

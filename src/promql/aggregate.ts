@@ -5,7 +5,7 @@
  * accumulated in the same order as Prometheus.
  * @module
  */
-import { Labels, LabelsBuilder, METRIC_NAME, formatFloatF, formatFloatG } from '../model/index.js';
+import { Labels, LabelsBuilder, METRIC_NAME, compareStrings, formatFloatF, formatFloatG } from '../model/index.js';
 import type { Steps } from './eval-context.js';
 import { QueryError } from './errors.js';
 import type { Evaluator } from './evaluator.js';
@@ -14,6 +14,7 @@ import { collectorFor } from './functions-instant.js';
 import { isValidLabelName } from './label-regex.js';
 import type { PlanAggregate } from './plan.js';
 import { quote } from './parser/index.js';
+import { goSort } from './go-sort.js';
 import { StepVector } from './step-vector.js';
 
 interface Grouping {
@@ -277,7 +278,10 @@ function quantileAgg(ev: Evaluator, n: PlanAggregate, in0: StepVector, param: Fl
   return out;
 }
 
-/** Heap of row indices ordered by value, with Go's container/heap algorithms. */
+/**
+ * Heap of row indices ordered by a less function, with Go's container/heap algorithms (push,
+ * pop, sift), so the rows a topk/bottomk keeps and their order match Prometheus's.
+ */
 class RowHeap {
   readonly rows: number[] = [];
   constructor(readonly less: (a: number, b: number) => boolean) {}
@@ -285,32 +289,49 @@ class RowHeap {
     this.rows.push(r);
     this.#up(this.rows.length - 1);
   }
+  /** fix0 restores the heap after the top was replaced. */
   fix0(): void {
     this.#down(0, this.rows.length);
   }
   #up(j: number): void {
     const h = this.rows;
-    for (;;) {
+    while (j > 0) {
       const i = (j - 1) >> 1;
-      if (i === j || j <= 0 || !this.less(h[j]!, h[i]!)) break;
+      if (!this.less(h[j]!, h[i]!)) break;
       [h[i], h[j]] = [h[j]!, h[i]!];
       j = i;
     }
   }
-  #down(i0: number, n: number): void {
+  #down(i: number, n: number): void {
     const h = this.rows;
-    let i = i0;
     for (;;) {
       const j1 = 2 * i + 1;
-      if (j1 >= n || j1 < 0) break;
+      if (j1 >= n) break;
       let j = j1;
-      const j2 = j1 + 1;
-      if (j2 < n && this.less(h[j2]!, h[j1]!)) j = j2;
+      if (j1 + 1 < n && this.less(h[j1 + 1]!, h[j1]!)) j = j1 + 1;
       if (!this.less(h[j]!, h[i]!)) break;
       [h[i], h[j]] = [h[j]!, h[i]!];
       i = j;
     }
   }
+}
+
+/**
+ * sortReversed orders rows as Go's sort.Sort(sort.Reverse(heap)) does with the heap's less:
+ * the permutation (ties, NaNs) is Prometheus's.
+ */
+function sortReversed(rows: number[], less: (a: number, b: number) => boolean): void {
+  goSort(
+    {
+      less: (i, j) => less(rows[j]!, rows[i]!),
+      swap: (i, j) => {
+        const t = rows[i]!;
+        rows[i] = rows[j]!;
+        rows[j] = t;
+      },
+    },
+    rows.length,
+  );
 }
 
 function selectK(ev: Evaluator, n: PlanAggregate, in0: StepVector, param: Float64Array, s: Steps): StepVector {
@@ -334,14 +355,16 @@ function selectK(ev: Evaluator, n: PlanAggregate, in0: StepVector, param: Float6
   const G = g.labels.length;
   let vals = in0.v;
   let stepBase = 0;
-  // topk keeps the smallest on top (to replace it); bottomk the largest. NaN counts as smallest.
+  // Prometheus's heaps: topk keeps the smallest on top (to replace it), bottomk the largest; a
+  // NaN counts as less than anything in both. Since Prometheus 2.44 a better sample replaces
+  // the top, which then sifts down (2.42 popped and pushed, which keeps other ties).
   const lessTop = (a: number, b: number): boolean => {
     const va = vals[a * S + stepBase]!;
-    return Number.isNaN(va) || va < vals[b * S + stepBase]!;
+    return va !== va || va < vals[b * S + stepBase]!;
   };
   const lessBottom = (a: number, b: number): boolean => {
     const va = vals[a * S + stepBase]!;
-    return Number.isNaN(va) || va > vals[b * S + stepBase]!;
+    return va !== va || va > vals[b * S + stepBase]!;
   };
   const rowOut = new Int32Array(in0.n).fill(-1);
   for (let k = 0; k < S; k++) {
@@ -367,24 +390,19 @@ function selectK(ev: Evaluator, n: PlanAggregate, in0: StepVector, param: Float6
         heaps[gi] = h;
         if (op === 'limit_ratio') {
           if (ratioKeeps(ratio, in0.labels[r]!)) h.rows.push(r);
-        } else h.push(r);
+        } else h.rows.push(r);
         continue;
       }
       const v = in0.v[r * S + k]!;
       switch (op) {
-        case 'topk': {
-          const top = in0.v[h.rows[0]! * S + k]!;
-          if (h.rows.length < kk) h.push(r);
-          else if (top < v || (Number.isNaN(top) && !Number.isNaN(v))) {
-            h.rows[0] = r;
-            if (kk > 1) h.fix0();
-          }
-          break;
-        }
+        case 'topk':
         case 'bottomk': {
+          if (h.rows.length < kk) {
+            h.push(r);
+            break;
+          }
           const top = in0.v[h.rows[0]! * S + k]!;
-          if (h.rows.length < kk) h.push(r);
-          else if (top > v || (Number.isNaN(top) && !Number.isNaN(v))) {
+          if ((op === 'topk' ? top < v : top > v) || (top !== top && v === v)) {
             h.rows[0] = r;
             if (kk > 1) h.fix0();
           }
@@ -400,17 +418,8 @@ function selectK(ev: Evaluator, n: PlanAggregate, in0: StepVector, param: Float6
     }
     for (const h of heaps) {
       if (h === undefined) continue;
-      let rows = h.rows;
-      if (op === 'topk' || op === 'bottomk') {
-        rows = [...rows].sort((a, b) => {
-          const va = in0.v[a * S + k]!;
-          const vb = in0.v[b * S + k]!;
-          const an = Number.isNaN(va);
-          const bn = Number.isNaN(vb);
-          if (an || bn) return an === bn ? 0 : an ? 1 : -1;
-          return op === 'topk' ? vb - va : va - vb;
-        });
-      }
+      const rows = h.rows;
+      if ((op === 'topk' || op === 'bottomk') && rows.length > 1) sortReversed(rows, h.less);
       for (const r of rows) {
         if (S === 1 || rowOut[r]! < 0) rowOut[r] = out.row(in0.labels[r]!, in0.drop[r] === 1);
         out.put(rowOut[r]!, k, in0.v[r * S + k]!);
@@ -447,7 +456,7 @@ function countValues(ev: Evaluator, n: PlanAggregate, s: Steps): Promise<StepVec
     if (!isValidLabelName(label)) throw new QueryError(`invalid label name ${quote(label)}`);
     const in0 = await ev.evalVector(n.expr, s);
     const S = s.n;
-    const grouping = n.without ? n.grouping : [...n.grouping, label].sort();
+    const grouping = n.without ? n.grouping : [...n.grouping, label].sort(compareStrings);
     const b = new LabelsBuilder();
     const gb = new LabelsBuilder();
     const excluded = new Set([...grouping, METRIC_NAME]);

@@ -4,7 +4,7 @@
  * `fill` modifiers, evaluated step by step with Prometheus's matching errors.
  * @module
  */
-import { type Labels, LabelsBuilder, METRIC_NAME } from '../model/index.js';
+import { type Labels, LabelsBuilder, METRIC_NAME, compareStrings } from '../model/index.js';
 import type { EvalValue, ScalarSteps, Steps } from './eval-context.js';
 import { QueryError } from './errors.js';
 import type { Evaluator } from './evaluator.js';
@@ -149,7 +149,7 @@ function vectorScalar(ev: Evaluator, n: PlanBinary, vec: StepVector, sc: ScalarS
 
 /** Signatures assigns each row of both sides the ordinal of its matching signature. */
 function signatures(lhs: StepVector, rhs: StepVector, m: VectorMatching): { l: Int32Array; r: Int32Array; count: number } {
-  const names = [...m.labels].sort();
+  const names = [...m.labels].sort(compareStrings);
   const map = new Map<string, number>();
   const sig = (labels: Labels): number => {
     const key = signatureKey(labels, m.on, names);
@@ -330,6 +330,8 @@ function vectorVector(ev: Evaluator, n: PlanBinary, lhs0: StepVector, rhs0: Step
       if (rightStamp[o] === mark) {
         const oneSide = swapped ? 'left' : 'right';
         const matched = matchLabels(rhs.labels[r]!, m.on, names).toString();
+        // Prometheus 3 lists the two series in sorted order, so the message is the same from
+        // run to run (2.x listed the one that collided first).
         let d1 = rhs.labels[r]!.toString();
         let d2 = rhs.labels[rightRow[o]!]!.toString();
         if (d1 > d2) [d1, d2] = [d2, d1];

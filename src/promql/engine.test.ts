@@ -133,6 +133,10 @@ describe('errors and limits', async () => {
     await expect(e.rangeQuery('m', 0, 11_001_000, 1000)).rejects.toThrow(
       'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)',
     );
+    // Prometheus divides durations as integers: 11,000.999 steps are 11,000.
+    await expect(e.rangeQuery('m', 0, 11_000_999, 1000)).resolves.toBeDefined();
+    // A step below a millisecond is 0 ms to Prometheus's evaluator, which divides by it.
+    await expect(e.rangeQuery('m', 0, 10, 0.5)).rejects.toThrow('unexpected error: runtime error: integer divide by zero');
     await expect(e.rangeQuery('m', 10, 0, 1000)).rejects.toBeInstanceOf(BadQueryError);
     await expect(e.rangeQuery('m', 0, 10, 0)).rejects.toBeInstanceOf(BadQueryError);
     await expect(e.rangeQuery('m[5m]', 0, 10, 1)).rejects.toThrow('invalid expression type "range vector" for range query, must be Scalar or instant Vector');
@@ -225,6 +229,10 @@ describe('JSON encoding', () => {
     expect(queryResponseJSON({ kind: 'scalar', t: 2000, v: 0.5 }, ['w'])).toBe(
       '{"status":"success","data":{"resultType":"scalar","result":[2,"0.5"]},"warnings":["w"]}',
     );
+    // Scalars and strings are encoded by Go's encoding/json in Prometheus: `1.5`, not `1.500`,
+    // and the scalar value always in 'f' layout (Prometheus 2.42, query=1e300 at time=1.5).
+    expect(resultJSON({ kind: 'scalar', t: 1500, v: 1e300 })).toBe(`{"resultType":"scalar","result":[1.5,"1${'0'.repeat(300)}"]}`);
+    expect(resultJSON({ kind: 'string', t: 1500, v: 'a' })).toBe('{"resultType":"string","result":[1.5,"a"]}');
     const m: Value = {
       kind: 'matrix',
       series: [{ labels: Labels.fromStrings('a', 'b'), ts: Float64Array.of(1000, 2000), vs: Float64Array.of(1, 2) }],
@@ -253,6 +261,28 @@ describe('bad input', async () => {
   });
   it('stops a query that touches too much with the sample limit', async () => {
     await expect(engine(db, { maxSamples: 50 }).rangeQuery('{__name__=~".+"}', 0, 1_500_000, 15_000)).rejects.toBeInstanceOf(TooManySamplesError);
+  });
+  describe('a fine subquery over many series', async () => {
+    // 100 series sampled every 15 s for an hour; [1h:1ms] asks for 3.6 M steps of each.
+    const many = new MemoryStorage();
+    for (let i = 0; i < 100; i++) {
+      const app = many.appender();
+      const l = Labels.fromStrings('__name__', 'm', 'i', String(i));
+      for (let k = 0; k <= 240; k++) app.append(0, l, k * 15_000, k);
+      await app.commit();
+    }
+    it('stops at the sample limit within the steps, not after them', async () => {
+      const t = performance.now();
+      await expect(engine(many).instantQuery('max_over_time(m[1h:1ms])', 3_600_000)).rejects.toBeInstanceOf(TooManySamplesError);
+      expect(performance.now() - t).toBeLessThan(3000);
+    });
+    it('honours the timeout within the steps', async () => {
+      const t = performance.now();
+      await expect(engine(many, { maxSamples: 1e12 }).instantQuery('max_over_time(m[1h:1ms])', 3_600_000, { timeoutMs: 300 })).rejects.toBeInstanceOf(
+        QueryTimeoutError,
+      );
+      expect(performance.now() - t).toBeLessThan(1500);
+    });
   });
   it('rejects deeply nested queries with a parse error', async () => {
     await expect(e.instantQuery('('.repeat(10_000) + 'x' + ')'.repeat(10_000), 0)).rejects.toThrow(/nesting too deep/);

@@ -8,7 +8,7 @@
  * process and its timeout or AbortSignal takes effect promptly.
  * @module
  */
-import { Labels, type Matcher, type Warning } from '../model/index.js';
+import { Labels, type Matcher, type Warning, compareStrings } from '../model/index.js';
 import type { Queryable, Querier, SelectHints, Series } from '../storage/index.js';
 import { Annotations } from './annotations.js';
 import { EvalContext, type EvalValue, Steps } from './eval-context.js';
@@ -66,7 +66,14 @@ export interface QueryStats {
   readonly seriesSelected: number;
   /** Wall time in ms. */
   readonly elapsedMs: number;
-  /** Samples read from storage (instant selections and range windows). */
+  /**
+   * Samples read as Prometheus 2.42 counts them (its `totalQueryableSamples`): one per step an
+   * instant selector yields a value, every sample of every step's range window (overlapping
+   * windows count a sample again; a subquery given to a function counts its points this way
+   * instead of what its own evaluation read), and a step-invariant part's once per step.
+   */
+  readonly totalQueryableSamples: number;
+  /** Same as totalQueryableSamples (the name prometheus_engine_query_samples_total counts by). */
   readonly samplesRead: number;
 }
 
@@ -151,7 +158,8 @@ export class Engine {
     const { expr, text } = this.#input(qs);
     if (end < start) throw new BadQueryError('end timestamp must not be before start time');
     if (!(step > 0)) throw new BadQueryError('zero or negative query resolution step widths are not accepted. Try a positive integer');
-    if ((end - start) / step > this.#maxPoints) {
+    // Integer division, as Prometheus divides durations.
+    if (Math.floor((end - start) / step) > this.#maxPoints) {
       throw new BadQueryError(
         `exceeded maximum resolution of ${this.#maxPoints.toLocaleString('en-US')} points per timeseries. Try decreasing the query resolution (?step=XX)`,
       );
@@ -160,6 +168,9 @@ export class Engine {
     if (t !== 'vector' && t !== 'scalar') {
       throw new BadQueryError(`invalid expression type "${documentedType(t)}" for range query, must be Scalar or instant Vector`);
     }
+    // Prometheus evaluates in whole milliseconds; a step that rounds down to 0 ms fails there
+    // with Go's division-by-zero panic, reported as an execution error.
+    if (Math.trunc(step) === 0) throw new QueryError('unexpected error: runtime error: integer divide by zero');
     return this.#observe('range', this.#exec(expr, text, Math.trunc(start), Math.trunc(end), Math.trunc(step), opts));
   }
 
@@ -259,7 +270,8 @@ export class Engine {
         peakSamples: ctx.peakSamples,
         seriesSelected,
         elapsedMs: performance.now() - began,
-        samplesRead: ctx.samplesRead + evaluator.samplesLoaded,
+        totalQueryableSamples: ctx.samplesRead,
+        samplesRead: ctx.samplesRead,
       },
     };
   }
@@ -425,32 +437,11 @@ function stepTimes(s: Steps): Float64Array {
 
 /** compareLabelsBytes orders label sets like Prometheus: pair by pair, names then values, by UTF-8 bytes. */
 export function compareLabelsBytes(a: Labels, b: Labels): number {
-  const x = a.pairs();
-  const y = b.pairs();
-  const n = Math.min(x.length, y.length);
-  for (let i = 0; i < n; i++) {
-    const c = compareUtf8(x[i]!, y[i]!);
-    if (c !== 0) return c;
-  }
-  return x.length - y.length;
+  return a.compare(b);
 }
 
 /** compareUtf8 compares strings in UTF-8 byte order (code point order). */
-export function compareUtf8(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const ca = a.charCodeAt(i);
-    const cb = b.charCodeAt(i);
-    if (ca === cb) continue;
-    // Surrogates (code points above U+FFFF) sort after U+E000–U+FFFF in code point order.
-    const sa = ca >= 0xd800 && ca <= 0xdfff;
-    const sb = cb >= 0xd800 && cb <= 0xdfff;
-    if (sa !== sb) return sa ? 1 : -1;
-    return ca - cb;
-  }
-  return a.length - b.length;
-}
+export const compareUtf8 = compareStrings;
 
 function sortMatrix(m: Matrix): Matrix {
   const series = [...m.series].sort((a, b) => compareLabelsBytes(a.labels, b.labels));

@@ -49,11 +49,6 @@ export class Evaluator {
 
   constructor(readonly ctx: EvalContext) {}
 
-  /** samplesLoaded counts the samples this evaluator read into windows (range functions, matrices). */
-  get samplesLoaded(): number {
-    return this.#buf.read;
-  }
-
   /** eval computes a node over the given steps. */
   async eval(n: PlanNode, s: Steps): Promise<EvalValue> {
     this.ctx.check();
@@ -107,7 +102,10 @@ export class Evaluator {
   async invariant(inner: PlanNode, s: Steps): Promise<EvalValue> {
     if (s.n <= 1) return this.eval(inner, s);
     const one = new Steps(s.start, s.start, s.interval);
+    const before = this.ctx.samplesRead;
     const v = await this.eval(inner, one);
+    // Prometheus counts a step-invariant expression's samples once per step.
+    this.ctx.samplesRead += (this.ctx.samplesRead - before) * (s.n - 1);
     switch (v.kind) {
       case 'scalar': {
         const out = new Float64Array(s.n);
@@ -158,9 +156,16 @@ export class Evaluator {
     const series = sel.series;
     const out = new StepVector(s.n, series.length);
     const lb = this.ctx.lookbackMs;
+    const tickMask = tickMaskFor(s.n);
     let held = 0;
     for (let i = 0; i < series.length; i++) {
-      if ((i & 63) === 0) await this.ctx.tick();
+      if ((i & tickMask) === 0) {
+        // Account what the rows so far hold, so a huge selection stops at the sample limit.
+        this.ctx.hold(held);
+        this.ctx.samplesRead += held;
+        held = 0;
+        await this.ctx.tick();
+      }
       const it = this.#buf.iterator(series[i]!);
       let row = -1;
       if (sel.atMs !== undefined || s.n === 1) {
@@ -185,10 +190,12 @@ export class Evaluator {
       } else {
         let lastT = NaN;
         let lastV = 0;
-        let vt = it.seek(s.start - sel.offsetMs - lb + 1);
+        const off = s.start - sel.offsetMs;
+        const step = s.interval;
+        let vt = it.seek(off - lb + 1);
         let curT = vt !== ValueType.None ? it.atT() : Infinity;
         for (let k = 0; k < s.n; k++) {
-          const ref = s.start + k * s.interval - sel.offsetMs;
+          const ref = off + k * step;
           if (vt !== ValueType.None && curT <= ref - lb) {
             // Far behind (sparse steps): jump instead of walking every sample.
             vt = it.seek(ref - lb + 1);
@@ -203,8 +210,27 @@ export class Evaluator {
           }
           if (lastT === lastT && lastT > ref - lb && !(lastV !== lastV && isStaleNaN(lastV))) {
             if (row < 0) row = out.addRow(series[i]!.labels, false);
-            out.set(row, k, timestamps ? lastT / 1000 : lastV);
-            held++;
+            const x = timestamps ? lastT / 1000 : lastV;
+            // The sample stays current until the next one or until it leaves the lookback:
+            // with steps finer than the samples (a subquery at 1s) fill its run at once.
+            const until = curT < lastT + lb ? curT : lastT + lb;
+            if (ref + step >= until) {
+              out.set(row, k, x);
+              held++;
+            } else {
+              let end = Math.ceil((until - off) / step);
+              if (end > s.n) end = s.n;
+              const base = row * s.n;
+              out.v.fill(x, base + k, base + end);
+              out.p.fill(1, base + k, base + end);
+              held += end - k;
+              k = end - 1;
+            }
+          } else if (curT > ref + step && vt !== ValueType.None) {
+            // Nothing current: skip the steps before the next sample.
+            k = Math.ceil((curT - off) / step) - 1;
+          } else if (vt === ValueType.None) {
+            break; // no sample now and none to come
           }
         }
         checkIterator(it.err());
@@ -223,9 +249,14 @@ export class Evaluator {
     const out = new StepVector(s.n, sel.series.length);
     const lb = this.ctx.lookbackMs;
     const buf = this.#buf;
+    const tickMask = tickMaskFor(s.n);
     let held = 0;
     for (let i = 0; i < sel.series.length; i++) {
-      if ((i & 63) === 0) await this.ctx.tick();
+      if ((i & tickMask) === 0) {
+        this.ctx.hold(held);
+        held = 0;
+        await this.ctx.tick();
+      }
       const first = (sel.atMs ?? s.start) - sel.offsetMs;
       const last = (sel.atMs ?? s.start + (s.n - 1) * s.interval) - sel.offsetMs;
       buf.loadSeries(sel.series[i]!, first - lb, last + lb);
@@ -263,6 +294,7 @@ export class Evaluator {
       if ((i & 63) === 0) await this.ctx.tick();
       this.#buf.loadSeries(sel.series[i]!, mint - before, maxt + after);
       let n = this.#buf.n;
+      this.ctx.samplesRead += n;
       if (n === 0) continue;
       let ts = this.#buf.ts.slice(0, n);
       let vs = this.#buf.vs.slice(0, n);
@@ -346,7 +378,11 @@ export class Evaluator {
       };
     }
     if (arg.k !== 'subquery') throw new QueryError('expected a range vector');
+    // A subquery given to a function counts as a selected range: its points in each step's
+    // window are counted, not the samples its own evaluation read (as Prometheus 2.42 does).
+    const before = this.ctx.samplesRead;
     const { rows, inner } = await this.subqueryRows(arg, s);
+    this.ctx.samplesRead = before;
     return {
       mode: 0,
       count: rows.n,
@@ -415,8 +451,10 @@ export class Evaluator {
     // Whether all output rows came from series with one metric name (so dropping it is safe).
     let uniform = true;
     let firstName: string | undefined;
+    const tickMask = tickMaskFor(s.n);
+    let windowSamples = 0;
     for (let i = 0; i < src.count; i++) {
-      if ((i & 63) === 0) await this.ctx.tick();
+      if ((i & tickMask) === 0) await this.ctx.tick();
       const lastK = s.n - 1;
       src.load(i, maxtAt(0) - src.rangeMs - before, maxtAt(lastK) + after, buf);
       w.ts = buf.ts;
@@ -431,6 +469,8 @@ export class Evaluator {
         while (hi < buf.n && buf.ts[hi]! <= maxt + after) hi++;
         while (lo < hi && buf.ts[lo]! <= mint - before) lo++;
         if (lo === hi) continue;
+        // Prometheus counts every step's window (so overlapping windows count a sample again).
+        windowSamples += hi - lo;
         w.lo = lo;
         w.hi = hi;
         w.t = s.start + k * s.interval;
@@ -476,6 +516,7 @@ export class Evaluator {
     }
     this.ctx.hold(held);
     this.ctx.release(held);
+    this.ctx.samplesRead += windowSamples;
     if (name === 'absent_over_time') return this.absentOverTime(n, out, s);
     this.ctx.hold(out.points());
     if (!this.ctx.delayed && !(keep || uniform)) assertUniqueLabels(out);
@@ -491,6 +532,14 @@ export class Evaluator {
     for (let k = 0; k < s.n; k++) if (any[k] === 0) out.set(row, k, 1);
     return out;
   }
+}
+
+/**
+ * tickMaskFor returns how often (every mask+1 series) a loop over series evaluated at `steps`
+ * steps checks its deadline and yields: every series when there are many steps.
+ */
+function tickMaskFor(steps: number): number {
+  return steps >= 2048 ? 0 : steps >= 256 ? 7 : 63;
 }
 
 function checkIterator(err: Error | undefined): void {

@@ -11,6 +11,7 @@ import { evalHistogramFunction } from './histogram-functions.js';
 import { evalInfo } from './functions-info.js';
 import { compileLabelRegex, expandTemplate, isValidLabelName } from './label-regex.js';
 import { mergeSameLabels, namesDropSafely } from './labels-util.js';
+import { goSort } from './go-sort.js';
 import { naturalLess } from './natural-sort.js';
 import { absentLabels, type PlanCall } from './plan.js';
 import { SAME_LABELSET, StepVector } from './step-vector.js';
@@ -275,15 +276,24 @@ async function sortFunction(ev: Evaluator, n: PlanCall, s: Steps): Promise<EvalV
   const idx: number[] = [];
   for (let r = 0; r < in0.n; r++) if (in0.has(r, 0)) idx.push(r);
   if (name === 'sort' || name === 'sort_desc') {
-    const desc = name === 'sort_desc';
-    idx.sort((a, b) => {
-      const va = in0.get(a, 0);
-      const vb = in0.get(b, 0);
-      // NaN sorts last either way.
-      if (Number.isNaN(va)) return Number.isNaN(vb) ? 0 : 1;
-      if (Number.isNaN(vb)) return -1;
-      return desc ? vb - va || 0 : va - vb || 0;
-    });
+    // Prometheus sorts with Go's (unstable) sort.Sort over the reverse of a heap order in which
+    // NaN is less than anything: reproduce that permutation exactly, ties and NaNs included.
+    const v = (r: number): number => in0.v[r]!;
+    const heapLess =
+      name === 'sort'
+        ? (a: number, b: number): boolean => v(a) !== v(a) || v(a) > v(b)
+        : (a: number, b: number): boolean => v(a) !== v(a) || v(a) < v(b);
+    goSort(
+      {
+        less: (i, j) => heapLess(idx[j]!, idx[i]!),
+        swap: (i, j) => {
+          const t = idx[i]!;
+          idx[i] = idx[j]!;
+          idx[j] = t;
+        },
+      },
+      idx.length,
+    );
   } else {
     const labels = n.argExprs.slice(1).map((e) => (e.kind === 'string' ? e.value : ''));
     const desc = name === 'sort_by_label_desc';

@@ -7,6 +7,8 @@ export { Annotations } from './annotations.js';
 export type { Annotation, AnnotationLevel } from './annotations.js';
 export { Engine, compareLabelsBytes, compareUtf8 } from './engine.js';
 export type { EngineOptions, QueryInput, QueryOptions, QueryResult, QueryStats } from './engine.js';
+export { goSort } from './go-sort.js';
+export type { SortData } from './go-sort.js';
 export {
   BadQueryError,
   QueryCanceledError,
@@ -16,5 +18,17 @@ export {
   TooManySamplesError,
   UnsupportedError,
 } from './errors.js';
-export { formatFloatE, formatSampleValue, formatTimestamp, labelsJSON, queryResponseJSON, resultJSON } from './json.js';
+export {
+  CHUNK_CHARS,
+  formatFloatE,
+  formatSampleValue,
+  formatScalarValue,
+  formatTimestamp,
+  goFloat,
+  goString,
+  labelsJSON,
+  queryResponseJSON,
+  resultJSON,
+  valueChunks,
+} from './json.js';
 export type { Matrix, Sample, Scalar, SeriesPoints, StringValue, Value, Vector } from './value.js';

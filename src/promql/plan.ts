@@ -5,7 +5,7 @@
  * works out, for every selector, the time range and hints it must be selected with.
  * @module
  */
-import type { Labels, Matcher, PositionRange } from '../model/index.js';
+import { type Labels, type Matcher, type PositionRange, compareStrings } from '../model/index.js';
 import type { SelectHints, Series } from '../storage/index.js';
 import {
   type AggregateOp,
@@ -276,7 +276,7 @@ class Planner {
         const param = e.param !== undefined ? unwrapParens(e.param) : undefined;
         const p = this.plan(ex, path, e.op);
         const pp = param !== undefined ? this.wrapIfNeeded(this.plan(param, path, '')) : undefined;
-        const grouping = [...e.grouping].sort();
+        const grouping = [...e.grouping].sort(compareStrings);
         return {
           node: {
             k: 'aggregate',

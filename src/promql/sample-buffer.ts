@@ -58,11 +58,7 @@ export class SampleBuffer {
     }
     const err = it.err();
     if (err !== undefined) throw new StorageError(`reading series: ${err.message}`, { cause: err });
-    this.read += this.n;
   }
-
-  /** Samples loaded by loadSeries since creation. */
-  read = 0;
 
   /** iterator returns an iterator over s, reusing the buffer's previous one. */
   iterator(s: Series): SampleIterator {

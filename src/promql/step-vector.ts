@@ -13,6 +13,9 @@ import { TooManySamplesError } from './errors.js';
  */
 export const MAX_CELLS = 120_000_000;
 
+/** INITIAL_CELLS bounds the first allocation of a StepVector (it grows by doubling). */
+const INITIAL_CELLS = 8_000_000;
+
 /** checkCells throws TooManySamplesError when rows × steps exceeds MAX_CELLS. */
 export function checkCells(rows: number, steps: number): void {
   if (rows * steps > MAX_CELLS) throw new TooManySamplesError('query execution', MAX_CELLS);
@@ -38,7 +41,9 @@ export class StepVector {
 
   constructor(steps: number, capacity = 4) {
     this.steps = steps;
-    const cap = Math.max(1, Math.min(capacity, Math.max(1, Math.floor(MAX_CELLS / Math.max(1, steps)))));
+    // Start at most INITIAL_CELLS large: rows may turn out empty, and a query with very many
+    // steps (a subquery at a fine resolution) must reach its sample limit before its memory's.
+    const cap = Math.max(1, Math.min(capacity, Math.floor(INITIAL_CELLS / Math.max(1, steps))));
     checkCells(cap, steps);
     this.drop = new Uint8Array(cap);
     this.v = new Float64Array(cap * steps);

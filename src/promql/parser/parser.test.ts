@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Expr, ParseError, formatExpr, parseExpr, prettify } from './index.js';
+import { type Expr, ParseError, formatExpr, parseExpr, parseMetricSelector, prettify } from './index.js';
 
 const ALL = { extendedRangeSelectors: true, binopFillModifiers: true };
 
@@ -305,5 +305,36 @@ describe('exprToJSON (parse_query)', () => {
       },
       rhs: { type: 'numberLiteral', val: '1' },
     });
+  });
+});
+
+describe('parseMetricSelector', () => {
+  // Prometheus's ParseMetricSelector only parses: /federate?match[]={job=~".*"} selects every
+  // series, and up{__name__="x"} is two name matchers (Prometheus 2.42 answers them so).
+  it.each([
+    { input: '{job=~".*"}', want: ['job=~".*"'] },
+    { input: '{}', want: [] },
+    { input: '{job=""}', want: ['job=""'] },
+    { input: 'up{__name__="x"}', want: ['__name__="x"', '__name__="up"'] },
+    { input: 'up', want: ['__name__="up"'] },
+    { input: ' {a!~"b", c="d"} ', want: ['a!~"b"', 'c="d"'] },
+  ])('accepts $input', ({ input, want }) => {
+    expect(parseMetricSelector(input).map((m) => m.toString())).toEqual(want);
+  });
+
+  it.each([
+    { input: 'up[5m]', start: 2 },
+    { input: 'sum(up)', start: 3 },
+    { input: '{a="b"', start: 6 },
+    { input: '{a=~"("}', start: 1 },
+  ])('rejects $input with a parse error', ({ input, start }) => {
+    let err: unknown;
+    try {
+      parseMetricSelector(input);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ParseError);
+    expect((err as ParseError).range.start).toBe(start);
   });
 });

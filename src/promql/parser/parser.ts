@@ -58,12 +58,14 @@ function checkDepth(root: Expr, input: string, max: number): void {
   }
 }
 
-/** parseMetricSelector parses a selector such as `up{job="x"}` (as the API's `match[]`) into matchers. */
+/**
+ * parseMetricSelector parses a selector such as `up{job="x"}` (as the API's `match[]`) into
+ * matchers. Like Prometheus's ParseMetricSelector it only parses: a selector whose matchers all
+ * match the empty value (`{job=~".*"}`, or `{}` with no matchers at all) and one that names the
+ * metric twice are accepted; whoever uses the matchers decides whether that is allowed.
+ */
 export function parseMetricSelector(input: string, options: ParseOptions = {}): readonly Matcher[] {
-  const p = new Parser(input, options);
-  const e = p.parseSelectorOnly();
-  checkExpr(e, input, p.rawMatching);
-  return e.matchers;
+  return new Parser(input, options).parseSelectorOnly().matchers;
 }
 
 const BIN_OP: Partial<Record<TokenKind, BinaryOp>> = {

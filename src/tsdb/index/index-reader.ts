@@ -258,16 +258,13 @@ export class IndexReader implements PostingsSource {
 }
 
 function indexOf(a: readonly string[], s: string): number {
-  // Values are in byte order; try a binary search under JS order, then fall back to a scan for
-  // the rare non-ASCII strings on which the two orders disagree.
+  // Values are in UTF-8 byte order, which compareStrings follows.
   let lo = 0;
   let hi = a.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (a[mid]! < s) lo = mid + 1;
+    if (compareStrings(a[mid]!, s) < 0) lo = mid + 1;
     else hi = mid;
   }
-  if (lo < a.length && a[lo] === s) return lo;
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0xd800) return a.indexOf(s);
-  return -1;
+  return lo < a.length && a[lo] === s ? lo : -1;
 }

@@ -142,6 +142,31 @@ describe('index writer and reader', () => {
   });
 });
 
+describe('UTF-8 order', () => {
+  // Go sorts by UTF-8 bytes: U+FF01 before U+1F600, the reverse of JS's UTF-16 order. Prometheus
+  // binary-searches symbols and label values in that order, so vigil must write it.
+  const values = ['\uFF01', '\u{1F600}', 'a', '\uE000x', '\u{10000}'];
+  const series = values
+    .map((v, i) => ({ labels: Labels.fromObject({ __name__: 'm', v }), chunks: [{ mint: 0, maxt: 1, ref: 8 + i * 16 }] }))
+    .sort((a, b) => a.labels.compare(b.labels));
+  const r = new IndexReader({ bytes: build(series) });
+  const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+  it('writes symbols and label values in byte order', () => {
+    const syms = [...r.symbols()];
+    expect(syms).toEqual([...syms].sort(byteOrder));
+    expect([...r.sortedLabelValues('v')]).toEqual([...values].sort(byteOrder));
+  });
+
+  it.each(values)('finds the series with v=%s', (v) => {
+    const p = postingsForMatchers(r, [new Matcher(MatchType.Equal, 'v', v)]);
+    expect(p.length).toBe(1);
+    expect(r.series(p[0]!).labels.get('v')).toBe(v);
+    const prefix = postingsForMatchers(r, [new Matcher(MatchType.Regexp, 'v', `${v}.*`)]);
+    expect([...prefix].map((ref) => r.series(ref).labels.get('v'))).toContain(v);
+  });
+});
+
 describe('postings operations', () => {
   const list = fc.uniqueArray(fc.nat(200)).map((a) => Uint32Array.from(a.sort((x, y) => x - y)));
   it('intersect, merge and subtract like sets', () => {

@@ -5,7 +5,7 @@
  * literal sets (`a|b|c`) and literal prefixes (`foo.*`) avoid scanning every value.
  * @module
  */
-import { Matcher, MatchType } from '../../model/index.js';
+import { Matcher, MatchType, compareStrings } from '../../model/index.js';
 import { ALL_POSTINGS_KEY, EMPTY_POSTINGS, intersectPostings, subtractPostings, type Postings } from './postings.js';
 
 /** PostingsSource is what matcher evaluation needs from an index (a block's or the head's). */
@@ -71,11 +71,10 @@ export function valuesWhere(ix: PostingsSource, m: Matcher, want: boolean): read
   let hi = all.length;
   const prefix = pos?.prefix() ?? '';
   if (prefix !== '') {
-    if (isAscii(prefix)) {
-      lo = lowerBound(all, prefix);
-      hi = lo;
-      while (hi < all.length && all[hi]!.startsWith(prefix)) hi++;
-    }
+    // Values are in UTF-8 byte order: those starting with the prefix are contiguous.
+    lo = lowerBound(all, prefix);
+    hi = lo;
+    while (hi < all.length && all[hi]!.startsWith(prefix)) hi++;
   }
   const out: string[] = [];
   for (let i = lo; i < hi; i++) {
@@ -86,19 +85,13 @@ export function valuesWhere(ix: PostingsSource, m: Matcher, want: boolean): read
   return out;
 }
 
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
-  return true;
-}
-
-// lowerBound finds the first value >= s. Index values are in UTF-8 byte order, which agrees
-// with JS string order whenever s is ASCII (callers check).
+// lowerBound finds the first value >= s in UTF-8 byte order (the index's order).
 function lowerBound(a: readonly string[], s: string): number {
   let lo = 0;
   let hi = a.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (a[mid]! < s) lo = mid + 1;
+    if (compareStrings(a[mid]!, s) < 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
