@@ -5,208 +5,22 @@
  * @module
  */
 
+import { flattenJson, sanitizeKey } from '../store/index.js';
+
 /** SetLabel receives one extracted label (name already sanitized). */
 export type SetLabel = (name: string, value: string) => void;
-
-const keyCache = new Map<string, string>();
-
-/**
- * sanitizeKey turns a key into a label name as Loki does: trimmed, every character outside
- * [A-Za-z0-9_] replaced by `_`, and `_` prefixed when it starts with a digit.
- */
-export function sanitizeKey(key: string): string {
-  const hit = keyCache.get(key);
-  if (hit !== undefined) return hit;
-  let k = key.trim();
-  if (k === '') return '';
-  let out = k.charCodeAt(0) >= 48 && k.charCodeAt(0) <= 57 ? '_' : '';
-  let clean = true;
-  for (let i = 0; i < k.length; i++) {
-    const c = k.charCodeAt(i);
-    if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95)) {
-      clean = false;
-      break;
-    }
-  }
-  if (!clean) k = k.replace(/[^A-Za-z0-9_]/g, '_');
-  out += k;
-  if (keyCache.size > 10_000) keyCache.clear();
-  keyCache.set(key, out);
-  return out;
-}
-
-// ---------------------------------------------------------------- JSON
-
-class JsonScan {
-  s = '';
-  i = 0;
-  ok = true;
-
-  ws(): void {
-    const s = this.s;
-    let i = this.i;
-    for (;;) {
-      const c = s.charCodeAt(i);
-      if (c === 32 || c === 9 || c === 10 || c === 13) i++;
-      else break;
-    }
-    this.i = i;
-  }
-
-  // str reads a string starting at the opening quote; returns its value.
-  str(): string {
-    const s = this.s;
-    const start = this.i + 1;
-    let i = start;
-    let esc = false;
-    for (;;) {
-      const c = s.charCodeAt(i);
-      if (Number.isNaN(c)) {
-        this.ok = false;
-        return '';
-      }
-      if (c === 34) break;
-      if (c === 92) {
-        esc = true;
-        i += 2;
-        continue;
-      }
-      i++;
-    }
-    this.i = i + 1;
-    if (!esc) return s.slice(start, i);
-    try {
-      return JSON.parse(s.slice(start - 1, i + 1)) as string;
-    } catch {
-      this.ok = false;
-      return '';
-    }
-  }
-
-  // skipValue skips any value (used for arrays and unwanted values).
-  skipValue(): void {
-    const s = this.s;
-    const c = s.charCodeAt(this.i);
-    if (c === 34) {
-      this.str();
-      return;
-    }
-    if (c === 123 || c === 91) {
-      let depth = 0;
-      let i = this.i;
-      for (; i < s.length; i++) {
-        const d = s.charCodeAt(i);
-        if (d === 34) {
-          this.i = i;
-          this.str();
-          if (!this.ok) return;
-          i = this.i - 1;
-        } else if (d === 123 || d === 91) depth++;
-        else if (d === 125 || d === 93) {
-          depth--;
-          if (depth === 0) {
-            this.i = i + 1;
-            return;
-          }
-        }
-      }
-      this.ok = false;
-      return;
-    }
-    this.scalar();
-  }
-
-  // scalar reads a number, true, false or null as written.
-  scalar(): string {
-    const s = this.s;
-    const start = this.i;
-    let i = start;
-    for (;;) {
-      const c = s.charCodeAt(i);
-      if (Number.isNaN(c) || c === 44 || c === 125 || c === 93 || c === 32 || c === 9 || c === 10 || c === 13) break;
-      i++;
-    }
-    this.i = i;
-    const t = s.slice(start, i);
-    if (t === '' || !(t === 'true' || t === 'false' || t === 'null' || /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/.test(t))) this.ok = false;
-    return t;
-  }
-
-  object(prefix: string, set: SetLabel): void {
-    const s = this.s;
-    this.i++; // '{'
-    this.ws();
-    if (s.charCodeAt(this.i) === 125) {
-      this.i++;
-      return;
-    }
-    for (;;) {
-      this.ws();
-      if (s.charCodeAt(this.i) !== 34) {
-        this.ok = false;
-        return;
-      }
-      const key = this.str();
-      if (!this.ok) return;
-      this.ws();
-      if (s.charCodeAt(this.i) !== 58) {
-        this.ok = false;
-        return;
-      }
-      this.i++;
-      this.ws();
-      const c = s.charCodeAt(this.i);
-      const name = prefix === '' ? sanitizeKey(key) : prefix + sanitizeNested(key);
-      if (c === 34) {
-        set(name, this.str());
-      } else if (c === 123) {
-        this.object(name + '_', set);
-      } else if (c === 91) {
-        this.skipValue();
-      } else {
-        const v = this.scalar();
-        if (this.ok && v !== 'null') set(name, v);
-      }
-      if (!this.ok) return;
-      this.ws();
-      const d = s.charCodeAt(this.i);
-      if (d === 44) {
-        this.i++;
-        continue;
-      }
-      if (d === 125) {
-        this.i++;
-        return;
-      }
-      this.ok = false;
-      return;
-    }
-  }
-}
-
-function sanitizeNested(key: string): string {
-  const k = key.trim();
-  return /^[A-Za-z0-9_]*$/.test(k) ? k : k.replace(/[^A-Za-z0-9_]/g, '_');
-}
-
-const scan = new JsonScan();
 
 /**
  * extractJson flattens a JSON object line into labels (`{"a":{"b":1}}` → `a_b="1"`), skipping
  * arrays and nulls; strings are unescaped, numbers and booleans kept as written. Returns false
- * when the line is not a JSON object (Loki's JSONParserErr).
+ * when the line is not a JSON object (Loki's JSONParserErr). The store indexes JSON fields with
+ * the very same code.
  */
 export function extractJson(line: string, set: SetLabel): boolean {
-  scan.s = line;
-  scan.i = 0;
-  scan.ok = true;
-  scan.ws();
-  if (line.charCodeAt(scan.i) !== 123) return false;
-  scan.object('', set);
-  const ok = scan.ok;
-  scan.s = '';
-  return ok;
+  return flattenJson(line, set);
 }
+
+export { sanitizeKey };
 
 /** JsonPath is a parsed parameter expression: keys and array indexes. */
 export type JsonPath = readonly (string | number)[];

@@ -7,10 +7,10 @@
  */
 import { Labels, LabelsBuilder, Matcher, type Matcher as MatcherT } from '../../model/index.js';
 import type { EntryBatch, QueryableLogStore } from '../store/index.js';
-import { ERROR_DETAILS_LABEL, ERROR_LABEL, PipelineError, withFields, type EntryLabels } from './entry-labels.js';
+import { EntryLabels, ERROR_DETAILS_LABEL, ERROR_LABEL, PipelineError, withFields } from './entry-labels.js';
 import { LimitExceededError, QueryError } from './errors.js';
 import { pushdownOf } from './line-filter.js';
-import type { Grouping, RangeAggregation, StreamMatcher, UnwrapConversion } from './parser/index.js';
+import type { Grouping, LabelFilterExpr, RangeAggregation, Stage, StreamMatcher, UnwrapConversion } from './parser/index.js';
 import { parseBytes, parseGoDuration } from './parser/index.js';
 import { compileLabelFilter, Pipeline, storeHints, type LabelPredicate, type StreamPipeline } from './pipeline.js';
 import type { QueryStats, StepSeries, Steps } from './query-result.js';
@@ -117,6 +117,10 @@ export async function evalRangeAgg(node: RangeAggregation, steps: Steps, ctx: Ev
   const absent = op === 'absent_over_time';
   const globalCnt = absent ? new Uint32Array(n) : undefined;
 
+  const grouping = additive ? projection : node.grouping;
+  const byNames = grouping !== undefined && !grouping.without ? grouping.labels : undefined;
+  const cols = isBytes ? undefined : columnPlan(arg.query.pipeline, byNames, unwrap, absent);
+
   const cursors = await ctx.store.cursors(
     {
       matchers,
@@ -125,6 +129,7 @@ export async function evalRangeAgg(node: RangeAggregation, steps: Steps, ctx: Ev
       direction: 'forward',
       lines: !pipeline.isNoop,
       bytes: isBytes,
+      jsonFields: cols?.names,
       needles: push.needles,
       foldedNeedles: push.foldedNeedles,
       filter: push.filter,
@@ -151,8 +156,6 @@ export async function evalRangeAgg(node: RangeAggregation, steps: Steps, ctx: Ev
     return a;
   };
 
-  const grouping = additive ? projection : node.grouping;
-  const byNames = grouping !== undefined && !grouping.without ? grouping.labels : undefined;
   const byCache = new Map<string, Acc>();
   const accForBy = (lbs: EntryLabels): Acc => {
     let key = '';
@@ -208,6 +211,35 @@ export async function evalRangeAgg(node: RangeAggregation, steps: Steps, ctx: Ev
       const count = b.count;
       ctx.stats.linesProcessed += count;
       for (let i = 0; i < count; i++) ctx.stats.bytesProcessed += b.bytes[i]!;
+      if (b.columns !== undefined && cols !== undefined) {
+        // Answered from the JSON index: the needed fields of every entry, no line to parse.
+        const colLbs = cols.lbs;
+        for (let i = 0; i < count; i++) {
+          colLbs.reset(streamLabels);
+          for (let j = 0; j < cols.names.length; j++) {
+            const v = b.columns[j]![i];
+            if (v !== undefined) colLbs.set(cols.names[j]!, v);
+          }
+          let keep = true;
+          for (const f of cols.filters) {
+            if (!f(colLbs)) {
+              keep = false;
+              break;
+            }
+          }
+          if (!keep) continue;
+          let value = 1;
+          if (unwrap !== undefined) {
+            const r = unwrapFrom(colLbs, unwrap.label, unwrap.conversion, post);
+            if (r === undefined) continue;
+            value = r;
+          } else if (colLbs.hasErr()) {
+            throw pipelineError(colLbs.get(ERROR_LABEL)!, colLbs.labels());
+          }
+          add(absent ? undefined : accForBy(colLbs), b.t[i]!, b.ns[i]!, value);
+        }
+        continue;
+      }
       if (sp === undefined && unwrap === undefined && b.fields === undefined) {
         // Fast path: no pipeline, the stream is the series.
         for (let i = 0; i < count; i++) add(streamAcc, b.t[i]!, b.ns[i]!, isBytes ? b.bytes[i]! : 1);
@@ -293,7 +325,11 @@ function unwrapValue(
     if (v === undefined) throw pipelineError(PipelineError.SampleExtraction, stream);
     return v;
   }
-  const lbs = sp.lbs;
+  return unwrapFrom(sp.lbs, label, conv, post);
+}
+
+// unwrapFrom reads the unwrapped label of an entry's labels (then removes it).
+function unwrapFrom(lbs: EntryLabels, label: string, conv: UnwrapConversion, post: readonly LabelPredicate[]): number | undefined {
   const raw = lbs.get(label);
   let value = 0;
   if (!lbs.hasErr()) {
@@ -303,9 +339,41 @@ function unwrapValue(
     else value = v;
   }
   for (const f of post) if (!f(lbs)) return undefined;
-  if (lbs.hasErr()) throw pipelineError(lbs.get(ERROR_LABEL)!, sp.labels());
+  if (lbs.hasErr()) throw pipelineError(lbs.get(ERROR_LABEL)!, lbs.labels());
   lbs.del(label);
   return value;
+}
+
+/**
+ * columnPlan: when the pipeline is `| json` followed only by label filters, and the result
+ * needs no labels but some of the entry's fields (grouping by names, absent_over_time), those
+ * fields can come from the store's JSON indexes instead of parsing lines.
+ */
+function columnPlan(stages: readonly Stage[], byNames: readonly string[] | undefined, unwrap: RangeAggregation['arg']['unwrap'], absent: boolean): { names: string[]; filters: LabelPredicate[]; lbs: EntryLabels } | undefined {
+  const first = stages[0];
+  if (first === undefined || first.kind !== 'json' || first.params.length > 0) return undefined;
+  if (byNames === undefined && !absent) return undefined;
+  const names = new Set<string>(byNames ?? []);
+  const filters: LabelPredicate[] = [];
+  const collect = (e: LabelFilterExpr): void => {
+    if ('lhs' in e) {
+      collect(e.lhs);
+      collect(e.rhs);
+    } else {
+      names.add(e.name);
+    }
+  };
+  for (const st of stages.slice(1)) {
+    if (st.kind !== 'labelFilter') return undefined;
+    collect(st.expr);
+    filters.push(compileLabelFilter(st.expr));
+  }
+  if (unwrap !== undefined) {
+    names.add(unwrap.label);
+    for (const f of unwrap.postFilters) collect(f.expr);
+  }
+  for (const n of [ERROR_LABEL, ERROR_DETAILS_LABEL]) names.delete(n);
+  return { names: [...names], filters, lbs: new EntryLabels() };
 }
 
 // absentResult builds absent_over_time's single series from the selector's equality matchers.

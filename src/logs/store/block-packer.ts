@@ -8,7 +8,12 @@ import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { brotliCompress, constants as Z } from 'node:zlib';
 import { StoreClosedError } from './errors.js';
+import { JSON_KERNEL } from './json-flatten.js';
+import { JSON_INDEX_KERNEL } from './json-index.js';
 import { buildBloom, TOKEN_KERNEL, tokenItems } from './token-filter.js';
+
+// The JSON index builder, instantiated in this thread for packing without workers.
+const buildJsonIndexHere = new Function(`${JSON_KERNEL}\n${JSON_INDEX_KERNEL}\nreturn buildJsonIndex;`)() as (text: Buffer, count: number) => Uint8Array | null;
 
 const compress = promisify(brotliCompress);
 
@@ -16,16 +21,22 @@ const compress = promisify(brotliCompress);
 export interface PackInput {
   readonly text: Uint8Array;
   readonly fields: Uint8Array | undefined;
+  /** Lines in the block, and whether the text holds escapes (then no JSON index is built). */
+  readonly count: number;
+  readonly escaped: boolean;
 }
 
-/** PackOutput is the compressed columns and the distinct token items of the text. */
+/** PackOutput is the compressed columns, the JSON field index and the distinct token items. */
 export interface PackOutput {
   readonly text: Uint8Array;
   readonly fields: Uint8Array | undefined;
+  readonly json: Uint8Array | undefined;
   readonly items: Uint32Array;
 }
 
 const WORKER_SOURCE = `${TOKEN_KERNEL}
+${JSON_KERNEL}
+${JSON_INDEX_KERNEL}
 const { parentPort } = require('node:worker_threads');
 const zlib = require('node:zlib');
 const Z = zlib.constants;
@@ -77,9 +88,12 @@ parentPort.on('message', (m) => {
     const items = tokenItems(m.text, 0, m.text.length);
     const text = own(zlib.brotliCompressSync(m.text, { params, chunkSize: Math.max(16384, m.text.length >> 1) }));
     const fields = m.fields === undefined ? undefined : own(zlib.brotliCompressSync(m.fields, { params: { [Z.BROTLI_PARAM_QUALITY]: m.quality } }));
+    const index = m.escaped || m.fields !== undefined ? null : buildJsonIndex(Buffer.from(m.text.buffer, m.text.byteOffset, m.text.length), m.count);
+    const json = index === null ? undefined : own(zlib.brotliCompressSync(index, { params: { [Z.BROTLI_PARAM_QUALITY]: m.quality } }));
     const transfer = [items.buffer, text.buffer];
     if (fields !== undefined) transfer.push(fields.buffer);
-    parentPort.postMessage({ id: m.id, text, fields, items }, transfer);
+    if (json !== undefined) transfer.push(json.buffer);
+    parentPort.postMessage({ id: m.id, text, fields, json, items }, transfer);
   } catch (e) {
     parentPort.postMessage({ id: m.id, error: String(e && e.stack || e) });
   }
@@ -168,8 +182,8 @@ export class BlockPacker {
     const slot = this.#slot();
     const id = this.#nextId++;
     return new Promise<PackOutput>((resolve, reject) => {
-      slot.pending.set(id, { resolve: (o) => resolve({ text: o.text!, fields: o.fields, items: o.items! }), reject });
-      slot.worker.postMessage({ id, text: input.text, fields: input.fields, quality: this.#quality });
+      slot.pending.set(id, { resolve: (o) => resolve({ text: o.text!, fields: o.fields, json: o.json, items: o.items! }), reject });
+      slot.worker.postMessage({ id, text: input.text, fields: input.fields, count: input.count, escaped: input.escaped, quality: this.#quality });
     });
   }
 
@@ -222,7 +236,9 @@ export class BlockPacker {
     const items = tokenItems(input.text, 0, input.text.length);
     const text = await compress(input.text, { params, chunkSize: Math.max(16384, input.text.length >> 1) });
     const fields = input.fields === undefined ? undefined : await compress(input.fields, { params: { [Z.BROTLI_PARAM_QUALITY]: this.#quality } });
-    return { text, fields, items };
+    const index = input.escaped || input.fields !== undefined ? null : buildJsonIndexHere(Buffer.from(input.text.buffer, input.text.byteOffset, input.text.length), input.count);
+    const json = index === null ? undefined : await compress(index, { params: { [Z.BROTLI_PARAM_QUALITY]: this.#quality } });
+    return { text, fields, json, items };
   }
 
   /** close stops the workers; pending packs reject. */

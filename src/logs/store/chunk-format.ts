@@ -38,6 +38,9 @@ export interface BlockMeta {
   /** CRC32C of the timestamp column, and of the text and fields columns together. */
   readonly tsCrc: number;
   readonly dataCrc: number;
+  /** The JSON field index (after the fields column; 0: none) and its CRC32C. */
+  readonly jsonLen: number;
+  readonly jsonCrc: number;
 }
 
 /** ChunkHeader is everything about a chunk except its filter and block bytes. */
@@ -73,6 +76,8 @@ export interface PackedBlock {
   readonly text: Uint8Array;
   readonly rawTextLen: number;
   readonly fields: Uint8Array | undefined;
+  /** Compressed JSON field index (json-index.ts), or undefined. */
+  readonly json: Uint8Array | undefined;
   readonly textBytes: number;
   readonly flags: number;
 }
@@ -134,6 +139,8 @@ export function encodeChunk(c: {
     h.putByte(b.flags);
     h.putBE32(crc32c(b.tsBytes, 0, b.tsBytes.length));
     h.putBE32(dataCrc);
+    h.putUvarint(b.json?.length ?? 0);
+    if (b.json !== undefined) h.putBE32(crc32c(b.json, 0, b.json.length));
   }
   const header = h.get();
   const prefix = new Uint8Array(CHUNK_PREFIX_BYTES);
@@ -144,6 +151,7 @@ export function encodeChunk(c: {
   for (const b of c.blocks) {
     parts.push(b.text);
     if (b.fields !== undefined) parts.push(b.fields);
+    if (b.json !== undefined) parts.push(b.json);
   }
   let length = 0;
   for (const p of parts) length += p.length;
@@ -213,7 +221,9 @@ export function decodeChunkHeader(buf: Uint8Array, off: number, length: number, 
     const flags = d.byte();
     const tsCrc = d.be32();
     const dataCrc = d.be32();
-    raw.push({ count: bc, mint: bmint, maxt: bmaxt, tsLen, textLen, rawTextLen, fieldsLen, textBytes: bTextBytes, flags, tsCrc, dataCrc });
+    const jsonLen = d.uvarint();
+    const jsonCrc = jsonLen > 0 ? d.be32() : 0;
+    raw.push({ count: bc, mint: bmint, maxt: bmaxt, tsLen, textLen, rawTextLen, fieldsLen, textBytes: bTextBytes, flags, tsCrc, dataCrc, jsonLen, jsonCrc });
     total += bc;
     tsBytes += tsLen;
   }
@@ -223,7 +233,7 @@ export function decodeChunkHeader(buf: Uint8Array, off: number, length: number, 
   for (const r of raw) {
     blocks.push({ ...r, tsOff: tsPos, dataOff: pos });
     tsPos += r.tsLen;
-    pos += r.textLen + r.fieldsLen;
+    pos += r.textLen + r.fieldsLen + r.jsonLen;
   }
   if (pos !== length) throw new DecodeError(`chunk blocks end at ${pos}, record length is ${length}`, start);
   if (total !== count) throw new DecodeError(`chunk blocks hold ${total} entries, header says ${count}`, start);

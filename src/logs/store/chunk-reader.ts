@@ -5,13 +5,14 @@
  * @module
  */
 import { promisify } from 'node:util';
-import { brotliDecompress } from 'node:zlib';
+import { brotliDecompress, brotliDecompressSync } from 'node:zlib';
 import { crc32c } from '../../encoding/index.js';
 import { decodeFields, decodeTimes, splitLines, type Fields } from './block-codec.js';
 import { BlockFlag, Codec, type PackedBlock } from './chunk-format.js';
 import type { BlockPacker } from './block-packer.js';
 import type { ChunkSegments } from './chunk-segments.js';
 import { CorruptChunkError, StoreClosedError } from './errors.js';
+import { decodeJsonIndex, type JsonIndex } from './json-index.js';
 import type { ChunkMeta } from './store-stream.js';
 import { BloomFilter } from './token-filter.js';
 
@@ -109,6 +110,7 @@ export class ChunkReader {
   readonly #segments: ChunkSegments;
   readonly #times: ByteLru<ChunkMeta, BlockTimes[]>;
   readonly #text: ByteLru<string, BlockText>;
+  readonly #json = new ByteLru<string, JsonIndex>(32 << 20);
   readonly #onCorrupt: (e: CorruptChunkError) => void;
   readonly #packer: BlockPacker | undefined;
   readonly #textKeys = new WeakMap<ChunkMeta, string>();
@@ -228,12 +230,53 @@ export class ChunkReader {
     return out;
   }
 
+  /** jsonIndex returns a block's JSON field index; undefined when it has none or it is corrupt. */
+  async jsonIndex(meta: ChunkMeta, block: number): Promise<JsonIndex | undefined> {
+    const b = meta.header.blocks[block]!;
+    if (b.jsonLen === 0) return undefined;
+    let k = this.#textKeys.get(meta);
+    if (k === undefined) {
+      k = `${this.#nextKey++}:`;
+      this.#textKeys.set(meta, k);
+    }
+    const key = k + block;
+    const cached = this.#json.get(key);
+    if (cached !== undefined) return cached;
+    const off = b.dataOff + b.textLen + b.fieldsLen;
+    const buf = await this.#segments.read(meta.seg, meta.offset + off, b.jsonLen);
+    if (crc32c(buf, 0, buf.length) !== b.jsonCrc) {
+      this.#corrupt(meta, off, 'JSON index checksum mismatch; lines are read instead');
+      return undefined;
+    }
+    let index: JsonIndex;
+    try {
+      index = decodeJsonIndex(meta.header.codec === Codec.Brotli ? brotliDecompressSync(buf) : buf, b.count);
+    } catch (err) {
+      this.#corrupt(meta, off, `JSON index: ${(err as Error).message}; lines are read instead`);
+      return undefined;
+    }
+    let bytes = 64;
+    for (const c of index.keys.values()) bytes += c === null ? 16 : c.idx.length + 32 * c.values.length;
+    this.#json.set(key, index, bytes);
+    return index;
+  }
+
   /** forget drops a chunk's cached parts (its segment was deleted). */
   forget(meta: ChunkMeta): void {
     this.#times.delete(meta);
     const k = this.#textKeys.get(meta);
-    if (k !== undefined) for (let i = 0; i < meta.header.blocks.length; i++) this.#text.delete(k + i);
+    if (k !== undefined) {
+      for (let i = 0; i < meta.header.blocks.length; i++) {
+        this.#text.delete(k + i);
+        this.#json.delete(k + i);
+      }
+    }
   }
+}
+
+/** unpackJsonIndex decodes a packed head block's JSON index, if any. */
+export function unpackJsonIndex(p: PackedBlock): JsonIndex | undefined {
+  return p.json === undefined ? undefined : decodeJsonIndex(brotliDecompressSync(p.json), p.count);
 }
 
 /** unpackBlock decompresses a packed head block back into its text form. */

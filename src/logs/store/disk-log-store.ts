@@ -526,7 +526,7 @@ export class DiskLogStore implements QueryableLogStore {
     const raw = h.open.seal();
     h.open = new HeadBlock(Math.min(this.#o.blockBytes + (this.#o.blockBytes >> 2), 1 << 20), raw.count + (raw.count >> 2) + 16);
     const sb: SealedBlock = { count: raw.count, mint: raw.mint, maxt: raw.maxt, times: { count: raw.count, t: raw.t, ns: raw.ns }, raw, packed: undefined, items: undefined, ready: Promise.resolve() };
-    sb.ready = this.#packer.pack({ text: raw.text, fields: raw.fieldsBytes }).then((p) => {
+    sb.ready = this.#packer.pack({ text: raw.text, fields: raw.fieldsBytes, count: raw.count, escaped: raw.escaped }).then((p) => {
       sb.packed = {
         count: raw.count,
         mint: raw.mint,
@@ -535,6 +535,7 @@ export class DiskLogStore implements QueryableLogStore {
         text: p.text,
         rawTextLen: raw.text.length,
         fields: p.fields,
+        json: p.json,
         textBytes: raw.textBytes,
         flags: (raw.escaped ? BlockFlag.Escaped : 0) | (raw.ascii ? BlockFlag.Ascii : 0),
       };
@@ -746,7 +747,9 @@ export class DiskLogStore implements QueryableLogStore {
       // Heads are not filtered: they are small and in memory, the block search is cheap there.
       for (const h of heads) sources.push(...headSources(h, mint, maxt));
       const hinted = q.hints !== undefined && !q.hints.exceptStreamsWith.some((n) => s.labels.has(n));
-      if (sources.length > 0) out.push(new SourceCursor(s.labels, sources, q, hinted ? { ...plan, hints } : plan));
+      // A stream with a label of a requested JSON field name: `| json` renames the field, read lines.
+      const jsonFields = q.jsonFields !== undefined && !q.jsonFields.some((n) => s.labels.has(n)) ? q.jsonFields : undefined;
+      if (sources.length > 0) out.push(new SourceCursor(s.labels, sources, q, { ...plan, hints: hinted ? hints : [], jsonFields }));
     }
     return out;
   }

@@ -34,3 +34,4 @@ export {
   StoreFullError,
   StoreWriteError,
 } from './errors.js';
+export { flattenJson, sanitizeKey } from './json-flatten.js';

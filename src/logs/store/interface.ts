@@ -87,6 +87,12 @@ export interface EntryBatch {
   readonly bytes: Int32Array;
   /** Structured fields per entry, or undefined when no entry of the batch has any. */
   readonly fields: readonly EntryFields[] | undefined;
+  /**
+   * With CursorQuery.jsonFields: when set, the batch came from a JSON field index instead of
+   * text (`lines` is then undefined): columns[i][k] is the value `| json` would give field
+   * jsonFields[i] for entry k (undefined: absent), and every line is a JSON object.
+   */
+  readonly columns?: readonly (readonly (string | undefined)[])[];
 }
 
 /** StreamCursor reads one stream's entries in the query's direction. */
@@ -121,6 +127,13 @@ export interface CursorQuery {
    * needs, so a store may ignore hints.
    */
   readonly hints?: LineHints;
+  /**
+   * Fields of `| json` the caller needs. A store with a JSON field index may answer a block from
+   * it (EntryBatch.columns, no lines) when every line of the block is a JSON object, the block
+   * has no structured fields and the stream has no label of these names; other blocks come as
+   * lines. Only used without filters, needles and hints.
+   */
+  readonly jsonFields?: readonly string[];
   /** Receives non-fatal problems met while reading (a corrupt chunk skipped). */
   readonly onWarning?: (w: string) => void;
 }

@@ -7,7 +7,8 @@
 import type { Labels } from '../../model/index.js';
 import { unescapeLine, type Fields } from './block-codec.js';
 import type { BlockText, BlockTimes, ChunkReader } from './chunk-reader.js';
-import { unpackBlock } from './chunk-reader.js';
+import { unpackBlock, unpackJsonIndex } from './chunk-reader.js';
+import { columnsFor, type JsonIndex } from './json-index.js';
 import type { HeadBlock, RawBlock } from './head-block.js';
 import type { CursorQuery, EntryBatch, LineFilter, StreamCursor } from './interface.js';
 import type { ChunkMeta, HeadChunk, SealedBlock } from './store-stream.js';
@@ -18,6 +19,8 @@ export interface Source {
   readonly maxt: number;
   times(): Promise<BlockTimes>;
   text(withFields: boolean): Promise<BlockText | undefined>;
+  /** The block's JSON field index, if it has one. */
+  json(): Promise<JsonIndex | undefined>;
 }
 
 /** diskSource reads block `b` of an on-disk chunk. */
@@ -31,6 +34,9 @@ export function diskSource(reader: ChunkReader, meta: ChunkMeta, b: number): Sou
     },
     text(withFields) {
       return reader.text(meta, b, withFields);
+    },
+    json() {
+      return reader.jsonIndex(meta, b);
     },
   };
 }
@@ -50,6 +56,9 @@ export function sealedSource(sb: SealedBlock): Source {
       unpacked ??= unpackBlock(sb.packed!);
       return unpacked;
     },
+    async json() {
+      return sb.packed === undefined ? undefined : unpackJsonIndex(sb.packed);
+    },
   };
 }
 
@@ -65,6 +74,9 @@ export function openSource(hb: HeadBlock, n: number): Source {
     },
     async text() {
       return get();
+    },
+    async json() {
+      return undefined;
     },
   };
 }
@@ -85,6 +97,8 @@ export interface Search {
   readonly filter: LineFilter | undefined;
   /** Alternative groups (escaped): a line must hold one string of every group (see LineHints). */
   readonly hints: readonly (readonly Buffer[])[];
+  /** Fields to answer from JSON indexes where blocks have them (see CursorQuery.jsonFields). */
+  readonly jsonFields?: readonly string[];
 }
 
 /** Clusters read ahead of the one being consumed. */
@@ -92,6 +106,8 @@ const PREFETCH = 2;
 
 interface Picked {
   n: number;
+  /** Values of the requested JSON fields per entry, when read from an index. */
+  cols?: (string | undefined)[][];
   t: Float64Array;
   ns: Int32Array;
   bytes: Int32Array;
@@ -142,7 +158,9 @@ export class SourceCursor implements StreamCursor {
     let p = this.#ahead.get(i);
     if (p === undefined) {
       const cluster = this.#clusters[i]!;
-      p = Promise.all(cluster.map((src) => this.#read(src))).then((ps) => ps.filter((x): x is Picked => x !== undefined && x.n > 0));
+      p = (cluster.length === 1 && this.#columnsOk ? this.#readColumns(cluster[0]!) : Promise.all(cluster.map((src) => this.#read(src)))).then((ps) =>
+        ps.filter((x): x is Picked => x !== undefined && x.n > 0),
+      );
       // Errors surface when the cluster is awaited; mark them handled until then.
       p.catch(() => {});
       this.#ahead.set(i, p);
@@ -163,9 +181,39 @@ export class SourceCursor implements StreamCursor {
       if (parts.length === 0) continue;
       const merged = parts.length === 1 ? parts[0]! : mergeParts(parts);
       if (this.#q.direction === 'backward') reverse(merged);
-      return { count: merged.n, t: merged.t, ns: merged.ns, bytes: merged.bytes, lines: merged.lines, fields: merged.fields };
+      return merged.cols !== undefined
+        ? { count: merged.n, t: merged.t, ns: merged.ns, bytes: merged.bytes, lines: undefined, fields: undefined, columns: merged.cols }
+        : { count: merged.n, t: merged.t, ns: merged.ns, bytes: merged.bytes, lines: merged.lines, fields: merged.fields };
     }
     return undefined;
+  }
+
+  get #columnsOk(): boolean {
+    const s = this.#search;
+    return s.jsonFields !== undefined && s.needles.length === 0 && s.folded.length === 0 && s.filter === undefined && s.hints.length === 0;
+  }
+
+  // readColumns answers a block from its JSON index when it has one covering the fields.
+  async #readColumns(src: Source): Promise<(Picked | undefined)[]> {
+    const index = await src.json();
+    const cols = index === undefined ? undefined : columnsFor(index, this.#search.jsonFields!);
+    if (cols === undefined) return [await this.#read(src)];
+    const q = this.#q;
+    const tm = await src.times();
+    const lo = lowerBound(tm.t, tm.count, q.mint);
+    const hi = lowerBound(tm.t, tm.count, q.maxt + 1);
+    if (lo >= hi) return [undefined];
+    const n = hi - lo;
+    const values = cols.map((c) => {
+      const out: (string | undefined)[] = new Array(n);
+      if (c === undefined) return out.fill(undefined);
+      for (let k = 0; k < n; k++) {
+        const x = c.idx[lo + k]!;
+        out[k] = x === 0 ? undefined : c.values[x - 1];
+      }
+      return out;
+    });
+    return [{ n, t: tm.t.slice(lo, hi), ns: tm.ns.slice(lo, hi), bytes: new Int32Array(n), lines: undefined, fields: undefined, cols: values }];
   }
 
   async #read(src: Source): Promise<Picked | undefined> {
@@ -385,6 +433,7 @@ function reverse(p: Picked): void {
     swap(p.bytes, i, j);
     if (p.lines !== undefined) [p.lines[i], p.lines[j]] = [p.lines[j]!, p.lines[i]!];
     if (p.fields !== undefined) [p.fields[i], p.fields[j]] = [p.fields[j], p.fields[i]];
+    if (p.cols !== undefined) for (const c of p.cols) [c[i], c[j]] = [c[j], c[i]];
   }
 }
 
