@@ -6,8 +6,10 @@
  * @module
  */
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import { HttpServer, Router, sendBody } from '../api/index.js';
+import { gzipSync } from 'node:zlib';
 import { Agent, HOST_COLLECTORS, type AgentOptions, type AgentService, type EventSink, type HostCollectorConfig } from '../agent/index.js';
 import { LogfmtLogger, Registry, registerProcessMetrics, type Logger } from '../instrument/index.js';
 import { LOGS_EXTENSION } from './agent-logs.js';
@@ -176,6 +178,49 @@ function readCa(path: string): Buffer {
   }
 }
 
+/** metricsServer serves /metrics (gzip when asked), /-/healthy and a landing page. */
+function metricsServer(agent: Agent, log: Logger): Server {
+  return createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { 'Content-Type': 'text/plain' }).end('Method Not Allowed\n');
+      return;
+    }
+    if (path === '/metrics') {
+      agent.exposition().then(
+        (text) => {
+          const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+          const body = gzip ? gzipSync(text) : Buffer.from(text);
+          res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': body.length, ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) });
+          res.end(req.method === 'HEAD' ? undefined : body);
+        },
+        (e: unknown) => {
+          log.error('collection failed', { err: e instanceof Error ? e.message : String(e) });
+          res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`collection failed: ${e instanceof Error ? e.message : String(e)}\n`);
+        },
+      );
+    } else if (path === '/-/healthy') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' }).end('vigil agent is Healthy.\n');
+    } else if (path === '/') {
+      res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html><head><title>vigil agent</title></head><body><h1>vigil agent</h1><p><a href="/metrics">Metrics</a></p></body></html>\n');
+    } else {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('404 page not found\n');
+    }
+  });
+}
+
+/** listenOn binds host:port (IPv6 in brackets; empty host for every interface). */
+async function listenOn(server: Server, addr: string): Promise<AddressInfo> {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(addr);
+  if (m === null) throw new FlagError(`--web.listen-address: invalid "${addr}": want host:port`);
+  const host = m[1] ?? m[2];
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(Number(m[3]), host === '' ? undefined : host, () => (server.off('error', reject), resolve()));
+  });
+  return server.address() as AddressInfo;
+}
+
 /** runAgent implements `vigil agent`. */
 export async function runAgent(argv: readonly string[]): Promise<number> {
   const specs = [...AGENT_FLAGS, ...AGENT_EXTENSIONS.flatMap((e) => e.flags)];
@@ -208,18 +253,9 @@ export async function runAgent(argv: readonly string[]): Promise<number> {
   const agent = new Agent({ ...base, extraServices, eventSink });
 
   const listen = str(f, 'web.listen-address');
-  let http: HttpServer | undefined;
-  if (listen !== '') {
-    const router = new Router();
-    router.handle('GET', '/metrics', async (req, res) => {
-      const text = await agent.exposition();
-      await sendBody(req, res, [text], { status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8' });
-    });
-    router.handle('GET', '/-/healthy', (_req, res) => void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('vigil agent is Healthy.\n'));
-    router.handle('GET', '/', (_req, res) => void res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html><head><title>vigil agent</title></head><body><h1>vigil agent</h1><p><a href="/metrics">Metrics</a></p></body></html>\n'));
-    http = new HttpServer({ listenAddress: listen, router, onError: (err) => log.error('HTTP handler failed', { err: err instanceof Error ? err.message : String(err) }) });
-  }
-
+  // A small server of its own: the API module's router would load the whole server side
+  // (about 30 MB of code the agent never runs).
+  const http = listen !== '' ? metricsServer(agent, log) : undefined;
   const ac = new AbortController();
   const onStop = (): void => {
     log.info('received termination signal, stopping');
@@ -228,20 +264,24 @@ export async function runAgent(argv: readonly string[]): Promise<number> {
   process.on('SIGTERM', onStop);
   process.on('SIGINT', onStop);
   try {
-    const addr = http !== undefined ? await http.listen() : undefined;
+    const addr = http !== undefined ? await listenOn(http, listen) : undefined;
     log.info('vigil agent started', {
       version: VERSION,
       listen: addr !== undefined ? `${addr.address}:${addr.port}` : '',
       push: base.remoteWrite?.url ?? '',
       collectors: agent.host?.collectors.map((c) => c.name).join(',') ?? '',
     });
-    await Promise.all([agent.run(ac.signal).finally(() => ac.abort()), http?.run(ac.signal)]);
+    await agent.run(ac.signal);
   } catch (e) {
     log.error('agent failed', { err: e instanceof Error ? e.message : String(e) });
     return 1;
   } finally {
     process.off('SIGTERM', onStop);
     process.off('SIGINT', onStop);
+    if (http !== undefined) {
+      http.closeAllConnections();
+      await new Promise((r) => http.close(r));
+    }
   }
   log.info('vigil agent stopped');
   return 0;

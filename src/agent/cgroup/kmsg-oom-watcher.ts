@@ -135,8 +135,9 @@ export class KmsgOomWatcher {
       this.#drain(fd, !this.#includeBacklog);
       while (!signal.aborted) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.#pollMs);
-          signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+          const onAbort = (): void => (clearTimeout(timer), resolve());
+          const timer = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), this.#pollMs);
+          signal.addEventListener('abort', onAbort, { once: true });
         });
         if (!signal.aborted) this.#drain(fd, false);
       }

@@ -121,8 +121,9 @@ export class ContainerCache implements MetadataSource {
         this.#onError?.(e);
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.#refreshMs);
-        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        const onAbort = (): void => (clearTimeout(timer), resolve());
+        const timer = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), this.#refreshMs);
+        signal.addEventListener('abort', onAbort, { once: true });
       });
     }
   }

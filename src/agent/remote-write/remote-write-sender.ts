@@ -174,10 +174,12 @@ export class RemoteWriteSender {
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       if (this.#head >= this.#queue.length) {
+        const onAbort = (): void => this.#wake?.();
         await new Promise<void>((resolve) => {
           this.#wake = resolve;
-          signal.addEventListener('abort', () => resolve(), { once: true });
+          signal.addEventListener('abort', onAbort, { once: true });
         });
+        signal.removeEventListener('abort', onAbort);
         this.#wake = undefined;
         continue;
       }
@@ -300,7 +302,8 @@ function isResponse(x: unknown): x is { status: number; body: string; retryAfter
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    const onAbort = (): void => (clearTimeout(timer), resolve());
+    const timer = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -1,0 +1,161 @@
+// CPU and RSS of `vigil agent` collecting host metrics and 100 containers' metrics every
+// 10 s and pushing them with remote write, measured from /proc/<pid> over a window, with a
+// real prometheus-node-exporter (host metrics only, scraped every 10 s as Prometheus would)
+// measured beside it in the same window on the same host. The 100 containers are real
+// cgroups (Docker's cgroupfs layout, /docker/<id> in every hierarchy) each holding a
+// process, made here and removed at the end.
+//
+//   npx tsx bench/agent-metrics.bench.ts            # 60 s window after a 15 s warm-up
+//   SECONDS=180 CONTAINERS=100 npx tsx bench/agent-metrics.bench.ts
+//
+// Needs root for the cgroups (without it the agent runs with host metrics only). Uses the
+// built CLI (npm run build).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const WINDOW_S = Number(process.env.SECONDS ?? 60);
+const WARMUP_S = Number(process.env.WARMUP ?? 15);
+const CONTAINERS = Number(process.env.CONTAINERS ?? 100);
+const BIN = resolve(import.meta.dirname, '../bin/vigil.js');
+const CLK_TCK = 100;
+
+/** procCpuSeconds reads utime + stime of a process. */
+function procCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+}
+
+/** procRssBytes reads VmRSS. */
+function procRssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m !== null ? Number(m[1]) * 1024 : 0;
+}
+
+/** Containers are real v1 (or v2) cgroups named like Docker's, each with a sleeping process. */
+function makeContainers(n: number): { ids: string[]; cleanup: () => void } {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
+  const roots: string[] = [];
+  for (const line of mounts) {
+    const f = line.split(' ');
+    const dash = f.indexOf('-');
+    if (dash < 0) continue;
+    const fstype = f[dash + 1];
+    const opts = f[dash + 3] ?? '';
+    if (fstype === 'cgroup' && /(^|,)(cpu|cpuacct|memory|blkio|pids)(,|$)/.test(opts)) roots.push(f[4]!);
+    if (fstype === 'cgroup2' && readFileSync(join(f[4]!, 'cgroup.controllers'), 'utf8').includes('memory')) roots.push(f[4]!);
+  }
+  const procs: ChildProcess[] = [];
+  const dirs: string[] = [];
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = (i + 1).toString(16).padStart(64, 'b');
+    const p = spawn('sleep', ['7200'], { stdio: 'ignore' });
+    procs.push(p);
+    for (const r of [...new Set(roots)]) {
+      const d = join(r, 'docker', id);
+      mkdirSync(d, { recursive: true });
+      dirs.push(d);
+      writeFileSync(join(d, 'cgroup.procs'), String(p.pid));
+      if (existsSync(join(d, 'memory.limit_in_bytes'))) writeFileSync(join(d, 'memory.limit_in_bytes'), String(256 << 20));
+    }
+    ids.push(id);
+  }
+  return {
+    ids,
+    cleanup: () => {
+      for (const p of procs) p.kill('SIGKILL');
+      const deadline = Date.now() + 5000;
+      for (const d of dirs.reverse()) {
+        for (;;) {
+          try {
+            rmdirSync(d);
+            break;
+          } catch {
+            if (Date.now() > deadline) break;
+            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+          }
+        }
+      }
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(BIN)) throw new Error('build first: npm run build');
+  const root = process.getuid?.() === 0;
+  const containers = root ? makeContainers(CONTAINERS) : { ids: [], cleanup: () => undefined };
+  if (!root) process.stdout.write('not root: no containers, host metrics only\n');
+
+  // A receiver that accepts remote write and counts what it gets.
+  let requests = 0;
+  let bytes = 0;
+  const rx = createServer((req, res) => {
+    req.on('data', (c: Buffer) => (bytes += c.length));
+    req.on('end', () => {
+      requests++;
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => rx.listen(0, '127.0.0.1', r));
+  const rxPort = (rx.address() as AddressInfo).port;
+
+  const dataDir = join(tmpdir(), `vigil-agent-bench-${process.pid}`);
+  const nodeFlags = (process.env.AGENT_NODE_FLAGS ?? '').split(' ').filter((x) => x !== '');
+  const agent = spawn(
+    process.execPath,
+    [...nodeFlags, BIN, 'agent', '--web.listen-address', '127.0.0.1:0', '--data.dir', dataDir, '--push.interval', '10s', '--remote-write.url', `http://127.0.0.1:${rxPort}/api/v1/write`, '--no-collector.docker', '--log.level', 'warn'],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const nePath = ['/usr/bin/prometheus-node-exporter'].find((p) => existsSync(p));
+  let ne: ChildProcess | undefined;
+  let nePort = 0;
+  if (nePath !== undefined) {
+    nePort = 19000 + (process.pid % 500);
+    ne = spawn(nePath, [`--web.listen-address=127.0.0.1:${nePort}`], { stdio: 'ignore' });
+  }
+  const neScraper = setInterval(() => {
+    if (ne !== undefined) void fetch(`http://127.0.0.1:${nePort}/metrics`).then((r) => r.arrayBuffer(), () => undefined);
+  }, 10_000);
+
+  try {
+    process.stdout.write(`warming up ${WARMUP_S} s (${containers.ids.length} containers)…\n`);
+    await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
+    const a0 = procCpuSeconds(agent.pid!);
+    const n0 = ne !== undefined ? procCpuSeconds(ne.pid!) : 0;
+    const r0 = requests;
+    const b0 = bytes;
+    const rssA: number[] = [];
+    const rssN: number[] = [];
+    for (let s = 0; s < WINDOW_S; s++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      rssA.push(procRssBytes(agent.pid!));
+      if (ne !== undefined) rssN.push(procRssBytes(ne.pid!));
+    }
+    const a1 = procCpuSeconds(agent.pid!);
+    const n1 = ne !== undefined ? procCpuSeconds(ne.pid!) : 0;
+    const mb = (x: number): string => (x / 2 ** 20).toFixed(1);
+    const avg = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+    const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+    process.stdout.write(`window ${WINDOW_S} s, ${containers.ids.length} containers, push every 10 s, load ${load}\n`);
+    process.stdout.write(
+      `vigil agent:    CPU ${((100 * (a1 - a0)) / WINDOW_S).toFixed(2)} % of one core (${(((a1 - a0) * 1000) / (WINDOW_S / 10)).toFixed(0)} ms per 10 s cycle), RSS avg ${mb(avg(rssA))} MB max ${mb(Math.max(...rssA))} MB, ${requests - r0} requests, ${((bytes - b0) / 1024).toFixed(0)} KiB pushed\n`,
+    );
+    if (ne !== undefined) {
+      process.stdout.write(`node_exporter:  CPU ${((100 * (n1 - n0)) / WINDOW_S).toFixed(2)} % of one core (scraped every 10 s, host metrics only), RSS avg ${mb(avg(rssN))} MB max ${mb(Math.max(...rssN))} MB\n`);
+    }
+  } finally {
+    clearInterval(neScraper);
+    agent.kill('SIGTERM');
+    ne?.kill('SIGTERM');
+    await new Promise((r) => agent.once('exit', r));
+    rx.close();
+    containers.cleanup();
+  }
+}
+
+await main();
