@@ -212,31 +212,39 @@ export async function evalRangeAgg(node: RangeAggregation, steps: Steps, ctx: Ev
       ctx.stats.linesProcessed += count;
       for (let i = 0; i < count; i++) ctx.stats.bytesProcessed += b.bytes[i]!;
       if (b.columns !== undefined && cols !== undefined) {
-        // Answered from the JSON index: the needed fields of every entry, no line to parse.
+        // Answered from the JSON index. Fields are dictionary codes, so the filters, the unwrap
+        // and the grouping run once per distinct combination of values, not once per entry.
+        const columns = b.columns;
         const colLbs = cols.lbs;
+        const memo = new Map<number, { a: Acc | undefined; v: number } | null>();
         for (let i = 0; i < count; i++) {
-          colLbs.reset(streamLabels);
-          for (let j = 0; j < cols.names.length; j++) {
-            const v = b.columns[j]![i];
-            if (v !== undefined) colLbs.set(cols.names[j]!, v);
-          }
-          let keep = true;
-          for (const f of cols.filters) {
-            if (!f(colLbs)) {
-              keep = false;
-              break;
+          let key = 0;
+          for (let j = 0; j < columns.length; j++) key = key * 256 + columns[j]!.codes[i]!;
+          let r = columns.length <= 6 ? memo.get(key) : undefined;
+          if (r === undefined) {
+            colLbs.reset(streamLabels);
+            for (let j = 0; j < columns.length; j++) {
+              const c = columns[j]!;
+              const code = c.codes[i]!;
+              if (code !== 0) colLbs.set(cols.names[j]!, c.values[code - 1]!);
             }
+            r = null;
+            let keep = true;
+            for (const f of cols.filters) {
+              if (!f(colLbs)) {
+                keep = false;
+                break;
+              }
+            }
+            if (keep) {
+              let value: number | undefined = 1;
+              if (unwrap !== undefined) value = unwrapFrom(colLbs, unwrap.label, unwrap.conversion, post);
+              else if (colLbs.hasErr()) throw pipelineError(colLbs.get(ERROR_LABEL)!, colLbs.labels());
+              if (value !== undefined) r = { a: absent ? undefined : accForBy(colLbs), v: value };
+            }
+            if (columns.length <= 6) memo.set(key, r);
           }
-          if (!keep) continue;
-          let value = 1;
-          if (unwrap !== undefined) {
-            const r = unwrapFrom(colLbs, unwrap.label, unwrap.conversion, post);
-            if (r === undefined) continue;
-            value = r;
-          } else if (colLbs.hasErr()) {
-            throw pipelineError(colLbs.get(ERROR_LABEL)!, colLbs.labels());
-          }
-          add(absent ? undefined : accForBy(colLbs), b.t[i]!, b.ns[i]!, value);
+          if (r !== null) add(r.a, b.t[i]!, b.ns[i]!, r.v);
         }
         continue;
       }

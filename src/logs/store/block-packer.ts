@@ -13,7 +13,7 @@ import { JSON_INDEX_KERNEL } from './json-index.js';
 import { buildBloom, TOKEN_KERNEL, tokenItems } from './token-filter.js';
 
 // The JSON index builder, instantiated in this thread for packing without workers.
-const buildJsonIndexHere = new Function(`${JSON_KERNEL}\n${JSON_INDEX_KERNEL}\nreturn buildJsonIndex;`)() as (text: Buffer, count: number) => Uint8Array | null;
+const buildJsonIndexHere = new Function(`${JSON_KERNEL}\n${JSON_INDEX_KERNEL}\nreturn buildJsonIndex;`)() as (text: Buffer, count: number, ascii: boolean) => Uint8Array | null;
 
 const compress = promisify(brotliCompress);
 
@@ -24,6 +24,10 @@ export interface PackInput {
   /** Lines in the block, and whether the text holds escapes (then no JSON index is built). */
   readonly count: number;
   readonly escaped: boolean;
+  /** Whether the text is pure ASCII (decoded faster). */
+  readonly ascii: boolean;
+  /** Whether to build the JSON field index. */
+  readonly jsonIndex: boolean;
 }
 
 /** PackOutput is the compressed columns, the JSON field index and the distinct token items. */
@@ -88,7 +92,7 @@ parentPort.on('message', (m) => {
     const items = tokenItems(m.text, 0, m.text.length);
     const text = own(zlib.brotliCompressSync(m.text, { params, chunkSize: Math.max(16384, m.text.length >> 1) }));
     const fields = m.fields === undefined ? undefined : own(zlib.brotliCompressSync(m.fields, { params: { [Z.BROTLI_PARAM_QUALITY]: m.quality } }));
-    const index = m.escaped || m.fields !== undefined ? null : buildJsonIndex(Buffer.from(m.text.buffer, m.text.byteOffset, m.text.length), m.count);
+    const index = !m.jsonIndex || m.escaped || m.fields !== undefined ? null : buildJsonIndex(Buffer.from(m.text.buffer, m.text.byteOffset, m.text.length), m.count, m.ascii);
     const json = index === null ? undefined : own(zlib.brotliCompressSync(index, { params: { [Z.BROTLI_PARAM_QUALITY]: m.quality } }));
     const transfer = [items.buffer, text.buffer];
     if (fields !== undefined) transfer.push(fields.buffer);
@@ -183,7 +187,7 @@ export class BlockPacker {
     const id = this.#nextId++;
     return new Promise<PackOutput>((resolve, reject) => {
       slot.pending.set(id, { resolve: (o) => resolve({ text: o.text!, fields: o.fields, json: o.json, items: o.items! }), reject });
-      slot.worker.postMessage({ id, text: input.text, fields: input.fields, count: input.count, escaped: input.escaped, quality: this.#quality });
+      slot.worker.postMessage({ id, text: input.text, fields: input.fields, count: input.count, escaped: input.escaped, ascii: input.ascii, jsonIndex: input.jsonIndex, quality: this.#quality });
     });
   }
 
@@ -236,7 +240,7 @@ export class BlockPacker {
     const items = tokenItems(input.text, 0, input.text.length);
     const text = await compress(input.text, { params, chunkSize: Math.max(16384, input.text.length >> 1) });
     const fields = input.fields === undefined ? undefined : await compress(input.fields, { params: { [Z.BROTLI_PARAM_QUALITY]: this.#quality } });
-    const index = input.escaped || input.fields !== undefined ? null : buildJsonIndexHere(Buffer.from(input.text.buffer, input.text.byteOffset, input.text.length), input.count);
+    const index = !input.jsonIndex || input.escaped || input.fields !== undefined ? null : buildJsonIndexHere(Buffer.from(input.text.buffer, input.text.byteOffset, input.text.length), input.count, input.ascii);
     const json = index === null ? undefined : await compress(index, { params: { [Z.BROTLI_PARAM_QUALITY]: this.#quality } });
     return { text, fields, json, items };
   }

@@ -69,6 +69,12 @@ export interface DiskLogStoreOptions {
   readonly compressionQuality?: number;
   /** Token filter bits per distinct item (default 8, about 2% false positives). */
   readonly filterBitsPerItem?: number;
+  /**
+   * Index the fields of JSON lines per block (default true): metric queries over `| json` with
+   * label filters and grouping then read no text. Costs about 1.5 bytes per JSON line on disk
+   * and some ingest CPU on the workers.
+   */
+  readonly jsonIndex?: boolean;
   /** Worker threads that compress and decompress blocks and build filters (default: one per core, 1–4; 0 = this thread). */
   readonly packWorkers?: number;
   /** Retention per app (`app` label; '' for streams without one), with a default. */
@@ -161,6 +167,7 @@ export class DiskLogStore implements QueryableLogStore {
       segmentBytes = 128 << 20,
       compressionQuality = 4,
       filterBitsPerItem = 8,
+      jsonIndex = true,
       packWorkers = Math.max(1, Math.min(4, availableParallelism())),
       retention = {},
       maintenanceIntervalMs = 10_000,
@@ -183,7 +190,7 @@ export class DiskLogStore implements QueryableLogStore {
     this.#dir = dir;
     this.#o = {
       blockBytes, chunkBytes, maxChunkAgeMs, chunkIdleMs, walSegmentBytes, walMaxBytes, walSync, segmentBytes,
-      compressionQuality, filterBitsPerItem, packWorkers, maintenanceIntervalMs, maxPendingBytes, maxLineBytes, maxLabelNames, textCacheBytes,
+      compressionQuality, filterBitsPerItem, jsonIndex, packWorkers, maintenanceIntervalMs, maxPendingBytes, maxLineBytes, maxLabelNames, textCacheBytes,
       timesCacheBytes, now,
     };
     this.#retention = { default: retention.default ?? {}, apps: retention.apps ?? {} };
@@ -526,7 +533,7 @@ export class DiskLogStore implements QueryableLogStore {
     const raw = h.open.seal();
     h.open = new HeadBlock(Math.min(this.#o.blockBytes + (this.#o.blockBytes >> 2), 1 << 20), raw.count + (raw.count >> 2) + 16);
     const sb: SealedBlock = { count: raw.count, mint: raw.mint, maxt: raw.maxt, times: { count: raw.count, t: raw.t, ns: raw.ns }, raw, packed: undefined, items: undefined, ready: Promise.resolve() };
-    sb.ready = this.#packer.pack({ text: raw.text, fields: raw.fieldsBytes, count: raw.count, escaped: raw.escaped }).then((p) => {
+    sb.ready = this.#packer.pack({ text: raw.text, fields: raw.fieldsBytes, count: raw.count, escaped: raw.escaped, ascii: raw.ascii, jsonIndex: this.#o.jsonIndex }).then((p) => {
       sb.packed = {
         count: raw.count,
         mint: raw.mint,

@@ -10,6 +10,7 @@ export type {
   Direction,
   EntryBatch,
   EntryFields,
+  FieldColumn,
   IndexStats,
   LineFilter,
   LineHints,

@@ -89,10 +89,17 @@ export interface EntryBatch {
   readonly fields: readonly EntryFields[] | undefined;
   /**
    * With CursorQuery.jsonFields: when set, the batch came from a JSON field index instead of
-   * text (`lines` is then undefined): columns[i][k] is the value `| json` would give field
-   * jsonFields[i] for entry k (undefined: absent), and every line is a JSON object.
+   * text (`lines` is then undefined) and every line is a JSON object. For field
+   * jsonFields[i], columns[i].codes[k] is 0 when entry k lacks it, else 1 + the index of its
+   * value in columns[i].values (the value `| json` would give).
    */
-  readonly columns?: readonly (readonly (string | undefined)[])[];
+  readonly columns?: readonly FieldColumn[];
+}
+
+/** FieldColumn is one dictionary-encoded field of a batch (see EntryBatch.columns). */
+export interface FieldColumn {
+  readonly values: readonly string[];
+  readonly codes: Uint8Array;
 }
 
 /** StreamCursor reads one stream's entries in the query's direction. */

@@ -14,7 +14,7 @@
 import { DecBuf } from '../../encoding/index.js';
 
 /** Most distinct values a key may have in a block to be indexed (fits a byte, keeps it small). */
-export const JSON_INDEX_MAX_VALUES = 64;
+export const JSON_INDEX_MAX_VALUES = 32;
 
 /**
  * JSON_INDEX_KERNEL defines `buildJsonIndex(text, count)` for the workers (it needs
@@ -22,7 +22,8 @@ export const JSON_INDEX_MAX_VALUES = 64;
  * when a line is not a JSON object or the block has too many keys.
  */
 export const JSON_INDEX_KERNEL = `
-function buildJsonIndex(text, count) {
+function buildJsonIndex(text, count, ascii) {
+  const enc = ascii ? 'latin1' : 'utf8';
   const MAX_VALUES = ${JSON_INDEX_MAX_VALUES}, MAX_KEYS = 256;
   const cols = new Map();
   let pos = 0;
@@ -46,7 +47,7 @@ function buildJsonIndex(text, count) {
   for (; li < count; li++) {
     const nl = text.indexOf(10, pos);
     if (nl < 0 || text[pos] !== 123) return null;
-    const line = text.toString('utf8', pos, nl);
+    const line = text.toString(enc, pos, nl);
     pos = nl + 1;
     if (!flattenJson(line, set)) return null;
   }

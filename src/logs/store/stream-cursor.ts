@@ -10,7 +10,7 @@ import type { BlockText, BlockTimes, ChunkReader } from './chunk-reader.js';
 import { unpackBlock, unpackJsonIndex } from './chunk-reader.js';
 import { columnsFor, type JsonIndex } from './json-index.js';
 import type { HeadBlock, RawBlock } from './head-block.js';
-import type { CursorQuery, EntryBatch, LineFilter, StreamCursor } from './interface.js';
+import type { CursorQuery, EntryBatch, FieldColumn, LineFilter, StreamCursor } from './interface.js';
 import type { ChunkMeta, HeadChunk, SealedBlock } from './store-stream.js';
 
 /** Source is one block to read: on disk, sealed in a head, or a head's open block. */
@@ -106,8 +106,8 @@ const PREFETCH = 2;
 
 interface Picked {
   n: number;
-  /** Values of the requested JSON fields per entry, when read from an index. */
-  cols?: (string | undefined)[][];
+  /** The requested JSON fields, dictionary-encoded, when read from an index. */
+  cols?: FieldColumn[];
   t: Float64Array;
   ns: Int32Array;
   bytes: Int32Array;
@@ -190,7 +190,8 @@ export class SourceCursor implements StreamCursor {
 
   get #columnsOk(): boolean {
     const s = this.#search;
-    return s.jsonFields !== undefined && s.needles.length === 0 && s.folded.length === 0 && s.filter === undefined && s.hints.length === 0;
+    // Hints only narrow what text is read; an index answers without text, so it wins.
+    return s.jsonFields !== undefined && s.needles.length === 0 && s.folded.length === 0 && s.filter === undefined;
   }
 
   // readColumns answers a block from its JSON index when it has one covering the fields.
@@ -204,16 +205,8 @@ export class SourceCursor implements StreamCursor {
     const hi = lowerBound(tm.t, tm.count, q.maxt + 1);
     if (lo >= hi) return [undefined];
     const n = hi - lo;
-    const values = cols.map((c) => {
-      const out: (string | undefined)[] = new Array(n);
-      if (c === undefined) return out.fill(undefined);
-      for (let k = 0; k < n; k++) {
-        const x = c.idx[lo + k]!;
-        out[k] = x === 0 ? undefined : c.values[x - 1];
-      }
-      return out;
-    });
-    return [{ n, t: tm.t.slice(lo, hi), ns: tm.ns.slice(lo, hi), bytes: new Int32Array(n), lines: undefined, fields: undefined, cols: values }];
+    const fc: FieldColumn[] = cols.map((c) => (c === undefined ? { values: [], codes: new Uint8Array(n) } : { values: c.values, codes: c.idx.slice(lo, hi) }));
+    return [{ n, t: tm.t.slice(lo, hi), ns: tm.ns.slice(lo, hi), bytes: new Int32Array(n), lines: undefined, fields: undefined, cols: fc }];
   }
 
   async #read(src: Source): Promise<Picked | undefined> {
@@ -433,7 +426,13 @@ function reverse(p: Picked): void {
     swap(p.bytes, i, j);
     if (p.lines !== undefined) [p.lines[i], p.lines[j]] = [p.lines[j]!, p.lines[i]!];
     if (p.fields !== undefined) [p.fields[i], p.fields[j]] = [p.fields[j], p.fields[i]];
-    if (p.cols !== undefined) for (const c of p.cols) [c[i], c[j]] = [c[j], c[i]];
+    if (p.cols !== undefined) {
+      for (const c of p.cols) {
+        const x = c.codes[i]!;
+        c.codes[i] = c.codes[j]!;
+        c.codes[j] = x;
+      }
+    }
   }
 }
 
