@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -80,6 +80,22 @@ describe('logs section', () => {
     expect(l.limits).toEqual({ queryTimeoutMs: 30_000, maxEntriesLimitPerQuery: 10_000, maxQuerySeries: 1000, maxQueryLengthMs: 0 });
     // The Prometheus part is unaffected.
     expect(c.scrapeConfigs.map((s) => s.jobName)).toEqual(['a']);
+  });
+
+  it("parses the README's example as documented", () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const yaml = /## Logs[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(yaml).toBeDefined();
+    const l = parseConfig(yaml!, '/etc/vigil/vigil.yml').logs;
+    expect(l.retentionMs).toBe(720 * 3_600_000);
+    expect(l.tokens.map((t) => [t.app, t.scopes, t.tokenFile])).toEqual([
+      ['web', ['logs:write', 'logs:read'], undefined],
+      ['hosts', ['logs:write', 'logs:read'], '/etc/vigil/hosts.token'],
+    ]);
+    expect(l.tcp[0]).toMatchObject({ listenAddress: '0.0.0.0:9000', labels: { job: 'tcp' }, tls: { clientAuthType: 'RequireAndVerifyClientCert' } });
+    expect(l.tcp[0]!.token!.name).toBe('hosts');
+    expect(l.limits).toEqual(DEFAULT_LOGS_CONFIG.limits);
+    expect(l.http.maxBodyBytes).toBe(DEFAULT_LOGS_CONFIG.http.maxBodyBytes);
   });
 
   it('lets a disabled listener go without a token', () => {
