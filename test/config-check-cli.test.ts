@@ -50,6 +50,26 @@ describe('vigil check', () => {
     expect(c.err()).toContain('not implemented yet');
   });
 
+  it('validates the logs section: positions in the file, and token files unless --syntax-only', async () => {
+    writeFileSync(join(dir, 'logs-bad.yml'), 'scrape_configs: []\nlogs:\n  tcp:\n    long_lines: drop\n');
+    writeFileSync(join(dir, 'logs-ok.yml'), 'logs:\n  tokens: [{token_file: web.token, app: web}]\n  tcp: {token: web}\n  syslog: {token: web}\n');
+    let c = capture();
+    expect(await runCheck(['config', join(dir, 'logs-bad.yml')])).toBe(1);
+    expect(c.err()).toContain(`FAILED: ${join(dir, 'logs-bad.yml')}:4:17: long_lines: want truncate or split, got "drop"`);
+    vi.restoreAllMocks();
+    c = capture();
+    expect(await runCheck(['config', join(dir, 'logs-ok.yml')])).toBe(1);
+    expect(c.err()).toContain('cannot read token_file');
+    vi.restoreAllMocks();
+    c = capture();
+    expect(await runCheck(['config', '--syntax-only', join(dir, 'logs-ok.yml')])).toBe(0);
+    writeFileSync(join(dir, 'web.token'), 'web-token-0123456789abcdef\n');
+    vi.restoreAllMocks();
+    c = capture();
+    expect(await runCheck(['config', join(dir, 'logs-ok.yml')])).toBe(0);
+    expect(c.out()).toContain('SUCCESS');
+  });
+
   it('reports a missing file', async () => {
     const c = capture();
     expect(await runCheck(['config', join(dir, 'absent.yml')])).toBe(1);
