@@ -4,7 +4,6 @@
  * `--strict`), promtail's `unpack`, and `pattern` expressions.
  * @module
  */
-
 import { flattenJson, sanitizeKey } from '../store/index.js';
 
 /** SetLabel receives one extracted label (name already sanitized). */

@@ -42,7 +42,6 @@ const ANSI = /[\u001B\u009B][[\]()#;?]*(?:(?:(?:[a-zA-Z\d]*(?:;[a-zA-Z\d]*)*)?\u
 /** Pipeline is a compiled list of stages, shared by all streams of a query. */
 export class Pipeline {
   readonly #stages: CompiledStage[];
-  readonly #hasFields: boolean;
 
   /** `skip` holds indices of stages already applied by the store (pushed-down line filters). */
   constructor(stages: readonly Stage[], skip: ReadonlySet<number> = new Set()) {
@@ -53,7 +52,6 @@ export class Pipeline {
       const next = stages[i + 1];
       this.#stages.push(compileStage(st, next));
     }
-    this.#hasFields = true;
   }
 
   /** isNoop tells whether no stage is left to run. */
@@ -63,7 +61,7 @@ export class Pipeline {
 
   /** forStream returns the pipeline state for one stream. */
   forStream(labels: Labels): StreamPipeline {
-    return new StreamPipeline(labels, this.#stages, this.#hasFields);
+    return new StreamPipeline(labels, this.#stages);
   }
 }
 
@@ -77,7 +75,7 @@ export class StreamPipeline {
   // Hints whose label the stream itself has are void (the filter would test the stream label).
   readonly #hintOk: boolean[];
 
-  constructor(base: Labels, stages: readonly CompiledStage[], _hasFields: boolean) {
+  constructor(base: Labels, stages: readonly CompiledStage[]) {
     this.#base = base;
     this.#stages = stages;
     this.#hintOk = stages.map((s) => s.hints !== undefined && s.hints.every((h) => !base.has(h.name)));
