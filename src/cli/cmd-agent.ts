@@ -14,6 +14,7 @@ import { Agent, HOST_COLLECTORS, type AgentOptions, type AgentService, type Even
 import { LogfmtLogger, Registry, registerProcessMetrics, type Logger } from '../instrument/index.js';
 import { LOGS_EXTENSION } from './agent-logs.js';
 import { parseDuration } from '../model/index.js';
+import type { Appendable } from '../storage/index.js';
 import { FlagError, bool, formatFlagHelp, list, parseFlags, str, type FlagSpec, type ParsedFlags } from './flags.js';
 import { VERSION } from './version.js';
 
@@ -176,6 +177,21 @@ function readCa(path: string): Buffer {
   } catch (e) {
     throw new FlagError(`--remote-write.ca-file: ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+/**
+ * upAgentService is the node agent as `vigil up` runs it beside the server in one process:
+ * host and container metrics are appended straight into the server's storage every interval
+ * (no remote write, no port of its own), container events go to `eventSink` (the server's log
+ * store). It keeps its own self-metrics registry (pushed with job="vigil-agent") so the
+ * server's self-scrape does not see them twice. Wire it in buildServer for mode 'up':
+ * `services.push(upAgentService({ appendable: storage, logger: log }))`.
+ */
+export function upAgentService(o: { appendable: Appendable; logger: Logger; eventSink?: EventSink; intervalMs?: number; hostname?: string }): AgentService {
+  const registry = new Registry();
+  registerProcessMetrics(registry);
+  const agent = new Agent({ appendable: o.appendable, eventSink: o.eventSink, intervalMs: o.intervalMs, hostname: o.hostname, registry, logger: o.logger });
+  return { name: 'agent', run: (signal) => agent.run(signal) };
 }
 
 /** metricsServer serves /metrics (gzip when asked), /-/healthy and a landing page. */
