@@ -97,3 +97,31 @@ describe.skipIf(!existsSync(BIN))('vigil agent (CLI)', () => {
     expect(badInterval.stderr).toContain('--push.interval');
   });
 });
+
+describe('the agent of vigil up', () => {
+  it('appends host metrics into the server storage every interval', async () => {
+    const { upAgentService } = await import('../src/cli/cmd-agent.js');
+    const { MemoryStorage } = await import('../src/storage/index.js');
+    const { NOP_LOGGER } = await import('../src/instrument/index.js');
+    const { Matcher, MatchType } = await import('../src/model/index.js');
+    const storage = new MemoryStorage();
+    const svc = upAgentService({ appendable: storage, logger: NOP_LOGGER, intervalMs: 200, hostname: 'up-host' });
+    const ac = new AbortController();
+    const run = svc.run(ac.signal);
+    let n = 0;
+    for (let i = 0; i < 100 && n < 2; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const q = await storage.querier(0, Number.MAX_SAFE_INTEGER);
+      const set = await q.select([new Matcher(MatchType.Equal, '__name__', 'node_load1'), new Matcher(MatchType.Equal, 'instance', 'up-host')]);
+      n = 0;
+      while (set.next()) {
+        const it = set.at().iterator();
+        while (it.next() !== 0) n++;
+      }
+      await q.close();
+    }
+    ac.abort();
+    await run;
+    expect(n).toBeGreaterThanOrEqual(2);
+  });
+});
