@@ -11,6 +11,7 @@ import { CgroupCollector, KmsgOomWatcher, MetricBatch, renderText, type OomEvent
 import { IN_CI } from './support/peers.js';
 
 const RECIPE = '/work/shared/recipes/cgroup-container.sh';
+const NETNS = '/work/shared/recipes/netns-pair.sh';
 const canRun = process.getuid?.() === 0 && existsSync(RECIPE) && existsSync('/sys/fs/cgroup');
 if (!canRun && IN_CI) throw new Error('cgroup tests need root and the cgroup-container.sh recipe');
 
@@ -45,9 +46,14 @@ describe.skipIf(!canRun)('CgroupCollector on real cgroups (v1 host)', () => {
     return { status: r.status, out: r.stdout + r.stderr };
   };
 
+  const ns = `vc${process.pid % 100000}`;
+
   beforeAll(() => {
     workdir = mkdtempSync(join('/var/tmp', 'vigil-cgio-'));
-    execFileSync(RECIPE, ['start', name, '--memory', String(64 << 20), '--cpu-quota-us', '10000', '--pids-max', '64', '--', 'sleep', '120'], { encoding: 'utf8', timeout: 60_000 });
+    // The container gets a network namespace with a real eth0 (cgroups do not count network IO;
+    // cAdvisor and vigil read /proc/<pid>/net/dev of a container process).
+    execFileSync(NETNS, ['up', ns], { encoding: 'utf8', timeout: 60_000 });
+    execFileSync(RECIPE, ['start', name, '--netns', `${ns}-agent`, '--memory', String(64 << 20), '--cpu-quota-us', '10000', '--pids-max', '64', '--', 'sleep', '120'], { encoding: 'utf8', timeout: 60_000 });
     watcher = new KmsgOomWatcher({ pollMs: 50, onOom: (e) => ooms.push(e) });
     watching = watcher.run(ac.signal);
   });
@@ -56,6 +62,7 @@ describe.skipIf(!canRun)('CgroupCollector on real cgroups (v1 host)', () => {
     ac.abort();
     await watching;
     recipe('stop', name);
+    spawnSync(NETNS, ['down', ns], { timeout: 60_000 });
     rmSync(workdir, { recursive: true, force: true });
   });
 
@@ -79,6 +86,9 @@ describe.skipIf(!canRun)('CgroupCollector on real cgroups (v1 host)', () => {
     expect(recipe('exec', name, '--', 'timeout', '1', 'sh', '-c', '(while :; do :; done) & while :; do :; done').status).toBe(124);
     // 8 MiB written with O_DIRECT is charged to the cgroup.
     expect(recipe('exec', name, '--', 'dd', 'if=/dev/zero', `of=${join(workdir, 'f')}`, 'bs=1M', 'count=8', 'oflag=direct').status).toBe(0);
+    // Network traffic from inside the container's namespace to the other side of the veth pair.
+    // (bash's /dev/udp: no ping on this machine; the peer answers ARP and ICMP port unreachable.)
+    expect(recipe('exec', name, '--netns', `${ns}-agent`, '--', 'bash', '-c', 'for i in 1 2 3 4 5; do head -c 1000 /dev/zero >/dev/udp/198.18.0.2/9; sleep 0.05; done').status).toBe(0);
     // 128 MiB in one buffer under a 64 MiB limit: the OOM killer takes dd.
     expect(recipe('exec', name, '--', 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=128M', 'count=1').status).toBe(137);
 
@@ -96,6 +106,10 @@ describe.skipIf(!canRun)('CgroupCollector on real cgroups (v1 host)', () => {
     expect(find(s1, 'container_memory_failcnt', cg)).toBeGreaterThan(0);
     expect(find(s1, 'container_memory_max_usage_bytes', cg)).toBe(64 << 20);
     expect(find(s1, 'container_oom_events_total', cg)).toBe(1);
+    expect(find(s1, 'container_network_transmit_bytes_total', cg, 'interface="eth0"')).toBeGreaterThanOrEqual(5000);
+    expect(find(s1, 'container_network_transmit_packets_total', cg, 'interface="eth0"')).toBeGreaterThanOrEqual(5);
+    expect(find(s1, 'container_network_receive_packets_total', cg, 'interface="eth0"')).toBeGreaterThanOrEqual(1);
+    expect(find(s1, 'container_network_receive_bytes_total', cg, 'interface="lo"')).toBeUndefined();
     expect(ooms.find((e) => e.cgroupPath === `/docker/${id}`)).toMatchObject({ task: 'dd', constraint: 'CONSTRAINT_MEMCG', oomCgroupPath: `/docker/${id}` });
     expect(watcher.count(`/docker/${id}`)).toBe(1);
   });
