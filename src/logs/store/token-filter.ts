@@ -42,29 +42,37 @@ function itemOf(tag, b, start, len) {
   return finish(h);
 }
 function tokenItems(b, start, end) {
-  let slots = new Uint32Array(4096), mask = 4095, size = 0;
-  const add = (item) => {
-    let p = item & mask;
-    for (;;) { const v = slots[p]; if (v === item) return; if (v === 0) break; p = (p + 1) & mask; }
-    slots[p] = item;
-    if (++size * 2 > slots.length) {
-      const old = slots; slots = new Uint32Array(old.length * 2); mask = slots.length - 1;
-      for (let i = 0; i < old.length; i++) { const v = old[i]; if (v === 0) continue; let q = v & mask; while (slots[q] !== 0) q = (q + 1) & mask; slots[q] = v; }
-    }
-  };
+  // Distinct items in an open-addressing set; hashing and insertion inlined (hot loop).
+  let slots = new Uint32Array(4096), mask = 4095, size = 0, limit = 2048;
   let i = start;
   while (i < end) {
     while (i < end && TOKEN[b[i]] === 0) i++;
     if (i >= end) break;
-    let h = (FNV_OFFSET ^ TAG4) >>> 0, h8 = (FNV_OFFSET ^ TAG8) >>> 0, n = 0;
-    while (i < end) {
+    let h = 0x811c9dc5 ^ 0x34, h8 = 0x811c9dc5 ^ 0x38, n = 0;
+    for (; i < end; i++, n++) {
       const c = b[i];
       if (TOKEN[c] === 0) break;
-      if (n < 8) { const f = FOLD[c]; if (n < 4) h = Math.imul(h ^ f, FNV_PRIME); h8 = Math.imul(h8 ^ f, FNV_PRIME); }
-      n++; i++;
+      if (n < 8) { const f = FOLD[c]; if (n < 4) h = Math.imul(h ^ f, 0x01000193); h8 = Math.imul(h8 ^ f, 0x01000193); }
     }
-    add(finish(h));
-    if (n > 4) add(finish(h8));
+    for (let r = 0; r < 2; r++) {
+      if (r === 1) { if (n <= 4) break; h = h8; }
+      h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16;
+      const item = h === 0 ? 1 : h >>> 0;
+      let p = item & mask;
+      for (;;) {
+        const v = slots[p];
+        if (v === item) break;
+        if (v === 0) {
+          slots[p] = item;
+          if (++size > limit) {
+            const old = slots; slots = new Uint32Array(old.length * 2); mask = slots.length - 1; limit = slots.length >> 1;
+            for (let j = 0; j < old.length; j++) { const x = old[j]; if (x === 0) continue; let q = x & mask; while (slots[q] !== 0) q = (q + 1) & mask; slots[q] = x; }
+          }
+          break;
+        }
+        p = (p + 1) & mask;
+      }
+    }
   }
   const out = new Uint32Array(size);
   let k = 0;
