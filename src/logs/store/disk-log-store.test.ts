@@ -191,6 +191,15 @@ describe('DiskLogStore', () => {
     await s3.close();
   });
 
+  it('flushes appends made in the same tick', async () => {
+    const s = await open();
+    const p = s.append(web, lines(10));
+    await s.flush();
+    await p;
+    expect(s.memoryEntries).toBe(0);
+    await s.close();
+  });
+
   it('leaves only an empty WAL segment after flush', async () => {
     const s = await open();
     await s.append(web, lines(500));

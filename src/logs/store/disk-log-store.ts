@@ -644,6 +644,8 @@ export class DiskLogStore implements QueryableLogStore {
   async flush(): Promise<void> {
     if (this.#closed) throw new StoreClosedError();
     if (this.#readOnly) return;
+    // Appends queued in this tick belong to what is flushed.
+    if (this.#queue.length > 0) this.#commit();
     for (const s of this.#index.all()) this.#cut(s);
     const drains: Promise<void>[] = [];
     for (const s of this.#index.all()) if (s.cutting.length > 0) drains.push(this.#drain(s));
