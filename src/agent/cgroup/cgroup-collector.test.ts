@@ -99,6 +99,32 @@ describe('CgroupCollector on corpus cgroup trees', () => {
     for (const [k, v] of Object.entries(want)) expect(s.get(k), k).toBe(v);
   });
 
+  it('reads files captured on a pure v2 guest after CPU throttling, direct IO and an OOM kill', async () => {
+    const id = 'cd4e9534bd7e6139683b1b4c73e71982464c10d1f38c8f16b278822ac1a2c68d';
+    const root = join(dir, 'guest');
+    cpSync(join(import.meta.dirname, 'testdata/v2-guest-oom'), join(root, 'docker', id), { recursive: true });
+    writeFileSync(join(root, 'cgroup.controllers'), 'cpuset cpu io memory hugetlb pids rdma misc\n');
+    writeFileSync(join(dir, 'mountinfo-guest'), `29 23 0:26 / ${root} rw - cgroup2 cgroup2 rw\n`);
+    writeFileSync(join(dir, 'proc/diskstats'), ' 254       0 vda 1 0 0 0 0 0 0 0 0 0 0\n');
+    const c = new CgroupCollector({ procfs: join(dir, 'proc'), mountinfo: join(dir, 'mountinfo-guest') });
+    const b = new MetricBatch();
+    await c.collect(b);
+    const s = samples(b);
+    const L = `container="",id="/docker/${id}",image="",name="",namespace="",pod=""`;
+    const at = (name: string, extra = ''): number | undefined => s.get(`${name}{${extra}${L}}`) ?? s.get(`${name}{${L.replace('container="",', `container="",${extra}`)}}`);
+    expect(at('container_oom_events_total')).toBe(1);
+    expect(at('container_memory_failcnt')).toBe(40); // memory.events max
+    expect(at('container_memory_max_usage_bytes')).toBe(67108864); // memory.peak
+    expect(at('container_cpu_cfs_throttled_periods_total')).toBe(291);
+    expect(at('container_cpu_cfs_throttled_seconds_total')).toBe(29.712308);
+    expect(at('container_cpu_usage_seconds_total', 'cpu="total",')).toBe(2.9238);
+    expect(at('container_spec_cpu_quota')).toBe(10000);
+    expect(at('container_spec_memory_limit_bytes')).toBe(67108864);
+    expect(at('container_threads_max')).toBe(64);
+    expect(at('container_fs_writes_bytes_total', 'device="/dev/vda",')).toBe(8388608);
+    expect(at('container_fs_writes_total', 'device="/dev/vda",')).toBe(8);
+  });
+
   it('reports a container whose files are broken through onError and goes on', async () => {
     const broken = join(dir, 'cg2/system.slice', `docker-${'f'.repeat(64)}.scope`);
     mkdirSync(broken, { recursive: true });
