@@ -250,6 +250,11 @@ export async function evalRangeAgg(node: RangeAggregation, steps: Steps, ctx: Ev
       }
       if (sp === undefined && unwrap === undefined && b.fields === undefined) {
         // Fast path: no pipeline, the stream is the series.
+        if (additive && !isBytes && streamAcc !== undefined) {
+          // Counting: per step, the entries in its window by binary search over the sorted times.
+          countWindows(b, streamAcc.val!, streamAcc.cnt!, first, stepMs, n, R, O);
+          continue;
+        }
         for (let i = 0; i < count; i++) add(streamAcc, b.t[i]!, b.ns[i]!, isBytes ? b.bytes[i]! : 1);
         continue;
       }
@@ -309,6 +314,41 @@ export async function evalRangeAgg(node: RangeAggregation, steps: Steps, ctx: Ev
     if (any) out.push({ labels: a.labels, v, ok });
   }
   return out;
+}
+
+// countWindows adds, for every step whose window holds some of the batch's entries (times in
+// ascending order), the number of entries in that window: two binary searches per step instead
+// of work per entry. An entry at (t ms, ns) is in the window of step time T when
+// T − O − R < t + ns/10⁶ ≤ T − O, i.e. T − O − R + 1 ≤ c ≤ T − O with c = t + (ns > 0 ? 1 : 0).
+function countWindows(b: EntryBatch, val: Float64Array, cnt: Uint32Array, first: number, stepMs: number, n: number, R: number, O: number): void {
+  const count = b.count;
+  if (count === 0) return;
+  const t = b.t;
+  const ns = b.ns;
+  const c = (i: number): number => t[i]! + (ns[i]! > 0 ? 1 : 0);
+  // First index with c >= x.
+  const lower = (x: number): number => {
+    let lo = 0;
+    let hi = count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (c(mid) < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  let klo = Math.ceil((c(0) + O - first) / stepMs);
+  let khi = Math.floor((c(count - 1) + O + R - 1 - first) / stepMs);
+  if (klo < 0) klo = 0;
+  if (khi > n - 1) khi = n - 1;
+  for (let k = klo; k <= khi; k++) {
+    const tk = first + k * stepMs;
+    const m = lower(tk - O + 1) - lower(tk - O - R + 1);
+    if (m > 0) {
+      val[k]! += m;
+      cnt[k]! += m;
+    }
+  }
 }
 
 function pipelineError(err: string, labels: Labels): QueryError {
