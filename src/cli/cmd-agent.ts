@@ -203,7 +203,7 @@ function metricsServer(agent: Agent, log: Logger): Server {
       return;
     }
     if (path === '/metrics') {
-      agent.exposition().then(
+      void agent.exposition().then(
         (text) => {
           const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
           const body = gzip ? gzipSync(text) : Buffer.from(text);

@@ -127,6 +127,22 @@ describe('DockerClient against a fake engine on a unix socket', () => {
     expect(seen.at(-1)).toBe('GET /v1.41/_ping');
   });
 
+  it('talks to an engine over TCP (DOCKER_HOST=tcp://…)', async () => {
+    const tcp = createServer((req, res) => {
+      if (req.url === '/containers/json') res.writeHead(200, { 'Content-Type': 'application/json' }).end(LIST);
+      else res.writeHead(404).end('{"message":"nope"}');
+    });
+    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+    try {
+      const c = new DockerClient({ host: `tcp://127.0.0.1:${(tcp.address() as { port: number }).port}` });
+      expect(c.describe()).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+      expect((await c.listContainers())[0]!.name).toBe('etcd');
+    } finally {
+      tcp.closeAllConnections();
+      await new Promise((r) => tcp.close(r));
+    }
+  });
+
   it('reports a missing socket as DockerConnectionError with the OS code', async () => {
     const c = new DockerClient({ host: `unix://${join(dir, 'nope.sock')}` });
     const err = await c.ping().catch((e: unknown) => e);
