@@ -173,6 +173,11 @@ export class ChunkReader {
     return out;
   }
 
+  /** primeTimes caches the timestamps of a chunk just written (they are at hand then). */
+  primeTimes(meta: ChunkMeta, times: BlockTimes[]): void {
+    this.#times.set(meta, times, meta.header.count * 12 + 64);
+  }
+
   /** text returns a block's decoded text and fields; undefined (reported) when corrupt. */
   async text(meta: ChunkMeta, block: number, withFields: boolean): Promise<BlockText | undefined> {
     let k = this.#textKeys.get(meta);

@@ -615,7 +615,9 @@ export class DiskLogStore implements QueryableLogStore {
     const { seg, offset } = this.#segments.append(s.app, enc.parts, enc.length, h.mint, h.maxt);
     const hb = Buffer.concat([enc.parts[0]!, enc.parts[1]!, enc.parts[2]!]);
     const header = decodeChunkHeader(hb, 0, enc.length, enc.parts[1]!.length);
-    s.chunks.push({ seg, offset, header, filter });
+    const meta: ChunkMeta = { seg, offset, header, filter };
+    s.chunks.push(meta);
+    this.#reader.primeTimes(meta, h.blocks.map((b) => b.times));
     this.#m.chunks.inc();
     this.#m.chunkBytes.inc(enc.length);
   }
