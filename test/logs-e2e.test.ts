@@ -250,3 +250,38 @@ action(type="omfwd" target="127.0.0.1" port="${syslogPort}" protocol="tcp" templ
     expect(body.data.result.map((s) => [s.metric.app, s.value[1]])).toEqual([['api', '40']]);
   });
 });
+
+describe('reload of the logs section on SIGHUP', () => {
+  it('applies a changed token file and a new token at once, keeping the old config when the new one is bad', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-logs-reload-'));
+    const OLD = 'old-file-token-0123456789';
+    const NEW = 'new-file-token-0123456789';
+    const ADDED = 'added-inline-token-012345';
+    writeFileSync(join(dir, 'web.token'), `${OLD}\n`);
+    writeFileSync(join(dir, 'vigil.yml'), 'logs:\n  tokens:\n    - {token_file: web.token, app: web}\n');
+    const v = await startVigil('server', ['--config.file', join(dir, 'vigil.yml')]);
+    const push = async (token: string): Promise<number> =>
+      (await fetch(`${v.url}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"streams":[]}' })).status;
+    const reloaded = async (n: number): Promise<void> => {
+      await until(async () => ((v.output().match(/completed loading of configuration file|reload failed/g) ?? []).length >= n ? true : undefined), 10_000, `reload ${n}`);
+    };
+    try {
+      expect(await push(OLD)).toBe(204);
+      expect(await push(NEW)).toBe(401);
+      writeFileSync(join(dir, 'web.token'), `${NEW}\n`);
+      writeFileSync(join(dir, 'vigil.yml'), `logs:\n  tokens:\n    - {token_file: web.token, app: web}\n    - {token: ${ADDED}, app: api}\n`);
+      v.child.kill('SIGHUP');
+      await reloaded(2);
+      expect([await push(OLD), await push(NEW), await push(ADDED)]).toEqual([401, 204, 204]);
+      // A config that does not parse is refused as a whole; the running tokens stay.
+      writeFileSync(join(dir, 'vigil.yml'), 'logs:\n  tokens: [{token: short, app: web}]\n');
+      v.child.kill('SIGHUP');
+      await reloaded(3);
+      expect(v.output()).toMatch(/reload failed.*at least 16 characters/);
+      expect([await push(NEW), await push(ADDED)]).toEqual([204, 204]);
+    } finally {
+      expect(await v.stop()).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -1,5 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -227,5 +229,68 @@ describe('LogsPipeline', () => {
     expect(text).toMatch(/loki_request_duration_seconds_count\{method="GET",route="loki_api_v1_tail",status_code="101",ws="true"\} 1\n/);
     expect(text).toMatch(/vigil_logs_received_lines_total\{receiver="tcp",format="[a-z_]+"\} [1-9]/);
     expect(text).toMatch(/vigil_logs_appended_entries_total [1-9]/);
+  });
+});
+
+describe('LogsPipeline with tokens and an unbound listener', () => {
+  it.each([
+    ['the flag address', '127.0.0.1:0', /logs\.tcp "tcp": tokens are configured, so the listener on 127\.0\.0\.1:0 must be bound to one/],
+    ['no address', '', undefined],
+  ])('with %s', async (_name, tcpAddress, error) => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-logs-unbound-'));
+    const cfg = parseConfig(`logs:\n  tokens: [{token: ${WEB}, app: web}]\n  syslog: {listen_address: ""}\n`, join(dir, 'vigil.yml'));
+    const open = LogsPipeline.open({ dir: join(dir, 'logs'), config: cfg, registry: new Registry(), log: NOP_LOGGER, tcpAddress, syslogAddress: '', storeOptions: { packWorkers: 0, maintenanceIntervalMs: 0 } });
+    try {
+      if (error !== undefined) await expect(open).rejects.toThrow(error);
+      else await (await open).close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+const openssl = (() => {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!openssl)('LogsPipeline TLS listener', () => {
+  it('reads the certificate files of the config and serves TLS', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-logs-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    const cfg = parseConfig('logs:\n  tcp: {listen_address: "127.0.0.1:0", labels: {job: tls}, tls: {cert_file: c.pem, key_file: k.pem}}\n  syslog: {listen_address: ""}\n', join(dir, 'vigil.yml'));
+    const logs = await LogsPipeline.open({ dir: join(dir, 'logs'), config: cfg, registry: new Registry(), log: NOP_LOGGER, tcpAddress: '', syslogAddress: '', storeOptions: { packWorkers: 0, maintenanceIntervalMs: 0 } });
+    const ac = new AbortController();
+    const running = logs.run(ac.signal);
+    try {
+      for (let i = 0; i < 100 && logs.listenerAddresses.size === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      const port = Number(/:(\d+)$/.exec(logs.listenerAddresses.get('tcp/tcp')!)![1]);
+      const s = tlsConnect({ port, host: '127.0.0.1', ca: readFileSync(join(dir, 'c.pem')), servername: 'localhost' });
+      await new Promise<void>((res, rej) => s.once('secureConnect', () => res()).once('error', rej));
+      await new Promise<void>((res) => s.end('over tls\n', () => res()));
+      let lines: string[] = [];
+      for (let i = 0; i < 100 && lines.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 30));
+        lines = [];
+        for await (const b of logs.store.select({ matchers: [], mint: 0, maxt: Date.now() + 60_000, direction: 'forward', limit: 0 })) for (const e of b.entries) lines.push(`${b.labels.toString()} ${e.line}`);
+      }
+      expect(lines).toEqual(['{job="tls"} over tls']);
+      // A plain TCP client gets nothing stored.
+      const plain = connect(port, '127.0.0.1');
+      await new Promise<void>((res) => plain.on('error', () => res()).on('close', () => res()).end('not tls\n'));
+      await new Promise((r) => setTimeout(r, 100));
+      let n = 0;
+      for await (const b of logs.store.select({ matchers: [], mint: 0, maxt: Date.now() + 60_000, direction: 'forward', limit: 0 })) n += b.entries.length;
+      expect(n).toBe(1);
+    } finally {
+      ac.abort();
+      await running;
+      await logs.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

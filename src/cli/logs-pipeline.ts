@@ -350,13 +350,22 @@ async function build(o: LogsPipelineOptions, cfg: LogsConfig, store: DiskLogStor
   const api = new LokiApi({ engine });
   const ctx = { store, tokens, secretOf: (t: LogsTokenConfig) => secrets.get(t)!, registry: o.registry };
   const specs: ListenerSpec[] = [];
+  const unbound = (kind: 'tcp' | 'syslog', name: string, addr: string): LogsPipelineError =>
+    new LogsPipelineError(
+      `logs.${kind} ${JSON.stringify(name)}`,
+      `tokens are configured, so the listener on ${addr} must be bound to one (token: <name or app>) or disabled (listen_address: "" or --logs.${kind}-listen-address "")`,
+    );
   for (const [i, c] of cfg.tcp.entries()) {
     const addr = i === 0 && o.tcpAddressExplicit === true ? o.tcpAddress : (c.listenAddress ?? o.tcpAddress);
-    if (addr !== '') specs.push(await tcpSpec(c, addr, ctx));
+    if (addr === '') continue;
+    if (tokens.enabled && c.token === undefined) throw unbound('tcp', c.name, addr);
+    specs.push(await tcpSpec(c, addr, ctx));
   }
   for (const [i, c] of cfg.syslog.entries()) {
     const addr = i === 0 && o.syslogAddressExplicit === true ? o.syslogAddress : (c.listenAddress ?? o.syslogAddress);
-    if (addr !== '') specs.push(await syslogSpec(c, addr, ctx));
+    if (addr === '') continue;
+    if (tokens.enabled && c.token === undefined) throw unbound('syslog', c.name, addr);
+    specs.push(await syslogSpec(c, addr, ctx));
   }
   const r = retention(cfg, o);
   return {

@@ -98,9 +98,12 @@ describe('logs section', () => {
     expect(l.http.maxBodyBytes).toBe(DEFAULT_LOGS_CONFIG.http.maxBodyBytes);
   });
 
-  it('lets a disabled listener go without a token', () => {
-    const c = parseConfig(`logs:\n  tokens: [{token: ${T1}, app: web}]\n  tcp: {listen_address: ""}\n  syslog: {listen_address: ""}\n`, 'v.yml');
+  it('lets a disabled listener, or one whose address the flag gives, go without a token', () => {
+    const c = parseConfig(`logs:\n  tokens: [{token: ${T1}, app: web}]\n  tcp: {listen_address: ""}\n  syslog: {udp: false}\n`, 'v.yml');
     expect(c.logs.tcp[0]!.listenAddress).toBe('');
+    expect(c.logs.syslog[0]!.listenAddress).toBeUndefined();
+    // The server refuses to start an unbound listener then (see LogsPipeline).
+    expect(parseConfig(`logs:\n  tokens: [{token: ${T1}, app: web}]\n`, 'v.yml').logs.tcp[0]!.token).toBeUndefined();
   });
 
   const bad: readonly { name: string; yaml: string; at: string; detail: RegExp }[] = [
@@ -117,8 +120,7 @@ describe('logs section', () => {
     { name: 'short org id', yaml: `logs:\n  tokens:\n    - {token: ${T1}, app: web, org_id: web}\n`, at: '3:55: org_id', detail: /at least 16 characters/ },
     { name: 'bad read app', yaml: `logs:\n  tokens:\n    - {token: ${T1}, app: web, read_apps: ["a b"]}\n`, at: '3:58: read_apps', detail: /not a valid app name or \*/ },
     { name: 'duplicate app', yaml: 'logs:\n  apps: [{name: a}, {name: a}]\n', at: '2:28: name', detail: /listed twice/ },
-    { name: 'unbound default listener', yaml: `logs:\n  tokens: [{token: ${T1}, app: web}]\n`, at: '2:3: tokens', detail: /tcp listener must be bound to one/ },
-    { name: 'unbound listener', yaml: `logs:\n  tokens: [{token: ${T1}, app: web}]\n  tcp: {token: web}\n  syslog: {udp: true}\n`, at: '4:11: token', detail: /this syslog listener must be bound/ },
+    { name: 'unbound listener', yaml: `logs:\n  tokens: [{token: ${T1}, app: web}]\n  tcp: {token: web}\n  syslog: {listen_address: ":514"}\n`, at: '4:11: token', detail: /this syslog listener must be bound/ },
     { name: 'unknown token ref', yaml: `logs:\n  tokens: [{token: ${T1}, app: web}]\n  tcp: {token: api}\n  syslog: {token: web}\n`, at: '3:16: token', detail: /no token is named "api"/ },
     { name: 'read-only token ref', yaml: `logs:\n  tokens: [{name: ro, token: ${T1}, app: web, scopes: [query]}]\n  tcp: {token: ro}\n  syslog: {listen_address: ""}\n`, at: '3:16: token', detail: /lacks scope logs:write/ },
     { name: 'bad address', yaml: 'logs:\n  tcp: {listen_address: "9000"}\n', at: '2:25: listen_address', detail: /want host:port/ },

@@ -137,12 +137,9 @@ function decodeListeners<T extends LogsListenerCommon>(
   fallback: T,
 ): T[] {
   const node = parent.get(key);
-  if (d.isNull(node)) {
-    if (tokens.length > 0) {
-      d.fail(parent.keyNode('tokens'), 'tokens', `tokens are configured, so the ${key} listener must be bound to one (${key}: {token: <name or app>}) or disabled (${key}: {listen_address: ""})`);
-    }
-    return [fallback];
-  }
+  // Without a section the default listener is used; whether it may go unbound with tokens
+  // configured depends on the flag that gives its address, so the server checks that.
+  if (d.isNull(node)) return [fallback];
   const single = d.tag(node) === '!!map';
   const items = single ? [node] : d.seq(node, key, `[]logs.${key}Config`);
   const names = new Set<string>();
@@ -171,7 +168,7 @@ function decodeCommon(d: Decoder, f: Fields, key: string, index: number, tokens:
     token = findToken(tokens, ref);
     if (token === undefined) d.fail(f.get('token'), 'token', `no token is named ${JSON.stringify(ref)} and no token of app ${JSON.stringify(ref)} has scope logs:write`);
     if (!token.scopes.includes('logs:write') && !token.scopes.includes('admin')) d.fail(f.get('token'), 'token', `token ${JSON.stringify(ref)} lacks scope logs:write`);
-  } else if (tokens.length > 0 && listenAddress !== '') {
+  } else if (tokens.length > 0 && listenAddress !== undefined && listenAddress !== '') {
     d.fail(f.node, 'token', `tokens are configured, so this ${key} listener must be bound to one (token: <name or app>) or disabled (listen_address: "")`);
   }
   return {
