@@ -10,6 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { EventEntry, EventSink } from '../agent/index.js';
 import { sendText, type Handler, type HttpServer, type Router } from '../api/index.js';
 import { DEFAULT_LOG_RETENTION_MS, type Config, type LogsConfig, type LogsTokenConfig } from '../config/index.js';
 import type { Family, Histogram, Logger, Registry } from '../instrument/index.js';
@@ -48,15 +49,6 @@ export interface MountOptions {
   readonly ready?: () => boolean;
   /** Answers `GET /` for everything but Elasticsearch clients (the UI); default 404. */
   readonly root?: Handler;
-}
-
-/** EventEntry is a container or kernel event as the agent's events service hands it over. */
-export interface EventEntry {
-  readonly stream: Readonly<Record<string, string>>;
-  readonly t: number;
-  readonly ns: number;
-  readonly line: string;
-  readonly fields: Readonly<Record<string, string>>;
 }
 
 /** QueryScope is who may read what: the apps a caller sees (undefined: all), or why it may not. */
@@ -148,8 +140,8 @@ export class LogsPipeline {
   }
 
   /** eventSink takes the agent's container and kernel events (`vigil up`) as log entries of their streams. */
-  get eventSink(): { emit(e: EventEntry): Promise<void> } {
-    return { emit: (e) => this.append(e.stream, [{ t: e.t, ns: e.ns, line: e.line, fields: e.fields }]) };
+  get eventSink(): EventSink {
+    return { emit: (e: EventEntry) => this.append(e.stream, [{ t: e.t, ns: e.ns, line: e.line, fields: e.fields }]) };
   }
 
   /**
