@@ -1,7 +1,8 @@
 /**
  * JournalFollower: follows the systemd journal through `journalctl -o export --follow`,
- * decodes the export format with logs/parse's stream decoder, and ships each entry with its
- * fields; the position is the entry's cursor, and after a restart `--after-cursor` continues
+ * decodes the export format (JournalExportReader: logs/parse's meaning of a journal entry,
+ * with the fields written straight into JSON bytes), and ships each entry with its fields;
+ * the position is the entry's cursor, and after a restart `--after-cursor` continues
  * right after the last entry the server acknowledged. journalctl is restarted with backoff if
  * it exits; a cursor journalctl refuses (the journal was replaced) is dropped with a warning.
  * @module
@@ -9,10 +10,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Counter, Logger, Registry } from '../../instrument/index.js';
 import { NOP_LOGGER } from '../../instrument/index.js';
-import { LogStreamDecoder, type ParsedLine } from '../../logs/parse/index.js';
 import { LabelsBuilder } from '../../model/index.js';
 import { ParsedStreams, type LogSink } from '../ship/index.js';
 import { JournaldOptionError } from './errors.js';
+import { JournalExportReader, type JournalExportEntry } from './journal-export-reader.js';
 
 /** JournalFollowerOptions configure a JournalFollower. */
 export interface JournalFollowerOptions {
@@ -49,8 +50,6 @@ export interface JournalFollowerOptions {
 export interface JournalPosition {
   readonly cursor: string;
 }
-
-const CURSOR = '__CURSOR';
 
 /** JournalFollower is a Service shipping journal entries. */
 export class JournalFollower {
@@ -151,14 +150,14 @@ export class JournalFollower {
     return new Promise((resolve) => {
       const child = spawn(this.#bin, this.args(), { stdio: ['ignore', 'pipe', 'pipe'] });
       this.#child = child;
-      const dec = new LogStreamDecoder({ multiline: false });
+      const reader = new JournalExportReader({ keepAddressFields: this.#keepAddress });
       let stderr = '';
       let got = false;
       let paused = false;
-      const emit = (p: ParsedLine): void => this.#entry(p);
+      const emit = (e: JournalExportEntry): void => this.#entry(e);
       child.stdout!.on('data', (chunk: Buffer) => {
         got = true;
-        dec.write(chunk, Date.now(), emit);
+        reader.write(chunk, Date.now(), emit);
         this.#markNow();
         if (!this.#sink.writable && !paused) {
           // The shipper is behind on the disk: stop reading, journalctl blocks on the pipe.
@@ -192,17 +191,9 @@ export class JournalFollower {
     });
   }
 
-  #entry(p: ParsedLine): void {
-    const f = p.fields;
-    if (f !== undefined) {
-      const c = f[CURSOR];
-      if (c !== undefined) this.#cursor = c;
-      if (!this.#keepAddress) {
-        for (const k in f) if (k.charCodeAt(0) === 95 && k.charCodeAt(1) === 95) delete f[k];
-        if (Object.keys(f).length === 0) p.fields = undefined;
-      }
-    }
-    this.#streams.add(p);
+  #entry(e: JournalExportEntry): void {
+    if (e.cursor !== '') this.#cursor = e.cursor;
+    this.#sink.addEncoded(this.#streams.streamOf(e.level, e.host, e.unit, e.identifier, e.container, ''), e.t, e.ns, e.line, e.fieldsJson);
     this.#m?.entries.inc();
   }
 

@@ -18,11 +18,14 @@ export class ShipStream {
   readonly labels: Labels;
   /** The labels as a JSON object text. */
   readonly json: string;
+  /** What follows the timestamp in a vigil NDJSON envelope, up to the line, as UTF-8. */
+  readonly ndjsonMid: Buffer;
 
   constructor(id: number, labels: Labels) {
     this.id = id;
     this.labels = labels;
     this.json = JSON.stringify(labels.toObject());
+    this.ndjsonMid = Buffer.from(`","labels":${this.json},"line":`);
   }
 }
 
@@ -37,6 +40,8 @@ export interface BatchEncoder {
   readonly bytes: number;
   /** add writes one entry: time as Unix ms `t` plus `ns` (0–999 999), the line and optional fields. */
   add(stream: ShipStream, t: number, ns: number, line: string, fields: Readonly<Record<string, string>> | undefined): void;
+  /** addEncoded is add with the fields already encoded: the UTF-8 bytes of a JSON object of strings (copied). */
+  addEncoded(stream: ShipStream, t: number, ns: number, line: string, fieldsJson: Uint8Array | undefined): void;
   /** finish returns the body and starts an empty one. */
   finish(): Buffer;
 }
@@ -54,7 +59,7 @@ export function rfc3339Nanos(t: number, ns: number): string {
   return iso.slice(0, -1) + String(ns | 0).padStart(6, '0') + 'Z';
 }
 
-/** Growable byte buffer written with strings. */
+/** Growable byte buffer written with strings and bytes. */
 class ByteSink {
   #buf: Buffer;
   #len = 0;
@@ -67,21 +72,69 @@ class ByteSink {
     return this.#len;
   }
 
+  /** write appends s as UTF-8. */
   write(s: string): void {
     // UTF-8 needs at most 3 bytes per UTF-16 code unit.
-    const need = this.#len + s.length * 3;
-    if (need > this.#buf.length) {
-      const nb = Buffer.allocUnsafe(Math.max(need, this.#buf.length * 2));
-      this.#buf.copy(nb, 0, 0, this.#len);
-      this.#buf = nb;
-    }
+    this.#reserve(s.length * 3);
     this.#len += this.#buf.write(s, this.#len, 'utf8');
+  }
+
+  /** ascii appends a string known to be ASCII. */
+  ascii(s: string): void {
+    this.#reserve(s.length);
+    const b = this.#buf;
+    let o = this.#len;
+    for (let i = 0; i < s.length; i++) b[o++] = s.charCodeAt(i);
+    this.#len = o;
+  }
+
+  bytes(src: Uint8Array): void {
+    const n = src.length;
+    this.#reserve(n);
+    if (n > 64) {
+      this.#buf.set(src, this.#len);
+      this.#len += n;
+      return;
+    }
+    // Short runs: a loop beats the per-call cost of a native copy.
+    const b = this.#buf;
+    let o = this.#len;
+    for (let i = 0; i < n; i++) b[o++] = src[i]!;
+    this.#len = o;
+  }
+
+  /** unixNanos appends t (ms, 10¹²–10¹³) and ns (0–999 999) as 19 decimal digits. */
+  unixNanos(t: number, ns: number): void {
+    this.#reserve(19);
+    const b = this.#buf;
+    const o = this.#len;
+    let v = t;
+    for (let i = 12; i >= 0; i--) {
+      const q = Math.floor(v / 10);
+      b[o + i] = 48 + v - q * 10;
+      v = q;
+    }
+    v = ns;
+    for (let i = 18; i >= 13; i--) {
+      const q = Math.floor(v / 10);
+      b[o + i] = 48 + v - q * 10;
+      v = q;
+    }
+    this.#len = o + 19;
   }
 
   take(): Buffer {
     const out = Buffer.from(this.#buf.subarray(0, this.#len));
     this.#len = 0;
     return out;
+  }
+
+  #reserve(n: number): void {
+    const need = this.#len + n;
+    if (need <= this.#buf.length) return;
+    const nb = Buffer.allocUnsafe(Math.max(need, this.#buf.length * 2));
+    this.#buf.copy(nb, 0, 0, this.#len);
+    this.#buf = nb;
   }
 }
 
@@ -101,12 +154,33 @@ export class VigilNdjsonEncoder implements BatchEncoder {
   }
 
   add(stream: ShipStream, t: number, ns: number, line: string, fields: Readonly<Record<string, string>> | undefined): void {
-    // The gateway reads 19 digits as Unix ns; older times go as RFC 3339.
-    const ts = t >= 1e12 && t < 1e13 ? unixNanos(t, ns) : rfc3339Nanos(t, ns);
-    let s = '{"ts":"' + ts + '","labels":' + stream.json + ',"line":' + JSON.stringify(line);
-    if (fields !== undefined) s += ',"fields":' + JSON.stringify(fields);
-    this.#out.write(s + '}\n');
+    this.#head(stream, t, ns, line);
+    if (fields !== undefined) {
+      this.#out.ascii(',"fields":');
+      this.#out.write(JSON.stringify(fields));
+    }
+    this.#out.ascii('}\n');
     this.#entries++;
+  }
+
+  addEncoded(stream: ShipStream, t: number, ns: number, line: string, fieldsJson: Uint8Array | undefined): void {
+    this.#head(stream, t, ns, line);
+    if (fieldsJson !== undefined) {
+      this.#out.ascii(',"fields":');
+      this.#out.bytes(fieldsJson);
+    }
+    this.#out.ascii('}\n');
+    this.#entries++;
+  }
+
+  #head(stream: ShipStream, t: number, ns: number, line: string): void {
+    const out = this.#out;
+    out.ascii('{"ts":"');
+    // The gateway reads 19 digits as Unix ns; older times go as RFC 3339.
+    if (t >= 1e12 && t < 1e13 && Number.isInteger(t) && ns >= 0 && ns < 1e6) out.unixNanos(t, ns | 0);
+    else out.ascii(rfc3339Nanos(t, ns));
+    out.bytes(stream.ndjsonMid);
+    out.write(JSON.stringify(line));
   }
 
   finish(): Buffer {
@@ -135,9 +209,15 @@ export class LokiJsonEncoder implements BatchEncoder {
   }
 
   add(stream: ShipStream, t: number, ns: number, line: string, fields: Readonly<Record<string, string>> | undefined): void {
-    let v = '["' + unixNanos(t, ns) + '",' + JSON.stringify(line);
-    if (fields !== undefined) v += ',' + JSON.stringify(fields);
-    v += ']';
+    this.#value(stream, '["' + unixNanos(t, ns) + '",' + JSON.stringify(line) + (fields === undefined ? ']' : ',' + JSON.stringify(fields) + ']'));
+  }
+
+  addEncoded(stream: ShipStream, t: number, ns: number, line: string, fieldsJson: Uint8Array | undefined): void {
+    const f = fieldsJson === undefined ? '' : ',' + Buffer.from(fieldsJson.buffer, fieldsJson.byteOffset, fieldsJson.length).toString('utf8');
+    this.#value(stream, '["' + unixNanos(t, ns) + '",' + JSON.stringify(line) + f + ']');
+  }
+
+  #value(stream: ShipStream, v: string): void {
     const id = stream.id;
     const prev = this.#values[id];
     if (prev === undefined || prev === '') {

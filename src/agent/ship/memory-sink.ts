@@ -45,6 +45,11 @@ export class MemorySink implements LogSink {
     this.entries.push({ labels: stream.labels, t, ns, line, fields });
   }
 
+  addEncoded(stream: ShipStream, t: number, ns: number, line: string, fieldsJson: Uint8Array | undefined): void {
+    const fields = fieldsJson === undefined ? undefined : (JSON.parse(Buffer.from(fieldsJson).toString('utf8')) as Record<string, string>);
+    this.add(stream, t, ns, line, fields);
+  }
+
   mark(source: string, position: unknown): void {
     if (position === null) this.#positions.delete(source);
     else this.#positions.set(source, JSON.parse(JSON.stringify(position)) as unknown);

@@ -37,18 +37,23 @@ export class ParsedStreams {
 
   /** streamFor returns the stream of a parsed entry. */
   streamFor(p: ParsedLine): ShipStream {
-    const level = this.#levelLabel ? p.level : '';
-    const key = p.hasLabels() ? `${level}\u0000${p.host}\u0000${p.unit}\u0000${p.identifier}\u0000${p.container}\u0000${p.stream}` : level;
+    return this.streamOf(p.level, p.host, p.unit, p.identifier, p.container, p.stream);
+  }
+
+  /** streamOf returns the stream of an entry with these parsed labels ('' when absent). */
+  streamOf(levelFound: string, host: string, unit: string, identifier: string, container: string, stream: string): ShipStream {
+    const level = this.#levelLabel ? levelFound : '';
+    const key = host !== '' || unit !== '' || identifier !== '' || container !== '' || stream !== '' ? `${level}\u0000${host}\u0000${unit}\u0000${identifier}\u0000${container}\u0000${stream}` : level;
     if (key === this.#lastKey) return this.#last!;
     let s = this.#cache.get(key);
     if (s === undefined) {
       const b = new LabelsBuilder();
       if (level !== '') b.set('level', level);
-      if (p.host !== '') b.set('host', p.host);
-      if (p.unit !== '') b.set('unit', p.unit);
-      if (p.identifier !== '') b.set('identifier', p.identifier);
-      if (p.container !== '') b.set('container', p.container);
-      if (p.stream !== '') b.set('stream', p.stream);
+      if (host !== '') b.set('host', host);
+      if (unit !== '') b.set('unit', unit);
+      if (identifier !== '') b.set('identifier', identifier);
+      if (container !== '') b.set('container', container);
+      if (stream !== '') b.set('stream', stream);
       this.#labels.forEach((n, v) => b.set(n, v));
       s = this.#sink.stream(b.labels());
       if (this.#cache.size >= MAX_CACHED) this.#cache.clear();

@@ -36,6 +36,8 @@ export interface LogSink {
    * covers, so a batch never holds entries without the position after them.
    */
   add(stream: ShipStream, t: number, ns: number, line: string, fields?: Readonly<Record<string, string>>): void;
+  /** addEncoded is add with the fields already encoded as the UTF-8 bytes of a JSON object of strings (copied at once). */
+  addEncoded(stream: ShipStream, t: number, ns: number, line: string, fieldsJson: Uint8Array | undefined): void;
   /**
    * mark records that `source` has handed over everything up to `position` (JSON-serializable;
    * null forgets the source). The value is copied when the batch is sealed, so a source may
@@ -237,6 +239,13 @@ export class Shipper implements LogSink {
     if (enc.entries === 0) this.#firstAt = Date.now();
     enc.add(stream, t, ns, line, fields);
     // Sources mark after their entries; only a source that never marks can push a batch this far.
+    if (enc.bytes >= 4 * this.#maxBytes) this.#seal();
+  }
+
+  addEncoded(stream: ShipStream, t: number, ns: number, line: string, fieldsJson: Uint8Array | undefined): void {
+    const enc = this.#enc;
+    if (enc.entries === 0) this.#firstAt = Date.now();
+    enc.addEncoded(stream, t, ns, line, fieldsJson);
     if (enc.bytes >= 4 * this.#maxBytes) this.#seal();
   }
 
