@@ -237,6 +237,8 @@ export class DockerLogSource {
     if (!running) {
       pos.done = true;
       this.#sink.mark(id, pos);
+    } else {
+      this.#log.debug('container output stream ended', { container: c.name });
     }
   }
 }

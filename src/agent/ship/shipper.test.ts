@@ -96,6 +96,10 @@ async function until(cond: () => boolean, ms = 5000): Promise<void> {
 
 const L = Labels.fromObject({ job: 'test' });
 
+function savedPositions(dir: string): unknown {
+  return (JSON.parse(readFileSync(join(dir, 'state', 'log-positions.json'), 'utf8')) as { positions: unknown }).positions;
+}
+
 describe('Shipper', () => {
   it('sends batches as gzip NDJSON envelopes and persists positions only after the acknowledgement', async () => {
     const g = await gateway();
@@ -144,7 +148,9 @@ describe('Shipper', () => {
     }
     await s.flush();
     expect(s.queue.length).toBeGreaterThan(1);
-    expect(s.position('src')).toBeUndefined();
+    // Handed over (the source resumes after it) but not acknowledged: not in the state file.
+    expect(s.position('src')).toBe(49);
+    expect(savedPositions(dir)).toEqual({});
     g.status = () => 200;
     await until(() => s.queue.length === 0);
     ac.abort();
@@ -262,7 +268,7 @@ describe('Shipper', () => {
     await run;
     expect(g.lines().map((l) => (JSON.parse(l) as { line: string }).line)).toEqual(['accepted']);
     expect(reg.expose()).toContain('vigil_agent_ship_rejected_entries_total 1');
-    expect(s.position('src')).toBeUndefined();
+    expect(savedPositions(dir)).toEqual({ src: 2 });
   });
 
   it.each([

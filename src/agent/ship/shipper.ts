@@ -44,7 +44,10 @@ export interface LogSink {
    * mark the same object again after changing it.
    */
   mark(source: string, position: unknown): void;
-  /** position returns where `source` resumes after a restart, or undefined for a new source. */
+  /**
+   * position returns where `source` resumes: the last position it marked in this process, else
+   * the one from before a restart (acknowledged, or in a queued batch), else undefined.
+   */
   position(source: string): unknown;
   /** sources lists the ids of every source with a resume position. */
   sources(): readonly string[];
@@ -251,6 +254,8 @@ export class Shipper implements LogSink {
 
   mark(source: string, position: unknown): void {
     this.#marks.set(source, position);
+    if (position === null) this.#resume.delete(source);
+    else this.#resume.set(source, position);
     const enc = this.#enc;
     if (enc.entries >= this.#maxEntries || enc.bytes >= this.#maxBytes) this.#seal();
   }

@@ -247,12 +247,15 @@ export class FileTailer {
     }
   }
 
-  /** Closes a file that is done; a file that left the globs is forgotten (it is not followed again). */
+  /**
+   * Closes a file. A finished one (rotated away and read to its end) is forgotten; one that
+   * failed keeps its position, so finding it again resumes where it stopped.
+   */
   #drop(f: TailedFile, finished: boolean): void {
     if (finished) f.finish(Date.now());
     f.close();
     this.#files.delete(f.id);
-    this.#sink.mark(f.id, null);
+    if (finished) this.#sink.mark(f.id, null);
     this.#m?.files.set(this.#files.size);
   }
 
