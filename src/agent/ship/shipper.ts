@@ -377,6 +377,7 @@ export class Shipper implements LogSink {
 
   async #sendLoop(signal: AbortSignal, draining = false): Promise<void> {
     let attempt = 0;
+    let staleRetried = false;
     while (!signal.aborted) {
       if (draining && this.#queue.length === 0) return;
       await this.#queue.wait(signal);
@@ -408,6 +409,7 @@ export class Shipper implements LogSink {
         this.#m?.bytes.inc(body.length);
         if (attempt > 0) this.#log.info('delivering again', { after_failures: attempt });
         attempt = 0;
+        staleRetried = false;
         this.#acked(b);
       } catch (e) {
         if (!(e instanceof DeliveryError)) throw e;
@@ -418,6 +420,11 @@ export class Shipper implements LogSink {
           this.#m?.rejected.inc(b.entries);
           this.#acked(b);
           attempt = 0;
+          continue;
+        }
+        // A kept-alive connection the server closed meanwhile: try once more at once.
+        if (attempt === 0 && !staleRetried && e.status === 0 && /ECONNRESET|EPIPE|socket hang up/.test(e.message)) {
+          staleRetried = true;
           continue;
         }
         attempt++;
