@@ -14,7 +14,7 @@ export { ScrapeLoop, SCRAPE_TIMESTAMP_TOLERANCE_MS, formatInterval } from './scr
 export type { ScrapeLoopOptions } from './scrape-loop.js';
 export { ScrapeTarget, TargetHealth } from './scrape-target.js';
 export type { ScrapeTargetOptions } from './scrape-target.js';
-export { ScrapeCache, CacheEntry, seriesHash } from './scrape-cache.js';
+export { ScrapeCache, NO_ENTRY, seriesHash } from './scrape-cache.js';
 export type { MetricMetadata } from './scrape-cache.js';
 export { appendScrape, MAX_AHEAD_MS, rejectionWarnings } from './scrape-append.js';
 export type { AppendErrors, AppendResult, AppendSettings } from './scrape-append.js';

@@ -10,7 +10,7 @@ import type { RelabelConfig } from '../relabel/index.js';
 import { type Appender, DuplicateSampleError, OutOfBoundsError, OutOfOrderSampleError, type SeriesRef, TooOldSampleError } from '../storage/index.js';
 import { EntryKind, type ParserOptions, newParser } from '../textparse/index.js';
 import { SampleLimitError } from './errors.js';
-import type { CacheEntry, ScrapeCache } from './scrape-cache.js';
+import { NO_ENTRY, type ScrapeCache } from './scrape-cache.js';
 import type { ScrapeMetrics } from './scrape-metrics.js';
 import { type LabelLimits, checkSeries, mutateSampleLabels } from './sample-labels.js';
 
@@ -90,7 +90,14 @@ export function appendScrape(app: Appender, body: Buffer, contentType: string | 
   try {
     const p = newParser(body, contentType, s.parserOptions);
     const buf = p.buffer;
-    for (let k = p.next(); k !== EntryKind.EOF; k = p.next()) {
+    for (;;) {
+      // Hint the parser with the series that followed the last one in the previous scrape: a
+      // line that repeats it is matched byte for byte and its labels are not tokenized.
+      const exp = cache.expected();
+      if (exp !== NO_ENTRY) p.expect(cache.keyArena(), cache.keyOffset(exp), cache.keyLength(exp));
+      else p.expect(undefined, 0, 0);
+      const k = p.next();
+      if (k === EntryKind.EOF) break;
       switch (k) {
         case EntryKind.Type:
           cache.setType(p.family(), p.type());
@@ -110,12 +117,13 @@ export function appendScrape(app: Appender, body: Buffer, contentType: string | 
       const st = ownTs ? p.timestamp() : t;
       const start = p.seriesStart();
       const end = p.seriesEnd();
-      let ce: CacheEntry | undefined = cache.lookup(buf, start, end);
+      const id = p.matchedExpected() ? exp : cache.get(buf, start, end);
       let lset: Labels;
-      if (ce !== undefined) {
-        cache.note(ce);
-        if (ce.labels === undefined) continue; // dropped by metric relabeling
-        lset = ce.labels;
+      if (id !== NO_ENTRY) {
+        cache.note(id);
+        const l = cache.labels(id);
+        if (l === undefined) continue; // dropped by metric relabeling
+        lset = l;
       } else {
         const mutated = mutateSampleLabels(p.labels(), s.targetLabels, s.honorLabels, s.metricRelabelConfigs);
         if (mutated === undefined) {
@@ -142,8 +150,9 @@ export function appendScrape(app: Appender, body: Buffer, contentType: string | 
         if (rejected.example === '') rejected.example = lset.toString();
         metrics.sampleOutOfBounds.inc();
       } else {
+        const cachedRef = id !== NO_ENTRY ? cache.ref(id) : 0;
         try {
-          ref = app.append(ce !== undefined ? ce.ref : 0, lset, st, p.value());
+          ref = app.append(cachedRef, lset, st, p.value());
           ok = true;
         } catch (e) {
           if (e instanceof OutOfOrderSampleError || e instanceof TooOldSampleError) {
@@ -160,17 +169,20 @@ export function appendScrape(app: Appender, body: Buffer, contentType: string | 
           }
           if (rejected.example === '') rejected.example = lset.toString();
         }
+        // Storage re-created the series (the cached ref went stale): remember the new ref.
+        if (ok && id !== NO_ENTRY && ref !== cachedRef) cache.setRef(id, ref);
       }
-      if (ce === undefined) {
+      if (id === NO_ENTRY) {
         // Prometheus caches a new series only once storage gave it a ref.
+        let nid = NO_ENTRY;
         if (ref !== 0) {
-          ce = cache.add(buf, start, end, ref, lset);
-          if (!ownTs) cache.trackStaleness(ce);
+          nid = cache.add(buf, start, end, ref, lset);
+          if (!ownTs) cache.trackStaleness(nid);
           if (ok && !limitHit) seriesAdded++;
         }
-        cache.note(ce);
+        cache.note(nid);
       } else if (ok && !ownTs) {
-        cache.trackStaleness(ce);
+        cache.trackStaleness(id);
       }
       // Exemplars are dropped deliberately: the Appender interface stores float samples only.
       added++;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Labels } from '../model/index.js';
 import type { SeriesRef } from '../storage/index.js';
-import { ScrapeCache } from './index.js';
+import { NO_ENTRY, ScrapeCache } from './index.js';
 
 const ref = (n: number): SeriesRef => n as SeriesRef;
 const b = (s: string): Buffer => Buffer.from(s);
@@ -13,15 +13,15 @@ describe('ScrapeCache', () => {
     const body = b('xx a{b="1"} yy');
     c.add(body, 3, 11, ref(7), Labels.fromStrings('__name__', 'a', 'b', '1'));
     const other = b('a{b="1"}');
-    expect(c.get(other, 0, other.length)?.ref).toBe(7);
-    expect(c.get(b('a{b="2"}'), 0, 8)).toBeUndefined();
-    expect(c.get(b('a{b="1"'), 0, 7)).toBeUndefined();
+    expect(c.ref(c.get(other, 0, other.length))).toBe(7);
+    expect(c.get(b('a{b="2"}'), 0, 8)).toBe(NO_ENTRY);
+    expect(c.get(b('a{b="1"'), 0, 7)).toBe(NO_ENTRY);
   });
 
   it('grows and keeps every entry reachable', () => {
     const c = new ScrapeCache();
     for (let i = 0; i < 5000; i++) c.add(b(`m${i}`), 0, `m${i}`.length, ref(i + 1), Labels.fromStrings('__name__', `m${i}`));
-    for (let i = 0; i < 5000; i++) expect(c.get(b(`m${i}`), 0, `m${i}`.length)?.ref).toBe(i + 1);
+    for (let i = 0; i < 5000; i++) expect(c.ref(c.get(b(`m${i}`), 0, `m${i}`.length))).toBe(i + 1);
     expect(c.size).toBe(5000);
   });
 
@@ -30,14 +30,14 @@ describe('ScrapeCache', () => {
     c.add(b('a'), 0, 1, ref(1), Labels.fromStrings('__name__', 'a'));
     c.add(b('b'), 0, 1, ref(2), Labels.fromStrings('__name__', 'b'));
     c.iterDone(true);
-    c.get(b('a'), 0, 1);
+    c.note(c.get(b('a'), 0, 1));
     c.iterDone(false);
     expect(c.size).toBe(2);
-    c.get(b('a'), 0, 1);
+    c.note(c.get(b('a'), 0, 1));
     c.iterDone(true);
     expect(c.size).toBe(1);
-    expect(c.get(b('b'), 0, 1)).toBeUndefined();
-    expect(c.get(b('a'), 0, 1)?.ref).toBe(1);
+    expect(c.get(b('b'), 0, 1)).toBe(NO_ENTRY);
+    expect(c.ref(c.get(b('a'), 0, 1))).toBe(1);
   });
 
   it('never answers with an evicted entry, even where its old key bytes now hold another key', () => {
@@ -52,15 +52,16 @@ describe('ScrapeCache', () => {
     for (let i = 0; i < 1001; i++) c.add(b(`f${i}`), 0, `f${i}`.length, ref(i + 10), Labels.fromStrings('__name__', `f${i}`));
     c.iterDone(false);
     c.beginScrape();
-    c.get(b('cdef'), 0, 4);
-    for (let i = 0; i < 1001; i++) c.get(b(`f${i}`), 0, `f${i}`.length);
-    c.add(b('g'), 0, 1, ref(4), Labels.fromStrings('__name__', 'g'));
+    c.note(c.get(b('cdef'), 0, 4));
+    for (let i = 0; i < 1001; i++) c.note(c.get(b(`f${i}`), 0, `f${i}`.length));
+    c.note(c.add(b('g'), 0, 1, ref(4), Labels.fromStrings('__name__', 'g')));
     c.iterDone(false);
     expect(c.forcedFlushes).toBeGreaterThan(0);
     c.beginScrape();
-    const e = c.lookup(b('cd'), 0, 2);
-    expect(e).toBeUndefined();
-    expect(c.lookup(b('cdef'), 0, 4)?.labels?.metricName()).toBe('cdef');
+    expect(c.lookup(b('ab'), 0, 2)).toBe(NO_ENTRY);
+    expect(c.lookup(b('cd'), 0, 2)).toBe(NO_ENTRY);
+    expect(c.labels(c.lookup(b('cdef'), 0, 4))?.metricName()).toBe('cdef');
+    expect(c.labels(c.expected())?.metricName()).toBe('cdef');
   });
 
   it('forces a flush when failing scrapes make it grow past twice the last success plus 1000', () => {
@@ -87,7 +88,7 @@ describe('ScrapeCache', () => {
           for (const n of s.series) {
             const key = b(n);
             let e = c.get(key, 0, key.length);
-            e ??= c.add(key, 0, key.length, ref(next++), Labels.fromStrings('__name__', n));
+            if (e === NO_ENTRY) e = c.add(key, 0, key.length, ref(next++), Labels.fromStrings('__name__', n));
             c.trackStaleness(e);
             cur.add(n);
           }
@@ -119,6 +120,35 @@ describe('ScrapeCache', () => {
     const stale: Labels[] = [];
     c.forEachStale((x) => (stale.push(x), true));
     expect(stale).toEqual([]);
+  });
+
+  it('predicts each series from the one that followed its predecessor in the last scrape', () => {
+    const c = new ScrapeCache();
+    const ids = ['a', 'b', 'c', 'd'].map((n, i) => c.add(b(n), 0, 1, ref(i + 1), Labels.fromStrings('__name__', n)));
+    c.beginScrape();
+    expect(c.expected()).toBe(NO_ENTRY);
+    for (const id of ids) c.note(id);
+    c.iterDone(true);
+    // Next scrape: "c" disappeared, "x" is new; predictions follow the last order and resync.
+    c.beginScrape();
+    expect(c.expected()).toBe(ids[0]);
+    c.note(ids[0]!);
+    expect(c.expected()).toBe(ids[1]);
+    c.note(ids[1]!);
+    expect(c.expected()).toBe(ids[2]);
+    const x = c.add(b('x'), 0, 1, ref(9), Labels.fromStrings('__name__', 'x'));
+    c.note(x);
+    expect(c.expected()).toBe(NO_ENTRY);
+    c.note(ids[3]!);
+    c.iterDone(true); // evicts "c", renumbering the rest
+    c.beginScrape();
+    const order: string[] = [];
+    for (let e = c.expected(); e !== NO_ENTRY; e = c.expected()) {
+      order.push(c.labels(e)!.metricName());
+      c.note(e);
+    }
+    expect(order).toEqual(['a', 'b', 'x', 'd']);
+    expect(c.keyArena().toString('latin1', c.keyOffset(c.get(b('x'), 0, 1)), c.keyOffset(c.get(b('x'), 0, 1)) + 1)).toBe('x');
   });
 
   it('keeps metadata for ten iterations after it was last seen', () => {

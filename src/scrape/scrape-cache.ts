@@ -3,39 +3,17 @@
  * parsed and relabeled only for series not seen before; the series seen in the current and
  * previous scrape, for staleness markers; and the target's metric metadata.
  *
- * The series table is an open-addressing hash table keyed by the bytes of the series text in
- * the scrape body, so a lookup allocates nothing: the key is hashed and compared in place, and
- * copied (into one arena buffer per cache, not one Buffer per series) only for a new entry.
+ * Entries are numbered (ids) and kept as parallel typed arrays, with the texts copied into one
+ * key arena: a cached series costs no object of its own besides its labels. Lookups allocate
+ * nothing: the key is hashed and compared in place in an open-addressing table. Pages usually
+ * list their series in the same order at every scrape, so each entry also remembers which
+ * entry followed it last time; `expected()` predicts the next series from that, which lets the
+ * parser compare the line with one cached text instead of tokenizing it and hashing.
  * @module
  */
 import type { Labels } from '../model/index.js';
 import type { SeriesRef } from '../storage/index.js';
 import type { MetricType } from '../textparse/index.js';
-
-/** CacheEntry is one series text's cached outcome. */
-export class CacheEntry {
-  /** Series ref in storage (0 for dropped entries). */
-  ref: SeriesRef | 0 = 0;
-  /** Scrape iteration that last saw this text (flushes drop entries not seen in the last one). */
-  lastIter = 0;
-  /** Staleness generation in which this series was last appended without its own timestamp. */
-  seenGen = -1;
-
-  constructor(
-    /** Where the copy of the series text starts in the cache's key arena; -1 once evicted. */
-    public keyOff: number,
-    /** Length of the series text in bytes. */
-    readonly keyLen: number,
-    readonly hash: number,
-    /** Labels after target labels and metric relabeling; undefined when relabeling dropped it. */
-    readonly labels: Labels | undefined,
-  ) {}
-
-  /** dropped tells whether metric relabeling dropped this series. */
-  get dropped(): boolean {
-    return this.labels === undefined;
-  }
-}
 
 /** MetricMetadata is the HELP, TYPE and UNIT a target gave a metric family. */
 export interface MetricMetadata {
@@ -53,6 +31,8 @@ interface MetaEntry {
 }
 
 const EMPTY_SLOT = -1;
+/** NO_ENTRY is the id returned when no entry matches. */
+export const NO_ENTRY = -1;
 
 /** seriesHash is 32-bit FNV-1a over `b[start, end)`. */
 export function seriesHash(b: Uint8Array, start: number, end: number): number {
@@ -63,86 +43,137 @@ export function seriesHash(b: Uint8Array, start: number, end: number): number {
 
 /** ScrapeCache holds one target's series and metadata between scrapes. */
 export class ScrapeCache {
-  #slots = new Int32Array(1024).fill(EMPTY_SLOT);
-  #entries: CacheEntry[] = [];
+  #slots: Int32Array = new Int32Array(1024).fill(EMPTY_SLOT);
+  // Entries, by id: series ref (0 for dropped entries), where the copy of the series text sits
+  // in the key arena and its length, its hash, the iteration that last saw it, the staleness
+  // generation in which it was last appended without its own timestamp, the entry that
+  // followed it in the last scrape, and its labels (undefined when relabeling dropped it).
+  #n = 0;
+  #refs: Float64Array = new Float64Array(64);
+  #keyOff: Int32Array = new Int32Array(64);
+  #keyLen: Int32Array = new Int32Array(64);
+  #hash: Int32Array = new Int32Array(64);
+  #lastIter: Int32Array = new Int32Array(64);
+  #seenGen: Int32Array = new Int32Array(64).fill(-1);
+  #succ: Int32Array = new Int32Array(64).fill(NO_ENTRY);
+  #labels: (Labels | undefined)[] = [];
   #arena: Buffer = Buffer.allocUnsafe(16 * 1024);
   #arenaLen = 0;
   #iter = 0;
   #successfulCount = 0;
-  // Staleness: the entries appended (without explicit timestamp) in the current and previous
+  // Staleness: the ids appended (without explicit timestamp) in the current and previous
   // scrape. An entry's seenGen says whether it is already in `#cur`.
   #gen = 0;
-  #cur: CacheEntry[] = [];
-  #prev: CacheEntry[] = [];
+  #cur: Int32Array = new Int32Array(64);
+  #curLen = 0;
+  #prev: Int32Array = new Int32Array(64);
+  #prevLen = 0;
+  // Prediction: the entry noted last in this scrape, and the first one of the last scrape.
+  #last = NO_ENTRY;
+  #first = NO_ENTRY;
+  #firstNext = NO_ENTRY;
   readonly #metadata = new Map<string, MetaEntry>();
-  // Pages usually list the same series in the same order at every scrape: the entry found at
-  // position k of the last complete scrape is tried first, which needs no hashing.
-  #lastOrder: (CacheEntry | undefined)[] = [];
-  #order: (CacheEntry | undefined)[] = [];
   /** Incremented when iterDone had to flush because failing scrapes made the cache grow. */
   forcedFlushes = 0;
 
   /** size is the number of cached series texts (kept and dropped). */
   get size(): number {
-    return this.#entries.length;
+    return this.#n;
   }
 
-  /** beginScrape starts recording the order in which this scrape meets its series. */
+  /** beginScrape starts predicting from the first series of the last scrape. */
   beginScrape(): void {
-    this.#order.length = 0;
+    this.#last = NO_ENTRY;
   }
 
   /**
-   * lookup is get() for the next series of the scrape in progress: it first tries the entry at
-   * the same position in the last complete scrape, then the hash table. Call note() with the
-   * outcome.
+   * expected returns the id of the entry that probably comes next in the scrape in progress
+   * (the one that followed the last noted entry in the previous scrape), or NO_ENTRY. Its text
+   * is `keyArena()[keyOffset(id), keyOffset(id) + keyLength(id))`.
    */
-  lookup(b: Uint8Array, start: number, end: number): CacheEntry | undefined {
-    const e = this.#lastOrder[this.#order.length];
-    if (e !== undefined && e.keyLen === end - start && this.#keyEquals(e, b, start)) {
-      e.lastIter = this.#iter;
-      return e;
-    }
+  expected(): number {
+    return this.#last === NO_ENTRY ? this.#first : this.#succ[this.#last]!;
+  }
+
+  /** keyArena returns the buffer holding the cached texts (replaced when it grows). */
+  keyArena(): Buffer {
+    return this.#arena;
+  }
+
+  /** keyOffset returns where an entry's text starts in the key arena. */
+  keyOffset(id: number): number {
+    return this.#keyOff[id]!;
+  }
+
+  /** keyLength returns the length of an entry's text. */
+  keyLength(id: number): number {
+    return this.#keyLen[id]!;
+  }
+
+  /** ref returns an entry's series ref (0 for dropped entries). */
+  ref(id: number): SeriesRef | 0 {
+    return this.#refs[id]! as SeriesRef | 0;
+  }
+
+  /** setRef records a new series ref for an entry (storage gave another one). */
+  setRef(id: number, ref: SeriesRef | 0): void {
+    this.#refs[id] = ref;
+  }
+
+  /** labels returns an entry's labels after relabeling; undefined when relabeling dropped it. */
+  labels(id: number): Labels | undefined {
+    return this.#labels[id];
+  }
+
+  /**
+   * lookup finds the entry for the series text `b[start, end)`: the expected one when its text
+   * matches, else through the hash table. Returns NO_ENTRY when none is cached. Call note()
+   * with the outcome.
+   */
+  lookup(b: Uint8Array, start: number, end: number): number {
+    const e = this.expected();
+    if (e !== NO_ENTRY && this.#keyLen[e] === end - start && this.#keyEquals(e, b, start)) return e;
     return this.get(b, start, end);
   }
 
-  #keyEquals(e: CacheEntry, b: Uint8Array, start: number): boolean {
+  #keyEquals(id: number, b: Uint8Array, start: number): boolean {
     const a = this.#arena;
-    const off = e.keyOff;
-    if (off < 0) return false;
-    const len = e.keyLen;
+    const off = this.#keyOff[id]!;
+    const len = this.#keyLen[id]!;
     let j = 0;
     while (j < len && a[off + j] === b[start + j]) j++;
     return j === len;
   }
 
-  /** note records the entry (or undefined when none was cached) for the current position. */
-  note(e: CacheEntry | undefined): void {
-    this.#order.push(e);
+  /**
+   * note records the entry met at the current position of the scrape (NO_ENTRY when none was
+   * cached): it is seen in this iteration, and follows the previous one for next time.
+   */
+  note(id: number): void {
+    if (id !== NO_ENTRY) this.#lastIter[id] = this.#iter;
+    if (this.#last === NO_ENTRY) this.#firstNext = id;
+    else this.#succ[this.#last] = id;
+    this.#last = id;
   }
 
-  /** get finds the entry for the series text `b[start, end)` and marks it seen, or returns undefined. */
-  get(b: Uint8Array, start: number, end: number): CacheEntry | undefined {
-    const h = seriesHash(b, start, end);
+  /** get finds the entry for the series text `b[start, end)`, or returns NO_ENTRY. */
+  get(b: Uint8Array, start: number, end: number): number {
+    const h = seriesHash(b, start, end) | 0;
     const slots = this.#slots;
     const mask = slots.length - 1;
     const len = end - start;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const s = slots[i]!;
-      if (s === EMPTY_SLOT) return undefined;
-      const e = this.#entries[s]!;
-      if (e.hash === h && e.keyLen === len && this.#keyEquals(e, b, start)) {
-        e.lastIter = this.#iter;
-        return e;
-      }
+      if (s === EMPTY_SLOT) return NO_ENTRY;
+      if (this.#hash[s] === h && this.#keyLen[s] === len && this.#keyEquals(s, b, start)) return s;
     }
   }
 
   /**
    * add caches the outcome for a series text not seen before: its ref and final labels, or
-   * undefined labels when relabeling dropped it.
+   * undefined labels when relabeling dropped it. Returns the new entry's id.
    */
-  add(b: Uint8Array, start: number, end: number, ref: SeriesRef | 0, labels: Labels | undefined): CacheEntry {
+  add(b: Uint8Array, start: number, end: number, ref: SeriesRef | 0, labels: Labels | undefined): number {
     const len = end - start;
     if (this.#arenaLen + len > this.#arena.length) {
       let size = this.#arena.length * 2;
@@ -152,56 +183,70 @@ export class ScrapeCache {
       this.#arena = grown;
     }
     this.#arena.set(b.subarray(start, end), this.#arenaLen);
-    const e = new CacheEntry(this.#arenaLen, len, seriesHash(b, start, end), labels);
+    const id = this.#n;
+    if (id === this.#refs.length) this.#grow(id * 2);
+    if ((id + 1) * 2 > this.#slots.length) this.#rehash(this.#slots.length * 2, id);
+    this.#n = id + 1;
+    this.#refs[id] = ref;
+    this.#keyOff[id] = this.#arenaLen;
+    this.#keyLen[id] = len;
+    const h = seriesHash(b, start, end) | 0;
+    this.#hash[id] = h;
+    this.#lastIter[id] = this.#iter;
+    this.#seenGen[id] = -1;
+    this.#succ[id] = NO_ENTRY;
+    this.#labels[id] = labels;
     this.#arenaLen += len;
-    e.ref = ref;
-    e.lastIter = this.#iter;
-    this.#insert(e);
-    return e;
+    this.#place(h, id);
+    return id;
   }
 
-  #insert(e: CacheEntry): void {
-    if ((this.#entries.length + 1) * 2 > this.#slots.length) this.#rehash(this.#slots.length * 2);
-    const idx = this.#entries.length;
-    this.#entries.push(e);
-    this.#place(e.hash, idx);
+  #grow(cap: number): void {
+    const f64 = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      return b;
+    };
+    const i32 = (a: Int32Array, fill?: number): Int32Array => {
+      const b = new Int32Array(cap);
+      if (fill !== undefined) b.fill(fill, a.length);
+      b.set(a);
+      return b;
+    };
+    this.#refs = f64(this.#refs);
+    this.#keyOff = i32(this.#keyOff);
+    this.#keyLen = i32(this.#keyLen);
+    this.#hash = i32(this.#hash);
+    this.#lastIter = i32(this.#lastIter);
+    this.#seenGen = i32(this.#seenGen, -1);
+    this.#succ = i32(this.#succ, NO_ENTRY);
   }
 
-  #place(h: number, idx: number): void {
+  #place(h: number, id: number): void {
     const slots = this.#slots;
     const mask = slots.length - 1;
     let i = h & mask;
     while (slots[i] !== EMPTY_SLOT) i = (i + 1) & mask;
-    slots[i] = idx;
+    slots[i] = id;
   }
 
-  #rehash(size: number): void {
+  // #rehash rebuilds the table with `size` slots for the first n entries.
+  #rehash(size: number, n: number): void {
     this.#slots = new Int32Array(size).fill(EMPTY_SLOT);
-    for (let i = 0; i < this.#entries.length; i++) this.#place(this.#entries[i]!.hash, i);
-  }
-
-  // #compactArena copies the keys of the remaining entries into a right-sized arena.
-  #compactArena(): void {
-    let need = 0;
-    for (const e of this.#entries) need += e.keyLen;
-    let size = 16 * 1024;
-    while (size < need * 1.25) size *= 2;
-    const arena = Buffer.allocUnsafe(size);
-    let off = 0;
-    for (const e of this.#entries) {
-      this.#arena.copy(arena, off, e.keyOff, e.keyOff + e.keyLen);
-      e.keyOff = off;
-      off += e.keyLen;
-    }
-    this.#arena = arena;
-    this.#arenaLen = off;
+    for (let i = 0; i < n; i++) this.#place(this.#hash[i]!, i);
   }
 
   /** trackStaleness records that the entry's series got a sample in this scrape. */
-  trackStaleness(e: CacheEntry): void {
-    if (e.seenGen === this.#gen) return;
-    e.seenGen = this.#gen;
-    this.#cur.push(e);
+  trackStaleness(id: number): void {
+    this.#lastIter[id] = this.#iter; // only seen entries may be in #cur (see #evictUnseen)
+    if (this.#seenGen[id] === this.#gen) return;
+    this.#seenGen[id] = this.#gen;
+    if (this.#curLen === this.#cur.length) {
+      const grown = new Int32Array(this.#cur.length * 2);
+      grown.set(this.#cur);
+      this.#cur = grown;
+    }
+    this.#cur[this.#curLen++] = id;
   }
 
   /**
@@ -210,18 +255,22 @@ export class ScrapeCache {
    */
   forEachStale(fn: (labels: Labels) => boolean): void {
     const gen = this.#gen;
-    let candidates: CacheEntry[] | undefined;
-    for (const e of this.#prev) if (e.seenGen !== gen && e.labels !== undefined) (candidates ??= []).push(e);
+    const prev = this.#prev;
+    let candidates: number[] | undefined;
+    for (let i = 0; i < this.#prevLen; i++) {
+      const id = prev[i]!;
+      if (this.#seenGen[id] !== gen && this.#labels[id] !== undefined) (candidates ??= []).push(id);
+    }
     if (candidates === undefined) return;
-    // Two series texts can map to the same labels; a series still exposed under another text is not stale.
-    const live = new Set<string>();
-    for (const e of this.#cur) if (e.labels !== undefined) live.add(e.labels.key());
-    const done = new Set<string>();
-    for (const e of candidates) {
-      const k = e.labels!.key();
-      if (live.has(k) || done.has(k)) continue;
-      done.add(k);
-      if (!fn(e.labels!)) return;
+    // Two series texts can map to the same series (the same labels, so the same ref): a series
+    // still exposed under another text is not stale.
+    const live = new Set<number>();
+    for (let i = 0; i < this.#curLen; i++) live.add(this.#refs[this.#cur[i]!]!);
+    for (const id of candidates) {
+      const ref = this.#refs[id]!;
+      if (live.has(ref)) continue;
+      live.add(ref);
+      if (!fn(this.#labels[id]!)) return;
     }
   }
 
@@ -232,39 +281,93 @@ export class ScrapeCache {
    * scrape's series become the previous ones.
    */
   iterDone(flush: boolean): void {
-    const count = this.#entries.length + this.#metadata.size;
+    const count = this.#n + this.#metadata.size;
     if (flush) {
       this.#successfulCount = count;
     } else if (count > this.#successfulCount * 2 + 1000) {
       flush = true;
       this.forcedFlushes++;
     }
+    if (this.#last !== NO_ENTRY) {
+      // The order of this scrape predicts the next one.
+      this.#succ[this.#last] = NO_ENTRY;
+      this.#first = this.#firstNext;
+    }
     if (flush) {
+      this.#evictUnseen();
       const iter = this.#iter;
-      const kept = this.#entries.filter((e) => e.lastIter === iter);
-      if (kept.length !== this.#entries.length) {
-        // Evicted entries may still sit in the staleness or order lists: their key is gone.
-        for (const e of this.#entries) if (e.lastIter !== iter) e.keyOff = -1;
-        this.#entries = kept;
-        let size = 1024;
-        while (size < kept.length * 2 + 2) size *= 2;
-        this.#rehash(size);
-        this.#compactArena();
-      }
       for (const [m, e] of this.#metadata) if (iter - e.lastIter > 10) this.#metadata.delete(m);
       this.#iter++;
     }
-    if (this.#order.length > 0) {
-      const o = this.#lastOrder;
-      this.#lastOrder = this.#order;
-      o.length = 0;
-      this.#order = o;
-    }
     const t = this.#prev;
     this.#prev = this.#cur;
-    t.length = 0;
+    this.#prevLen = this.#curLen;
     this.#cur = t;
+    this.#curLen = 0;
     this.#gen++;
+    this.#last = NO_ENTRY;
+  }
+
+  // #evictUnseen drops the entries not seen in the current iteration, renumbering the rest and
+  // compacting their texts. Every id in the current-scrape lists was seen, so they survive.
+  #evictUnseen(): void {
+    const iter = this.#iter;
+    const n = this.#n;
+    const remap = new Int32Array(n);
+    let kept = 0;
+    let need = 0;
+    for (let i = 0; i < n; i++) {
+      if (this.#lastIter[i] === iter) {
+        remap[i] = kept++;
+        need += this.#keyLen[i]!;
+      } else {
+        remap[i] = NO_ENTRY;
+      }
+    }
+    if (kept === n) return;
+    let size = 16 * 1024;
+    while (size < need * 1.25) size *= 2;
+    const arena = Buffer.allocUnsafe(size);
+    let off = 0;
+    const labels: (Labels | undefined)[] = new Array<Labels | undefined>(kept);
+    for (let i = 0; i < n; i++) {
+      const j = remap[i]!;
+      if (j === NO_ENTRY) continue;
+      const len = this.#keyLen[i]!;
+      this.#arena.copy(arena, off, this.#keyOff[i]!, this.#keyOff[i]! + len);
+      this.#refs[j] = this.#refs[i]!;
+      this.#keyOff[j] = off;
+      this.#keyLen[j] = len;
+      this.#hash[j] = this.#hash[i]!;
+      this.#lastIter[j] = this.#lastIter[i]!;
+      this.#seenGen[j] = this.#seenGen[i]!;
+      const s = this.#succ[i]!;
+      this.#succ[j] = s === NO_ENTRY ? NO_ENTRY : remap[s]!;
+      labels[j] = this.#labels[i];
+      off += len;
+    }
+    this.#arena = arena;
+    this.#arenaLen = off;
+    this.#labels = labels;
+    this.#n = kept;
+    this.#seenGen.fill(-1, kept);
+    this.#succ.fill(NO_ENTRY, kept);
+    for (let i = 0; i < this.#curLen; i++) this.#cur[i] = remap[this.#cur[i]!]!;
+    if (this.#first !== NO_ENTRY) this.#first = remap[this.#first]!;
+    let size2 = 1024;
+    while (size2 < kept * 2 + 2) size2 *= 2;
+    this.#rehash(size2, kept);
+    if (kept * 4 < this.#refs.length && this.#refs.length > 64) this.#shrink(Math.max(64, kept * 2));
+  }
+
+  #shrink(cap: number): void {
+    this.#refs = this.#refs.slice(0, cap);
+    this.#keyOff = this.#keyOff.slice(0, cap);
+    this.#keyLen = this.#keyLen.slice(0, cap);
+    this.#hash = this.#hash.slice(0, cap);
+    this.#lastIter = this.#lastIter.slice(0, cap);
+    this.#seenGen = this.#seenGen.slice(0, cap);
+    this.#succ = this.#succ.slice(0, cap);
   }
 
   /** setType records a family's TYPE. */

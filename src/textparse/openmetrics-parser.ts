@@ -194,6 +194,14 @@ export class OpenMetricsParser implements Parser {
     return this.#entry;
   }
 
+  expect(): void {
+    // Hints are not used: OpenMetrics series lines are tokenized in full.
+  }
+
+  matchedExpected(): boolean {
+    return false;
+  }
+
   #hash(i: number): EntryKind {
     const b = this.buffer;
     const end = this.#end;

@@ -64,4 +64,15 @@ export interface Parser {
   comment(): string;
   /** entryOffset is the byte offset where the current entry's line starts. */
   entryOffset(): number;
+  /**
+   * expect hints that the next series is probably the series text `key[off, off + len)`, as
+   * met in an earlier body (a scrape cache knows what usually comes next). When the next
+   * series text is exactly those bytes, `next()` skips tokenizing its labels and
+   * `matchedExpected()` is true; the hint applies to the next series entry only. A hint must be
+   * the text of a series this parser's format accepted before, so that equal bytes mean an
+   * equally valid series. Parsers may ignore hints. `undefined` clears the hint.
+   */
+  expect(key: Uint8Array | undefined, off: number, len: number): void;
+  /** matchedExpected tells whether the current series is exactly the text given to `expect()`. */
+  matchedExpected(): boolean;
 }

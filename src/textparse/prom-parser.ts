@@ -78,6 +78,13 @@ export class PromParser implements Parser {
   #textStart = 0;
   #textEnd = 0;
   #type: MetricType = MetricType.Unknown;
+  // The expected series text (see expect()) and whether the current series matched it; when it
+  // did, the label spans are recorded only if labels() or metricName() ask for them.
+  #hint: Uint8Array | undefined;
+  #hintOff = 0;
+  #hintLen = 0;
+  #matched = false;
+  #spansStale = false;
 
   constructor(buffer: Buffer, options: PromParserOptions = {}) {
     const { normalizeBucketLabels = false } = options;
@@ -134,6 +141,7 @@ export class PromParser implements Parser {
   }
 
   labels(): Labels {
+    if (this.#spansStale) this.#rescan();
     let norm: LabelNormalization | undefined;
     if (this.#normalize) {
       if (this.#type === MetricType.Histogram) norm = NORM_LE;
@@ -143,6 +151,7 @@ export class PromParser implements Parser {
   }
 
   metricName(): string {
+    if (this.#spansStale) this.#rescan();
     return this.#spans.metricName(this.buffer);
   }
 
@@ -176,6 +185,56 @@ export class PromParser implements Parser {
 
   entryOffset(): number {
     return this.#entry;
+  }
+
+  expect(key: Uint8Array | undefined, off: number, len: number): void {
+    this.#hint = len > 0 ? key : undefined;
+    this.#hintOff = off;
+    this.#hintLen = len;
+  }
+
+  matchedExpected(): boolean {
+    return this.#matched;
+  }
+
+  // #matchHint tells whether the series text starting at i is exactly the hint, followed by
+  // what ends a series text there: the hint's bytes were parsed into a series before, so equal
+  // bytes parse the same way up to the hint's end. A hint ending in "}" ends the text by
+  // itself; a bare metric name ends where a blank follows that leads to no "{".
+  #matchHint(i: number): boolean {
+    const h = this.#hint!;
+    const len = this.#hintLen;
+    const end = this.#end;
+    const e = i + len;
+    if (e >= end) return false;
+    const b = this.buffer;
+    let k = this.#hintOff;
+    for (let j = i; j < e; j++, k++) if (b[j] !== h[k]) return false;
+    if (h[k - 1] === RBRACE) return true;
+    let c = b[e];
+    if (c !== SP && c !== TAB) return false;
+    let j = e + 1;
+    while (j < end && ((c = b[j]) === SP || c === TAB)) j++;
+    return c !== LBRACE;
+  }
+
+  // #rescan records the label spans of a series that matched the hint.
+  #rescan(): void {
+    this.#spansStale = false;
+    const spans = this.#spans;
+    spans.reset();
+    const b = this.buffer;
+    const i = this.#seriesStart;
+    if (b[i] === LBRACE) {
+      this.#labels(i);
+      return;
+    }
+    let j = i + 1;
+    while (j < this.#end && (CHAR_CLASS[b[j]!]! & METRIC_CHAR) !== 0) j++;
+    spans.nameStart = i;
+    spans.nameEnd = j;
+    while (j < this.#end && (b[j] === SP || b[j] === TAB)) j++;
+    if (j < this.#end && b[j] === LBRACE) this.#labels(j);
   }
 
   #comment(i: number): EntryKind {
@@ -257,10 +316,19 @@ export class PromParser implements Parser {
     const b = this.buffer;
     const end = this.#end;
     const spans = this.#spans;
-    spans.reset();
     this.#seriesStart = i;
     let j = i;
-    if (b[i] !== LBRACE) {
+    if (this.#hint !== undefined && this.#matchHint(i)) {
+      this.#hint = undefined;
+      this.#matched = true;
+      this.#spansStale = true;
+      j = i + this.#hintLen;
+      this.#seriesEnd = j;
+    } else if (b[i] !== LBRACE) {
+      this.#hint = undefined;
+      this.#matched = false;
+      this.#spansStale = false;
+      spans.reset();
       j = i + 1;
       while (j < end && (CHAR_CLASS[b[j]!]! & METRIC_CHAR) !== 0) j++;
       spans.nameStart = i;
@@ -275,6 +343,10 @@ export class PromParser implements Parser {
         j = k;
       }
     } else {
+      this.#hint = undefined;
+      this.#matched = false;
+      this.#spansStale = false;
+      spans.reset();
       j = this.#labels(i);
       this.#seriesEnd = j;
       // A label set without a name is a series only when it spells out __name__ (as
