@@ -313,8 +313,10 @@ describe('metric queries answered from the JSON field index agree with parsing',
     const dir = mkdtempSync(join(tmpdir(), 'vigil-jsonidx-'));
     const disk = await DiskLogStore.open({ dir, maintenanceIntervalMs: 0, packWorkers: workers, blockBytes: 4096, chunkBytes: 16384 });
     const mem = new MemoryLogStore();
+    // Batches out of order (as concurrent pushes deliver them): blocks overlap in time.
+    const jl = lines(400, 7);
     for (const s of [disk, mem]) {
-      await s.append(J, lines(400, 7));
+      for (const part of [jl.slice(200, 300), jl.slice(0, 100), jl.slice(300), jl.slice(100, 200)]) await s.append(J, part);
       await s.append(K, lines(100, 9));
     }
     await disk.flush();

@@ -138,7 +138,8 @@ export interface CursorQuery {
    * Fields of `| json` the caller needs. A store with a JSON field index may answer a block from
    * it (EntryBatch.columns, no lines) when every line of the block is a JSON object, the block
    * has no structured fields and the stream has no label of these names; other blocks come as
-   * lines. Only used without filters, needles and hints.
+   * lines. Only used without filters and needles. Batches answered from indexes of blocks that
+   * overlap in time (entries that arrived late) are each in order but may overlap each other.
    */
   readonly jsonFields?: readonly string[];
   /** Receives non-fatal problems met while reading (a corrupt chunk skipped). */

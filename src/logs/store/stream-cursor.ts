@@ -158,7 +158,7 @@ export class SourceCursor implements StreamCursor {
     let p = this.#ahead.get(i);
     if (p === undefined) {
       const cluster = this.#clusters[i]!;
-      p = (cluster.length === 1 && this.#columnsOk ? this.#readColumns(cluster[0]!) : Promise.all(cluster.map((src) => this.#read(src)))).then((ps) =>
+      p = (this.#columnsOk ? this.#readClusterColumns(cluster) : Promise.all(cluster.map((src) => this.#read(src)))).then((ps) =>
         ps.filter((x): x is Picked => x !== undefined && x.n > 0),
       );
       // Errors surface when the cluster is awaited; mark them handled until then.
@@ -168,7 +168,12 @@ export class SourceCursor implements StreamCursor {
     return p;
   }
 
+  // Parts answered from JSON indexes, handed out one batch each (see CursorQuery.jsonFields).
+  #pendingCols: Picked[] = [];
+
   async next(signal?: AbortSignal): Promise<EntryBatch | undefined> {
+    const queued = this.#pendingCols.shift();
+    if (queued !== undefined) return this.#batch(queued);
     while (this.#next < this.#clusters.length) {
       signal?.throwIfAborted();
       const i = this.#next++;
@@ -179,13 +184,21 @@ export class SourceCursor implements StreamCursor {
       const parts = await this.#start(i);
       this.#ahead.delete(i);
       if (parts.length === 0) continue;
-      const merged = parts.length === 1 ? parts[0]! : mergeParts(parts);
-      if (this.#q.direction === 'backward') reverse(merged);
-      return merged.cols !== undefined
-        ? { count: merged.n, t: merged.t, ns: merged.ns, bytes: merged.bytes, lines: undefined, fields: undefined, columns: merged.cols }
-        : { count: merged.n, t: merged.t, ns: merged.ns, bytes: merged.bytes, lines: merged.lines, fields: merged.fields };
+      if (parts[0]!.cols !== undefined) {
+        // Index parts of overlapping blocks are not merged: each is in order on its own.
+        this.#pendingCols.push(...parts.slice(1));
+        return this.#batch(parts[0]!);
+      }
+      return this.#batch(parts.length === 1 ? parts[0]! : mergeParts(parts));
     }
     return undefined;
+  }
+
+  #batch(p: Picked): EntryBatch {
+    if (this.#q.direction === 'backward') reverse(p);
+    return p.cols !== undefined
+      ? { count: p.n, t: p.t, ns: p.ns, bytes: p.bytes, lines: undefined, fields: undefined, columns: p.cols }
+      : { count: p.n, t: p.t, ns: p.ns, bytes: p.bytes, lines: p.lines, fields: p.fields };
   }
 
   get #columnsOk(): boolean {
@@ -194,19 +207,27 @@ export class SourceCursor implements StreamCursor {
     return s.jsonFields !== undefined && s.needles.length === 0 && s.folded.length === 0 && s.filter === undefined;
   }
 
-  // readColumns answers a block from its JSON index when it has one covering the fields.
-  async #readColumns(src: Source): Promise<(Picked | undefined)[]> {
+  // readClusterColumns answers a cluster from its blocks' JSON indexes when all have one
+  // covering the fields (each block a part of its own), else reads its text as usual.
+  async #readClusterColumns(cluster: readonly Source[]): Promise<(Picked | undefined)[]> {
+    const parts = await Promise.all(cluster.map((src) => this.#readColumns(src)));
+    if (parts.every((p) => p !== null)) return parts as (Picked | undefined)[];
+    return Promise.all(cluster.map((src) => this.#read(src)));
+  }
+
+  // readColumns answers a block from its JSON index; null when it has none covering the fields.
+  async #readColumns(src: Source): Promise<Picked | undefined | null> {
     const index = await src.json();
     const cols = index === undefined ? undefined : columnsFor(index, this.#search.jsonFields!);
-    if (cols === undefined) return [await this.#read(src)];
+    if (cols === undefined) return null;
     const q = this.#q;
     const tm = await src.times();
     const lo = lowerBound(tm.t, tm.count, q.mint);
     const hi = lowerBound(tm.t, tm.count, q.maxt + 1);
-    if (lo >= hi) return [undefined];
+    if (lo >= hi) return undefined;
     const n = hi - lo;
     const fc: FieldColumn[] = cols.map((c) => (c === undefined ? { values: [], codes: new Uint8Array(n) } : { values: c.values, codes: c.idx.slice(lo, hi) }));
-    return [{ n, t: tm.t.slice(lo, hi), ns: tm.ns.slice(lo, hi), bytes: new Int32Array(n), lines: undefined, fields: undefined, cols: fc }];
+    return { n, t: tm.t.slice(lo, hi), ns: tm.ns.slice(lo, hi), bytes: zeros(n), lines: undefined, fields: undefined, cols: fc };
   }
 
   async #read(src: Source): Promise<Picked | undefined> {
@@ -217,7 +238,9 @@ export class SourceCursor implements StreamCursor {
     if (lo >= hi) return undefined;
     if (!this.#needText) {
       const n = hi - lo;
-      return { n, t: tm.t.slice(lo, hi), ns: tm.ns.slice(lo, hi), bytes: new Int32Array(n), lines: undefined, fields: undefined };
+      // Views into the cached times when nothing will reorder them in place (forward).
+      const fwd = q.direction === 'forward';
+      return { n, t: fwd ? tm.t.subarray(lo, hi) : tm.t.slice(lo, hi), ns: fwd ? tm.ns.subarray(lo, hi) : tm.ns.slice(lo, hi), bytes: zeros(n), lines: undefined, fields: undefined };
     }
     const bt = await src.text(q.lines);
     if (bt === undefined) return undefined;
@@ -272,6 +295,13 @@ export class SourceCursor implements StreamCursor {
     }
     return out;
   }
+}
+
+let ZEROS = new Int32Array(4096);
+// zeros returns n zero byte sizes (a shared, never written array).
+function zeros(n: number): Int32Array {
+  if (n > ZEROS.length) ZEROS = new Int32Array(Math.max(n, ZEROS.length * 2));
+  return ZEROS.subarray(0, n);
 }
 
 // lowerBound returns the first index with t[i] >= x (t sorted ascending).
