@@ -58,7 +58,6 @@ interface Built {
   readonly tokens: TokenStore;
   readonly ingest: HttpIngest;
   readonly ingestListener: (req: IncomingMessage, res: ServerResponse) => void;
-  readonly api: LokiApi;
   readonly query: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
   readonly specs: readonly ListenerSpec[];
   readonly retention: string;
@@ -364,7 +363,6 @@ async function build(o: LogsPipelineOptions, cfg: LogsConfig, store: DiskLogStor
     tokens,
     ingest,
     ingestListener: ingest.listener(),
-    api,
     query: lokiHandler(api, { appsOf: (req) => scopes.get(req) }),
     specs,
     retention: describeRetention(r),
