@@ -122,8 +122,25 @@ function journalctlPid(): number | undefined {
   return out === '' ? undefined : Number(out.split('\n')[0]);
 }
 
+/** CPU seconds of the main thread and of the other threads (libuv pool: gzip, fsync; V8: GC, compiler), by name. */
+function threads(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of execFileSync('ls', [`/proc/${pid}/task`], { encoding: 'utf8' }).trim().split('\n')) {
+    try {
+      const comm = Number(tid) === pid ? 'main thread' : `other threads (${readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim().replace(/[0-9]+$/, '')})`;
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(comm, (out.get(comm) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      // thread gone
+    }
+  }
+  return out;
+}
+
 await sleep(WARMUP_S * 1000);
 const jpid = journalctlPid();
+const th0 = threads(child.pid!);
 const a0 = procStat(child.pid!);
 const j0 = jpid !== undefined ? procStat(jpid) : { cpuS: 0, rssMB: 0 };
 const l0 = lines;
@@ -136,6 +153,7 @@ for (let s = 0; s < SECONDS; s++) {
 }
 const wall = (performance.now() - t0) / 1000;
 const a1 = procStat(child.pid!);
+const th1 = threads(child.pid!);
 const j1 = jpid !== undefined ? procStat(jpid) : { cpuS: 0, rssMB: 0 };
 const delivered = (lines - l0) / wall;
 clearInterval(writer);
@@ -150,6 +168,7 @@ process.stdout.write(
     `agent log forwarding, ${RATE} lines/s offered (${SOURCES === 'both' ? 'half file, half journald' : SOURCES === 'file' ? 'file' : 'journald'}), ${COMPRESSION}, ${dist === undefined ? 'via tsx' : 'compiled'}${nodeFlags.length > 0 ? ' ' + nodeFlags.join(' ') : ''}, ${wall.toFixed(1)} s measured after ${WARMUP_S} s warm-up`,
     `  delivered            ${delivered.toFixed(0)} lines/s, ${((bodyBytes - b0) / wall / 1024).toFixed(1)} KiB/s on the wire; written ${written}, not delivered 3 s after stopping: ${backlog}`,
     `  agent (node)         CPU ${agentCpu.toFixed(2)} % of one core, RSS ${a1.rssMB.toFixed(1)} MB (max ${rssMax.toFixed(1)} MB)`,
+    `  agent threads        ${[...th1].map(([k, v]) => `${k} ${(((v - (th0.get(k) ?? 0)) / wall) * 100).toFixed(2)} %`).join(', ')}`,
     `  journalctl (child)   CPU ${jctlCpu.toFixed(2)} % of one core, RSS ${j1.rssMB.toFixed(1)} MB`,
     `  together             CPU ${(agentCpu + jctlCpu).toFixed(2)} % of one core, ${(((a1.cpuS - a0.cpuS + j1.cpuS - j0.cpuS) / (lines - l0)) * 1e6).toFixed(2)} µs CPU per line`,
     `  load average         ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
