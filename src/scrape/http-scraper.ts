@@ -2,7 +2,9 @@
  * Fetching a target's page over HTTP(S) as Prometheus does: the Accept header of 2.42, gzip,
  * the scrape timeout header, basic auth or an Authorization header, TLS settings, an HTTP
  * proxy, redirects, and body_size_limit enforced while streaming so an oversized body is cut
- * off instead of buffered. Connections are kept alive per scrape pool.
+ * off instead of buffered. Connections are kept alive per scrape pool. Plain-http targets
+ * without a proxy are fetched with the lean client of http1-connection.ts; TLS and proxies go
+ * through Node's `http`/`https`.
  * @module
  */
 import { readFile } from 'node:fs/promises';
@@ -15,6 +17,7 @@ import type { HttpClientConfig } from '../discovery/index.js';
 import { SCRAPE_ACCEPT_HEADER } from '../textparse/index.js';
 import { BodySizeLimitError, ScrapeHttpError, ScrapeRequestError } from './errors.js';
 import { BufferPool } from './buffer-pool.js';
+import { Http1Connection, Http1Error, type Http1Response } from './http1-connection.js';
 import { OAuth2TokenSource } from './oauth2-token.js';
 
 /** ScrapeResult is a fetched page. */
@@ -38,6 +41,8 @@ export interface Scraper {
  */
 export const DEFAULT_MAX_BODY_BYTES = 512 * 1024 * 1024;
 const MAX_REDIRECTS = 10;
+// Idle kept-alive connections kept per host:port for the lean client (Node's Agent keeps 256).
+const MAX_IDLE_PER_HOST = 256;
 
 /** HttpClient holds the connection pools, TLS settings and body buffers of one scrape job. */
 export class HttpClient {
@@ -48,6 +53,10 @@ export class HttpClient {
   #https: https.Agent | undefined;
   #tlsOptions: Promise<tls.ConnectionOptions> | undefined;
   readonly #oauth2: OAuth2TokenSource | undefined;
+  readonly #idle = new Map<string, Http1Connection[]>();
+  // Every socket read of the lean client lands here first (reads are handled one at a time).
+  readonly #scratch = Buffer.allocUnsafe(64 * 1024);
+  #closed = false;
 
   constructor(config: HttpClientConfig) {
     this.config = config;
@@ -97,10 +106,45 @@ export class HttpClient {
     return undefined;
   }
 
+  /**
+   * connection returns an idle kept-alive connection to host:port, or a new one; give it back
+   * with release() once its response is read.
+   */
+  connection(host: string, port: number): Http1Connection {
+    const key = `${host}:${port}`;
+    const list = this.#idle.get(key);
+    for (let c = list?.pop(); c !== undefined; c = list!.pop()) if (c.reusable) return c;
+    const conn = new Http1Connection({
+      host,
+      port,
+      scratch: this.#scratch,
+      onIdleClose: () => {
+        const l = this.#idle.get(key);
+        const i = l === undefined ? -1 : l.indexOf(conn);
+        if (i >= 0) l!.splice(i, 1);
+      },
+    });
+    return conn;
+  }
+
+  /** release keeps a connection for the next request, or closes it when it cannot be reused. */
+  release(conn: Http1Connection): void {
+    if (this.#closed || !conn.reusable) {
+      conn.close();
+      return;
+    }
+    let list = this.#idle.get(conn.key);
+    if (list === undefined) this.#idle.set(conn.key, (list = []));
+    if (list.length >= MAX_IDLE_PER_HOST) conn.close();
+    else list.push(conn);
+  }
+
   /** close drops idle keep-alive connections. */
   close(): void {
+    this.#closed = true;
     this.#http.destroy();
     this.#https?.destroy();
+    for (const list of this.#idle.values()) for (const c of list.splice(0)) c.close();
   }
 }
 
@@ -149,31 +193,60 @@ export class TargetScraper implements Scraper {
     let url = this.#url;
     try {
       for (let redirects = 0; ; redirects++) {
-        const res = await this.#request(url, ctl.signal).catch((e: unknown) => {
-          if (e instanceof Error && e.name === 'OAuth2TokenError') throw new ScrapeRequestError(url, e.message, false, { cause: e });
-          throw requestError(url, e, timedOut);
-        });
-        const status = res.statusCode ?? 0;
-        const location = res.headers.location;
+        const u = new URL(url);
+        const lean = u.protocol === 'http:' && (this.#client.config.proxyUrl === undefined || this.#client.config.proxyUrl === '');
+        const pool = this.#client.buffers;
+        let status: number;
+        let statusText: string;
+        let location: string | undefined;
+        let contentType: string | undefined;
+        let buf: Buffer;
+        let len: number;
+        if (lean) {
+          const res = await this.#fetchLean(u, ctl.signal).catch((e: unknown) => {
+            if (e instanceof BodySizeLimitError) throw e;
+            if (e instanceof Error && e.name === 'OAuth2TokenError') throw new ScrapeRequestError(url, e.message, false, { cause: e });
+            throw requestError(url, e, timedOut);
+          });
+          ({ status, statusText, location, contentType, body: buf, len } = res);
+        } else {
+          const res = await this.#request(url, ctl.signal).catch((e: unknown) => {
+            if (e instanceof Error && e.name === 'OAuth2TokenError') throw new ScrapeRequestError(url, e.message, false, { cause: e });
+            throw requestError(url, e, timedOut);
+          });
+          status = res.statusCode ?? 0;
+          statusText = res.statusMessage ?? '';
+          location = res.headers.location;
+          if (status !== 200 && !(status >= 300 && status < 400 && location !== undefined)) {
+            res.resume();
+            throw new ScrapeHttpError(status, statusText);
+          }
+          if (status !== 200) {
+            res.resume();
+            buf = Buffer.alloc(0);
+            len = 0;
+          } else {
+            const gzip = res.headers['content-encoding'] === 'gzip';
+            ({ buf, len } = await this.#read(res, gzip, ctl.signal).catch((e: unknown) => {
+              if (e instanceof BodySizeLimitError) throw e;
+              throw requestError(url, e, timedOut);
+            }));
+          }
+          const ct = res.headers['content-type'];
+          contentType = Array.isArray(ct) ? ct[0] : ct;
+        }
         if (status >= 300 && status < 400 && location !== undefined && this.#client.config.followRedirects && redirects < MAX_REDIRECTS) {
-          res.resume();
+          pool.put(buf);
           url = new URL(location, url).toString();
           continue;
         }
         if (status !== 200) {
-          res.resume();
-          throw new ScrapeHttpError(status, res.statusMessage ?? '');
+          pool.put(buf);
+          throw new ScrapeHttpError(status, statusText);
         }
-        const gzip = res.headers['content-encoding'] === 'gzip';
-        const { buf, len } = await this.#read(res, gzip, ctl.signal).catch((e: unknown) => {
-          if (e instanceof BodySizeLimitError) throw e;
-          throw requestError(url, e, timedOut);
-        });
         // Misbehaving targets sometimes answer empty; that must not shrink the next buffer.
         if (len > 0) this.#lastSize = len;
-        const ct = res.headers['content-type'];
-        const pool = this.#client.buffers;
-        return { body: buf.subarray(0, len), contentType: Array.isArray(ct) ? ct[0] : ct, release: () => pool.put(buf) };
+        return { body: buf.subarray(0, len), contentType, release: () => pool.put(buf) };
       }
     } finally {
       clearTimeout(timer);
@@ -181,20 +254,58 @@ export class TargetScraper implements Scraper {
     }
   }
 
-  async #request(url: string, signal: AbortSignal, retried = false): Promise<http.IncomingMessage> {
-    const u = new URL(url);
+  // #fetchLean GETs a plain-http URL with the lean client, retrying once on a new connection
+  // when a kept-alive one turns out to be closed.
+  async #fetchLean(u: URL, signal: AbortSignal): Promise<Http1Response> {
+    const head = Buffer.from(await this.#requestHead(u), 'latin1');
     const client = this.#client;
+    const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+    const port = u.port === '' ? 80 : Number(u.port);
+    for (let attempt = 0; ; attempt++) {
+      const conn = client.connection(host, port);
+      try {
+        const res = await conn.request({ head, limit: this.#limit, sizeHint: this.#lastSize, pool: client.buffers, signal });
+        client.release(conn);
+        return res;
+      } catch (e) {
+        conn.close();
+        if (attempt === 0 && e instanceof Http1Error && e.retriable) continue;
+        throw e;
+      }
+    }
+  }
+
+  // #requestHead builds the request line and headers, as Node's client would send them.
+  async #requestHead(u: URL): Promise<string> {
+    const headers = await this.#headers(u);
+    let head = `GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\n`;
+    for (const [name, value] of Object.entries(headers)) {
+      const v = String(value);
+      if (!VALID_HEADER_VALUE.test(v)) throw new Error(`invalid character in header "${name}"`);
+      head += `${name}: ${v}\r\n`;
+    }
+    return head + '\r\n';
+  }
+
+  async #headers(u: URL): Promise<http.OutgoingHttpHeaders> {
     const headers: http.OutgoingHttpHeaders = {
+      'User-Agent': this.#userAgent,
       Accept: this.#accept,
       'Accept-Encoding': 'gzip',
-      'User-Agent': this.#userAgent,
       'X-Prometheus-Scrape-Timeout-Seconds': String(this.#timeoutMs / 1000),
     };
-    const auth = await client.authorization();
+    const auth = await this.#client.authorization();
     if (auth !== undefined) headers.Authorization = auth;
     else if (u.username !== '' || u.password !== '') {
       headers.Authorization = 'Basic ' + Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
     }
+    return headers;
+  }
+
+  async #request(url: string, signal: AbortSignal, retried = false): Promise<http.IncomingMessage> {
+    const u = new URL(url);
+    const client = this.#client;
+    const headers = await this.#headers(u);
     const proxy = client.config.proxyUrl !== undefined && client.config.proxyUrl !== '' ? new URL(client.config.proxyUrl) : undefined;
     const path = u.pathname + u.search;
     let options: http.RequestOptions;
@@ -278,6 +389,9 @@ export class TargetScraper implements Scraper {
     });
   }
 }
+
+// Header values Node's client accepts: tab, visible ASCII and space, and Latin-1 bytes.
+const VALID_HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 function proxyAuth(proxy: URL): string {
   return 'Basic ' + Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64');

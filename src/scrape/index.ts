@@ -21,6 +21,8 @@ export type { AppendErrors, AppendResult, AppendSettings } from './scrape-append
 export { HttpClient, TargetScraper, DEFAULT_MAX_BODY_BYTES } from './http-scraper.js';
 export { OAuth2TokenSource } from './oauth2-token.js';
 export { BufferPool } from './buffer-pool.js';
+export { Http1Connection, Http1Error, MAX_HEADER_BYTES } from './http1-connection.js';
+export type { Http1RequestOptions, Http1Response } from './http1-connection.js';
 export type { ScrapeResult, Scraper, TargetScraperOptions } from './http-scraper.js';
 export { ScrapeMetrics, WindowedSummary } from './scrape-metrics.js';
 export { checkSeries, mutateReportSampleLabels, mutateSampleLabels, verifyLabelLimits } from './sample-labels.js';
