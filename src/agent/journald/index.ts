@@ -4,5 +4,7 @@
  * @module
  */
 export { JournaldOptionError } from './errors.js';
+export { JournalExportReader } from './journal-export-reader.js';
+export type { JournalExportEntry, JournalExportReaderOptions } from './journal-export-reader.js';
 export { JournalFollower } from './journal-follower.js';
 export type { JournalFollowerOptions, JournalPosition } from './journal-follower.js';

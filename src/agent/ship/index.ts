@@ -16,5 +16,6 @@ export type { SunkEntry } from './memory-sink.js';
 export { ParsedStreams } from './parsed-streams.js';
 export type { ParsedStreamsOptions } from './parsed-streams.js';
 export { Shipper } from './shipper.js';
-export type { LogSink, ShipState, ShipperOptions } from './shipper.js';
+export type { LogSink } from './log-sink.js';
+export type { ShipState, ShipperOptions } from './shipper.js';
 export { StateFile } from './state-file.js';

@@ -6,7 +6,7 @@
  */
 import type { Labels } from '../../model/index.js';
 import { ShipStream } from './batch-encoder.js';
-import type { LogSink } from './shipper.js';
+import type { LogSink } from './log-sink.js';
 
 /** SunkEntry is an entry a MemorySink received. */
 export interface SunkEntry {

@@ -7,7 +7,7 @@
 import type { ParsedLine } from '../../logs/parse/index.js';
 import { LabelsBuilder, type Labels } from '../../model/index.js';
 import type { ShipStream } from './batch-encoder.js';
-import type { LogSink } from './shipper.js';
+import type { LogSink } from './log-sink.js';
 
 /** ParsedStreamsOptions configure ParsedStreams. */
 export interface ParsedStreamsOptions {
