@@ -12,7 +12,15 @@ import { TestGateway, until } from './agent-logs-gateway.js';
 const dir = mkdtempSync(join(tmpdir(), 'vigil-ship-formats-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const ENTRIES = [
+interface Sent {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly t: number;
+  readonly ns: number;
+  readonly line: string;
+  readonly fields: Readonly<Record<string, string>> | undefined;
+}
+
+const ENTRIES: readonly Sent[] = [
   { labels: { job: 'app', level: 'error' }, t: 1795315752186, ns: 811, line: 'boom "quoted" \\ and ünïcödé', fields: { trace_id: 'abc', _PID: '7' } },
   { labels: { job: 'app' }, t: 1795315752187, ns: 0, line: 'plain', fields: undefined },
   { labels: { job: 'journal', unit: 'x.service' }, t: 999_000_000_123, ns: 5, line: 'from 2001', fields: { MULTI: '["a","b"]' } },
