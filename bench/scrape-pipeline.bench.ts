@@ -10,7 +10,8 @@
 // RSS is the whole process's at the end, minus the page buffer.
 //
 // Run: npx tsx bench/scrape-pipeline.bench.ts [ticks, default 36 = 3 min] [targets] [series]
-//      PROFILE=out.cpuprofile … writes a CPU profile of the steady phase.
+//      PROFILE=out.cpuprofile … writes a CPU profile of ticks PROFILE_FROM (default 1, after the
+//      first scrape that creates every series) to PROFILE_TO (default the last).
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -150,7 +151,7 @@ async function main(): Promise<void> {
   const w0 = performance.now();
   for (let k = 0; k < TICKS; k++) {
     const pages = readPages();
-    if (k === 1 && process.env.PROFILE !== undefined) {
+    if (k === Number(process.env.PROFILE_FROM ?? 1) && process.env.PROFILE !== undefined) {
       session.connect();
       await session.post('Profiler.enable');
       await session.post('Profiler.setSamplingInterval', { interval: 100 });
@@ -164,6 +165,11 @@ async function main(): Promise<void> {
       await loop.scrapeAndReport(undefined, t0 + k * INTERVAL_MS + ti * 7, signal);
     }
     const c = process.cpuUsage(c0);
+    if (k === Number(process.env.PROFILE_TO ?? TICKS - 1) && process.env.PROFILE !== undefined) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(process.env.PROFILE, JSON.stringify(profile));
+      delete process.env.PROFILE;
+    }
     const n = appended() - a0;
     if (k === 0) {
       cpuFirst += c.user + c.system;
@@ -174,10 +180,6 @@ async function main(): Promise<void> {
     }
   }
   const wall = performance.now() - w0;
-  if (process.env.PROFILE !== undefined) {
-    const { profile } = await session.post('Profiler.stop');
-    writeFileSync(process.env.PROFILE, JSON.stringify(profile));
-  }
   closeSync(fd);
   const pageBytes = pageBuf.length;
   pageBuf = Buffer.alloc(0);
@@ -198,10 +200,14 @@ async function main(): Promise<void> {
     heap_used_bytes_per_series: Math.round(mem.heapUsed / series),
     external_bytes_per_series: Math.round((mem.external + mem.arrayBuffers) / series),
     wal_bytes: db.head.wal?.size() ?? 0,
+    head_chunk_slab_bytes_per_series: Math.round(db.head.chunks.memoryBytes() / series),
+    head_closed_chunk_bytes_per_series: Math.round(db.head.arena.bytes() / series),
+    postings_bytes_per_series: Math.round(db.head.postings.stats().postingsBytes / series),
     node: process.version,
     load: (await import('node:os')).loadavg()[0]!.toFixed(1),
   };
   console.log(JSON.stringify(line));
+  if (process.env.HEAP_SPACES !== undefined) for (const sp of v8.getHeapSpaceStatistics()) console.log(sp.space_name, (sp.space_size / 2 ** 20).toFixed(1), 'MiB committed', (sp.space_used_size / 2 ** 20).toFixed(1), 'used');
   if (process.env.HEAPSNAP !== undefined) {
     for (const { scraper } of loops) scraper.page = Buffer.alloc(0);
     gc();

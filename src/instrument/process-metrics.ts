@@ -4,6 +4,7 @@
  * @module
  */
 import { readFileSync, readdirSync } from 'node:fs';
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { Registry } from './registry.js';
 
 const CLK_TCK = 100; // USER_HZ on Linux for every architecture Node supports
@@ -41,6 +42,17 @@ export function registerProcessMetrics(reg: Registry): void {
     w.sample('nodejs_heap_size_total_bytes', [], mem.heapTotal);
     w.family('nodejs_external_memory_bytes', 'gauge', 'Memory held by Buffers and other objects outside the V8 heap, in bytes.');
     w.sample('nodejs_external_memory_bytes', [], mem.external);
+    // Per heap space, with prom-client's names (space "new", "old", "code", "large_object"…).
+    const spaces = getHeapSpaceStatistics().map((s) => ({ ...s, space: s.space_name.replace(/_space$/, '') }));
+    const perSpace = [
+      ['nodejs_heap_space_size_total_bytes', 'Process heap space size total from Node.js in bytes.', 'space_size'],
+      ['nodejs_heap_space_size_used_bytes', 'Process heap space size used from Node.js in bytes.', 'space_used_size'],
+      ['nodejs_heap_space_size_available_bytes', 'Process heap space size available from Node.js in bytes.', 'space_available_size'],
+    ] as const;
+    for (const [name, help, field] of perSpace) {
+      w.family(name, 'gauge', help);
+      for (const s of spaces) w.sample(name, [['space', s.space]], s[field]);
+    }
   });
 }
 

@@ -41,5 +41,17 @@ describe('Registry', () => {
     const text = r.expose();
     expect(text).toMatch(/^process_cpu_seconds_total \d/m);
     expect(text).toMatch(/^process_resident_memory_bytes [1-9]\d*/m);
+    expect(text).toMatch(/^nodejs_heap_space_size_total_bytes\{space="new"\} [1-9]\d*/m);
+    expect(text).toMatch(/^nodejs_heap_space_size_used_bytes\{space="old"\} [1-9]\d*/m);
+  });
+  it('writes summary families from collectors', () => {
+    const r = new Registry();
+    r.collect((w) => {
+      w.family('d_seconds', 'summary', 'D.');
+      w.sample('d_seconds', [['quantile', '0.5']], 1);
+      w.sample('d_seconds_sum', [], 2);
+      w.sample('d_seconds_count', [], 3);
+    });
+    expect(r.expose()).toBe('# HELP d_seconds D.\n# TYPE d_seconds summary\nd_seconds{quantile="0.5"} 1\nd_seconds_sum 2\nd_seconds_count 3\n');
   });
 });

@@ -76,6 +76,9 @@ export class Histogram {
 
 type Kind = 'counter' | 'gauge' | 'histogram';
 
+/** FamilyType is the TYPE of a family in text format 0.0.4. */
+export type FamilyType = Kind | 'summary' | 'untyped';
+
 /** Family is a metric with zero or more labelled children. */
 export class Family<T extends Counter | Gauge | Histogram> {
   readonly #children = new Map<string, { values: readonly string[]; m: T }>();
@@ -118,7 +121,7 @@ export type Collector = (w: ExpositionWriter) => void;
 export class ExpositionWriter {
   #out = '';
   /** family starts a family with its HELP and TYPE lines. */
-  family(name: string, type: Kind | 'untyped' | 'summary', help: string): void {
+  family(name: string, type: FamilyType, help: string): void {
     this.#out += `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`;
   }
   /** sample writes one sample line. */

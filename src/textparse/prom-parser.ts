@@ -81,6 +81,9 @@ export class PromParser implements Parser {
   // The expected series text (see expect()) and whether the current series matched it; when it
   // did, the label spans are recorded only if labels() or metricName() ask for them.
   #hint: Uint8Array | undefined;
+  #hintView: DataView | undefined; // over #hintBytes, for comparing four bytes at a time
+  #hintBytes: Uint8Array | undefined;
+  #view: DataView;
   #hintOff = 0;
   #hintLen = 0;
   #matched = false;
@@ -89,6 +92,7 @@ export class PromParser implements Parser {
   constructor(buffer: Buffer, options: PromParserOptions = {}) {
     const { normalizeBucketLabels = false } = options;
     this.buffer = buffer;
+    this.#view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     this.#end = buffer.length;
     this.#normalize = normalizeBucketLabels;
   }
@@ -189,6 +193,10 @@ export class PromParser implements Parser {
 
   expect(key: Uint8Array | undefined, off: number, len: number): void {
     this.#hint = len > 0 ? key : undefined;
+    if (key !== this.#hintBytes && key !== undefined) {
+      this.#hintBytes = key;
+      this.#hintView = new DataView(key.buffer, key.byteOffset, key.byteLength);
+    }
     this.#hintOff = off;
     this.#hintLen = len;
   }
@@ -208,13 +216,16 @@ export class PromParser implements Parser {
     const e = i + len;
     if (e >= end) return false;
     const b = this.buffer;
+    const hv = this.#hintView!;
+    const bv = this.#view;
     let k = this.#hintOff;
-    for (let j = i; j < e; j++, k++) if (b[j] !== h[k]) return false;
+    let j = i;
+    for (; j + 4 <= e; j += 4, k += 4) if (bv.getInt32(j) !== hv.getInt32(k)) return false;
+    for (; j < e; j++, k++) if (b[j] !== h[k]) return false;
     if (h[k - 1] === RBRACE) return true;
     let c = b[e];
     if (c !== SP && c !== TAB) return false;
-    let j = e + 1;
-    while (j < end && ((c = b[j]) === SP || c === TAB)) j++;
+    for (j = e + 1; j < end && ((c = b[j]) === SP || c === TAB); j++);
     return c !== LBRACE;
   }
 

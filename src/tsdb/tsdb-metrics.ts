@@ -90,7 +90,7 @@ export class HeadMetrics {
       gauge('prometheus_tsdb_head_max_time_seconds', 'Maximum timestamp of the head block.', maxtOut / 1000);
       gauge('prometheus_tsdb_symbol_table_size_bytes', 'Size of symbol table in memory for loaded blocks', s.symbolTableBytes());
       const gcName = 'prometheus_tsdb_head_gc_duration_seconds';
-      w.family(gcName, 'summary' as 'untyped', 'Runtime of garbage collection in the head block.');
+      w.family(gcName, 'summary', 'Runtime of garbage collection in the head block.');
       w.sample(`${gcName}_sum`, [], gc.sum);
       w.sample(`${gcName}_count`, [], gc.count);
     });

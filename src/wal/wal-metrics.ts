@@ -48,7 +48,7 @@ export function makeWalMetrics(r: Registry, prefix: string, wal: WalSizes): WalM
   r.collect((w) => {
     const f = `${prefix}fsync_duration_seconds`;
     // A summary without quantiles: _sum and _count serve rate(sum)/rate(count) dashboards.
-    w.family(f, 'summary' as 'untyped', 'Duration of write log fsync.');
+    w.family(f, 'summary', 'Duration of write log fsync.');
     w.sample(`${f}_sum`, [], fsyncSummary.sum);
     w.sample(`${f}_count`, [], fsyncSummary.count);
     const s = `${prefix}storage_size_bytes`;
