@@ -85,6 +85,17 @@ function makeContainers(n: number): { ids: string[]; cleanup: () => void } {
   };
 }
 
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as AddressInfo).port;
+      s.close(() => res(p));
+    });
+  });
+}
+
 async function main(): Promise<void> {
   if (!existsSync(BIN)) throw new Error('build first: npm run build');
   const root = process.getuid?.() === 0;
@@ -105,17 +116,18 @@ async function main(): Promise<void> {
   const rxPort = (rx.address() as AddressInfo).port;
 
   const dataDir = join(tmpdir(), `vigil-agent-bench-${process.pid}`);
+  const agentPort = await freePort();
   const nodeFlags = (process.env.AGENT_NODE_FLAGS ?? '').split(' ').filter((x) => x !== '');
   const agent = spawn(
     process.execPath,
-    [...nodeFlags, BIN, 'agent', '--web.listen-address', '127.0.0.1:0', '--data.dir', dataDir, '--push.interval', '10s', '--remote-write.url', `http://127.0.0.1:${rxPort}/api/v1/write`, '--no-collector.docker', '--log.level', 'warn'],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    [...nodeFlags, BIN, 'agent', '--web.listen-address', `127.0.0.1:${agentPort}`, '--data.dir', dataDir, '--push.interval', '10s', '--remote-write.url', `http://127.0.0.1:${rxPort}/api/v1/write`, '--no-collector.docker', '--log.level', 'warn'],
+    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...(process.env.AGENT_MALLOC_ARENA_MAX !== undefined ? { MALLOC_ARENA_MAX: process.env.AGENT_MALLOC_ARENA_MAX } : {}) } },
   );
   const nePath = ['/usr/bin/prometheus-node-exporter'].find((p) => existsSync(p));
   let ne: ChildProcess | undefined;
   let nePort = 0;
   if (nePath !== undefined) {
-    nePort = 19000 + (process.pid % 500);
+    nePort = await freePort();
     ne = spawn(nePath, [`--web.listen-address=127.0.0.1:${nePort}`], { stdio: 'ignore' });
   }
   const neScraper = setInterval(() => {
@@ -125,6 +137,12 @@ async function main(): Promise<void> {
   try {
     process.stdout.write(`warming up ${WARMUP_S} s (${containers.ids.length} containers)…\n`);
     await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
+    const heap = async (): Promise<string> => {
+      const text = await (await fetch(`http://127.0.0.1:${agentPort}/metrics`)).text();
+      const g = (n: string): string => ((Number(new RegExp(`^${n} (\\S+)$`, 'm').exec(text)?.[1] ?? 0) / 2 ** 20).toFixed(1));
+      return `heap used ${g('nodejs_heap_size_used_bytes')} MB of ${g('nodejs_heap_size_total_bytes')} MB, external ${g('nodejs_external_memory_bytes')} MB`;
+    };
+    const heap0 = await heap();
     const a0 = procCpuSeconds(agent.pid!);
     const n0 = ne !== undefined ? procCpuSeconds(ne.pid!) : 0;
     const r0 = requests;
@@ -137,14 +155,16 @@ async function main(): Promise<void> {
       if (ne !== undefined) rssN.push(procRssBytes(ne.pid!));
     }
     const a1 = procCpuSeconds(agent.pid!);
+    const heap1 = await heap();
     const n1 = ne !== undefined ? procCpuSeconds(ne.pid!) : 0;
     const mb = (x: number): string => (x / 2 ** 20).toFixed(1);
     const avg = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
     const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     process.stdout.write(`window ${WINDOW_S} s, ${containers.ids.length} containers, push every 10 s, load ${load}\n`);
     process.stdout.write(
-      `vigil agent:    CPU ${((100 * (a1 - a0)) / WINDOW_S).toFixed(2)} % of one core (${(((a1 - a0) * 1000) / (WINDOW_S / 10)).toFixed(0)} ms per 10 s cycle), RSS avg ${mb(avg(rssA))} MB max ${mb(Math.max(...rssA))} MB, ${requests - r0} requests, ${((bytes - b0) / 1024).toFixed(0)} KiB pushed\n`,
+      `vigil agent:    CPU ${((100 * (a1 - a0)) / WINDOW_S).toFixed(2)} % of one core (${(((a1 - a0) * 1000) / (WINDOW_S / 10)).toFixed(0)} ms per 10 s cycle), RSS avg ${mb(avg(rssA))} MB max ${mb(Math.max(...rssA))} MB (first 20 s ${mb(avg(rssA.slice(0, 20)))}, last 20 s ${mb(avg(rssA.slice(-20)))}), ${requests - r0} requests, ${((bytes - b0) / 1024).toFixed(0)} KiB pushed\n`,
     );
+    process.stdout.write(`vigil agent V8: at start ${heap0}; at end ${heap1}\n`);
     if (ne !== undefined) {
       process.stdout.write(`node_exporter:  CPU ${((100 * (n1 - n0)) / WINDOW_S).toFixed(2)} % of one core (scraped every 10 s, host metrics only), RSS avg ${mb(avg(rssN))} MB max ${mb(Math.max(...rssN))} MB\n`);
     }
