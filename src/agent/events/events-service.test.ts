@@ -80,6 +80,22 @@ describe('EventsService against a fake engine that drops the stream', () => {
     expect(text).toMatch(/vigil_container_events_reconnects_total [1-9]/);
   });
 
+  it("counts Docker's own events from the API reference stream, image and network ones included", async () => {
+    const { readFileSync } = await import('node:fs');
+    const { JsonObjectSplitter, parseDockerEvent } = await import('../docker/index.js');
+    const registry = new Registry();
+    const entries: EventEntry[] = [];
+    const svc = new EventsService({ client: new DockerClient({ host: 'unix:///nonexistent.sock' }), registry, host: 'h', source: 'docker', sink: { emit: (e) => void entries.push(e) } });
+    for (const t of new JsonObjectSplitter({ path: '/events' }).push(readFileSync('/work/shared/corpus/docker-api/moby-api-docs-v1.24/events.json-stream'))) await svc.handle(parseDockerEvent(t));
+    const text = registry.expose();
+    for (const [type, action] of [['image', 'pull'], ['container', 'create'], ['container', 'start'], ['container', 'die'], ['container', 'destroy'], ['network', 'connect'], ['network', 'disconnect']]) {
+      expect(text).toContain(`vigil_container_events_total{type="${type}",action="${action}"} 1`);
+    }
+    const destroy = entries.find((e) => e.fields.action === 'destroy')!;
+    expect(destroy.stream).toEqual({ source: 'docker', host: 'h', type: 'container', container: 'my-container' });
+    expect(entries.find((e) => e.fields.type === 'network' && e.fields.action === 'connect')!.stream).toEqual({ source: 'docker', host: 'h', type: 'network' });
+  });
+
   it('reports kernel OOM kills as container events of source kernel', async () => {
     const entries: EventEntry[] = [];
     const registry = new Registry();
