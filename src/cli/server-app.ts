@@ -12,6 +12,7 @@ import { Db } from '../tsdb/index.js';
 import { Engine } from '../promql/index.js';
 import { LogsPipeline } from './logs-pipeline.js';
 import { MetricsPipeline } from './metrics-pipeline.js';
+import { upAgentService } from './cmd-agent.js';
 import { runGroup, type Service } from './service-group.js';
 import type { ServerOptions } from './server-flags.js';
 import { VERSION } from './version.js';
@@ -129,6 +130,9 @@ export async function buildServer(opts: ServerOptions, mode: 'server' | 'up', fl
     { name: 'scrape', run: (s) => pipeline.run(s) },
     { name: 'logs', run: (s) => logs.run(s) },
   ];
+  // vigil up: the node agent runs in the same process, appending host and container metrics
+  // straight into the TSDB and container events into the log store.
+  if (mode === 'up') services.push(upAgentService({ appendable: storage, logger: log.with({ component: 'agent' }), eventSink: logs.eventSink }));
 
   return {
     log,
