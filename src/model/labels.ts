@@ -201,6 +201,20 @@ export class Labels {
     return s + '}';
   }
 
+  /**
+   * internStrings replaces each name and value by `intern(s)`, which must return a string equal
+   * to s (a shared copy, to save memory). The set is unchanged for every observer: only which
+   * string objects hold its pairs changes.
+   */
+  internStrings(intern: (s: string) => string): void {
+    const nv = this.#nv as string[];
+    for (let i = 0; i < nv.length; i++) {
+      const k = intern(nv[i]!);
+      if (k !== nv[i]) throw new Error('Labels.internStrings: intern must return an equal string');
+      nv[i] = k;
+    }
+  }
+
   /** byteSize returns the summed UTF-16 length of names and values, a proxy for memory. */
   byteSize(): number {
     let n = 0;

@@ -15,8 +15,9 @@ import {
 import { SampleBatch, type SeriesRecordEntry } from '../wal/index.js';
 import { AppenderDoneError } from './errors.js';
 import type { Head } from './head.js';
-import type { MemSeries } from './head-series.js';
+import { SeriesFlag } from './head-series.js';
 
+const EMPTY_SLOTS = new Int32Array(0);
 const F64 = new Float64Array(2);
 const U32 = new Uint32Array(F64.buffer);
 
@@ -34,7 +35,8 @@ export class HeadAppender implements Appender {
   readonly #id: number;
   readonly #minValid: number;
   #batch: SampleBatch | undefined;
-  #series: MemSeries[] = [];
+  // The slot of each sample in the batch.
+  #slots: Int32Array = EMPTY_SLOTS;
   #done = false;
 
   constructor(head: Head, id: number) {
@@ -47,19 +49,20 @@ export class HeadAppender implements Appender {
   append(ref: SeriesRef | 0, labels: Labels, t: number, v: number): SeriesRef {
     if (this.#done) throw new AppenderDoneError();
     const head = this.#head;
-    let s = ref !== 0 ? head.byHandle(ref) : undefined;
-    if (s === undefined) {
+    const tbl = head.series;
+    let slot = ref !== 0 ? head.byHandle(ref) : -1;
+    if (slot < 0) {
       if (ref !== 0) head.metrics.seriesNotFound.inc();
-      s = head.getOrCreate(labels);
+      slot = head.getOrCreate(labels);
     }
     if (t < this.#minValid) {
       head.metrics.outOfBound.inc();
       throw new OutOfBoundsError();
     }
-    let last = s.lastT;
+    let last = tbl.lastT[slot]!;
     let inBatch = false;
-    if (s.appId === this.#id && s.appT >= last) {
-      last = s.appT;
+    if (tbl.appId[slot] === this.#id && tbl.appT[slot]! >= last) {
+      last = tbl.appT[slot]!;
       inBatch = true;
     }
     if (t <= last) {
@@ -67,27 +70,33 @@ export class HeadAppender implements Appender {
         head.metrics.outOfOrder.inc();
         throw new OutOfOrderSampleError();
       }
-      const lastV = inBatch ? this.#batch!.vs[this.#lastIndexOf(s)]! : s.lastV;
-      if (!sameBits(v, lastV)) throw new DuplicateSampleError();
-      return s.handle as SeriesRef; // the same sample again: accepted, nothing to add
+      if (!sameBits(v, inBatch ? this.#batch!.vs[this.#lastIndexOf(slot)]! : tbl.lastV[slot]!)) throw new DuplicateSampleError();
+      return tbl.handle[slot]! as SeriesRef; // the same sample again: accepted, nothing to add
     }
     let b = this.#batch;
     if (b === undefined) {
       b = head.takeBatch() ?? new SampleBatch(256);
       this.#batch = b;
     }
-    s.appId = this.#id;
-    s.appT = t;
-    s.pending++;
-    b.push(s.ref, t, v);
-    this.#series.push(s);
-    return s.handle as SeriesRef;
+    tbl.appId[slot] = this.#id;
+    tbl.appT[slot] = t;
+    tbl.pending[slot]!++;
+    const i = b.length;
+    b.push(tbl.ref[slot]!, t, v);
+    let slots = this.#slots;
+    if (i >= slots.length) {
+      slots = new Int32Array(Math.max(256, b.refs.length));
+      slots.set(this.#slots);
+      this.#slots = slots;
+    }
+    slots[i] = slot;
+    return tbl.handle[slot]! as SeriesRef;
   }
 
-  // #lastIndexOf finds the batch index of the series' newest sample in this batch.
-  #lastIndexOf(s: MemSeries): number {
-    const ss = this.#series;
-    for (let i = ss.length - 1; i >= 0; i--) if (ss[i] === s) return i;
+  // #lastIndexOf finds the batch index of the slot's newest sample in this batch.
+  #lastIndexOf(slot: number): number {
+    const ss = this.#slots;
+    for (let i = this.#batch!.length - 1; i >= 0; i--) if (ss[i] === slot) return i;
     return -1;
   }
 
@@ -98,37 +107,39 @@ export class HeadAppender implements Appender {
     head.metrics.activeAppenders.dec();
     const b = this.#batch;
     if (b === undefined || b.length === 0) return;
-    const series = this.#series;
+    const slots = this.#slots;
+    const n = b.length;
+    const tbl = head.series;
     const wal = head.wal;
     try {
       if (wal !== undefined) {
         // Series records first (for series not logged yet), then the samples, in one write.
-        let fresh: MemSeries[] | undefined;
-        for (let i = 0; i < series.length; i++) {
-          const s = series[i]!;
-          if (!s.logged) {
-            s.logged = true; // marks it taken by this commit; undone below on failure
-            (fresh ??= []).push(s);
+        let fresh: number[] | undefined;
+        for (let i = 0; i < n; i++) {
+          const slot = slots[i]!;
+          if ((tbl.flags[slot]! & SeriesFlag.Logged) === 0) {
+            tbl.flags[slot]! |= SeriesFlag.Logged; // taken by this commit; undone below on failure
+            (fresh ??= []).push(slot);
           }
         }
         const enc = head.encoder;
         const records: Uint8Array[] = [];
         if (fresh !== undefined) {
-          const entries: SeriesRecordEntry[] = fresh.map((s) => ({ ref: s.ref, labels: s.labels.pairs() }));
+          const entries: SeriesRecordEntry[] = fresh.map((slot) => ({ ref: tbl.ref[slot]!, labels: tbl.labels[slot]!.pairs() }));
           records.push(enc.series(entries));
         }
         records.push(enc.samples(b));
         try {
           wal.logSync(records);
         } catch (e) {
-          if (fresh !== undefined) for (const s of fresh) s.logged = false;
+          if (fresh !== undefined) for (const slot of fresh) tbl.flags[slot]! &= ~SeriesFlag.Logged;
           throw e;
         }
         if (wal.sync === 'always') await wal.fsync();
       }
-      head.applyBatch(b, series);
+      head.applyBatch(b, slots);
     } finally {
-      for (let i = 0; i < series.length; i++) series[i]!.pending--;
+      for (let i = 0; i < n; i++) tbl.pending[slots[i]!]!--;
       this.#release();
     }
     head.committed();
@@ -138,13 +149,15 @@ export class HeadAppender implements Appender {
     if (this.#done) throw new AppenderDoneError();
     this.#done = true;
     this.#head.metrics.activeAppenders.dec();
-    for (let i = 0; i < this.#series.length; i++) this.#series[i]!.pending--;
+    const n = this.#batch?.length ?? 0;
+    const pending = this.#head.series.pending;
+    for (let i = 0; i < n; i++) pending[this.#slots[i]!]!--;
     this.#release();
   }
 
   #release(): void {
     if (this.#batch !== undefined) this.#head.returnBatch(this.#batch);
     this.#batch = undefined;
-    this.#series = [];
+    this.#slots = EMPTY_SLOTS;
   }
 }

@@ -18,7 +18,7 @@ import {
 import { XORIterator } from './chunkenc/index.js';
 import { postingsForMatchers, type Postings } from './index/index.js';
 import type { Head } from './head.js';
-import { CLOSED_STRIDE, readClosed, type MemSeries } from './head-series.js';
+import { CLOSED_STRIDE, readClosed } from './head-series.js';
 
 /** HeadQuerier reads the head over [mint, maxt] (inclusive, ms). */
 export class HeadQuerier implements Querier {
@@ -62,8 +62,8 @@ export class HeadQuerier implements Querier {
     }
     const out: HeadSeries[] = [];
     for (let i = 0; i < postings.length; i++) {
-      const s = head.series(postings[i]!);
-      if (s === undefined) continue;
+      const s = head.slotOf(postings[i]!);
+      if (s < 0) continue;
       const hs = snapshot(head, s, mint, maxt);
       if (hs !== undefined) out.push(hs);
     }
@@ -79,8 +79,9 @@ export class HeadQuerier implements Querier {
     const vals = new Set<string>();
     const p = this.#postings(matchers);
     for (let i = 0; i < p.length; i++) {
-      const v = head.series(p[i]!)?.labels.get(name);
-      if (v !== undefined && v !== '') vals.add(v);
+      const slot = head.slotOf(p[i]!);
+      const v = slot < 0 ? '' : head.series.labels[slot]!.get(name);
+      if (v !== '') vals.add(v);
     }
     return [...vals].sort(compareStrings);
   }
@@ -92,7 +93,10 @@ export class HeadQuerier implements Querier {
     if (matchers.length === 0) return [...head.postings.labelNames()];
     const names = new Set<string>();
     const p = this.#postings(matchers);
-    for (let i = 0; i < p.length; i++) head.series(p[i]!)?.labels.forEach((n) => names.add(n));
+    for (let i = 0; i < p.length; i++) {
+      const slot = head.slotOf(p[i]!);
+      if (slot >= 0) head.series.labels[slot]!.forEach((n) => names.add(n));
+    }
     return [...names].sort(compareStrings);
   }
 
@@ -106,11 +110,13 @@ export class HeadQuerier implements Querier {
   }
 }
 
-// snapshot captures the chunks of s overlapping [mint, maxt]; undefined when there are none.
-function snapshot(head: Head, s: MemSeries, mint: number, maxt: number): HeadSeries | undefined {
+// snapshot captures the chunks of the series in `slot` overlapping [mint, maxt]; undefined
+// when there are none.
+function snapshot(head: Head, slot: number, mint: number, maxt: number): HeadSeries | undefined {
   let bytes: Uint8Array[] | undefined;
   let bounds: number[] | undefined;
-  const c = s.closed;
+  const tbl = head.series;
+  const c = tbl.closed[slot];
   if (c !== undefined) {
     for (let i = 0; i < c.length; i += CLOSED_STRIDE) {
       const cmint = c[i]!;
@@ -121,12 +127,14 @@ function snapshot(head: Head, s: MemSeries, mint: number, maxt: number): HeadSer
       (bounds ??= []).push(cmint, cmaxt);
     }
   }
-  if (s.hasHead && s.lastT >= mint && s.headMint <= maxt) {
-    (bytes ??= []).push(head.chunks.copy(s.slot));
-    (bounds ??= []).push(s.headMint, s.lastT);
+  const lastT = tbl.lastT[slot]!;
+  const headMint = tbl.headMint[slot]!;
+  if (tbl.hasHead(slot) && lastT >= mint && headMint <= maxt) {
+    (bytes ??= []).push(head.chunks.copy(slot));
+    (bounds ??= []).push(headMint, lastT);
   }
   if (bytes === undefined) return undefined;
-  return new HeadSeries(s.labels, bytes, bounds!, mint, maxt);
+  return new HeadSeries(tbl.labels[slot]!, bytes, bounds!, mint, maxt);
 }
 
 /** HeadSeries is a series read from the head: its chunks captured at select time. */

@@ -22,7 +22,7 @@ import {
 } from '../wal/index.js';
 import { WalReplayError } from './errors.js';
 import type { Head } from './head.js';
-import type { MemSeries } from './head-series.js';
+import { SeriesFlag } from './head-series.js';
 
 /** ReplayStats describes a WAL replay. */
 export interface ReplayStats {
@@ -93,14 +93,15 @@ class ReplayState {
   readonly #head: Head;
   readonly #stats: ReplayStats;
   // WAL refs whose labels the head already had under another ref (series re-created after a
-  // truncation): their samples go to that series.
-  readonly #aliases = new Map<number, MemSeries>();
-  // Series by WAL ref for refs below DENSE_REFS: an array index is much cheaper than a Map lookup
-  // per replayed sample, and WAL refs are dense (handed out one after the other).
-  readonly #dense: (MemSeries | undefined)[] = [];
+  // truncation): their samples go to that series' slot.
+  readonly #aliases = new Map<number, number>();
+  // Slot + 1 by WAL ref for refs below DENSE_REFS (0: unknown): an array index is much cheaper
+  // than a hash lookup per replayed sample, and WAL refs are dense (handed out one after the
+  // other).
+  #dense = new Int32Array(1024);
   readonly #batch = new SampleBatch(4096);
   readonly #out = new SampleBatch(4096);
-  #series: MemSeries[] = [];
+  #slots = new Int32Array(4096);
 
   constructor(head: Head, stats: ReplayStats) {
     this.#head = head;
@@ -138,12 +139,22 @@ class ReplayState {
 
   #seriesRecord(rec: Uint8Array): void {
     const head = this.#head;
+    const tbl = head.series;
     for (const e of decodeSeries(rec)) {
       const labels = toLabels(e.labels);
-      const s = head.getOrCreate(labels, e.ref);
-      s.logged = true;
-      if (s.ref !== e.ref) this.#aliases.set(e.ref, s);
-      if (e.ref < DENSE_REFS) this.#dense[e.ref] = s;
+      const slot = head.getOrCreate(labels, e.ref);
+      tbl.flags[slot]! |= SeriesFlag.Logged;
+      if (tbl.ref[slot] !== e.ref) this.#aliases.set(e.ref, slot);
+      if (e.ref < DENSE_REFS) {
+        if (e.ref >= this.#dense.length) {
+          let n = this.#dense.length * 2;
+          while (n <= e.ref) n *= 2;
+          const d = new Int32Array(Math.min(n, DENSE_REFS));
+          d.set(this.#dense);
+          this.#dense = d;
+        }
+        this.#dense[e.ref] = slot + 1;
+      }
       this.#stats.series++;
     }
   }
@@ -156,18 +167,23 @@ class ReplayState {
     const out = this.#out;
     out.reset();
     out.ensure(b.length);
-    const series = this.#series;
-    series.length = 0;
+    if (this.#slots.length < b.length) this.#slots = new Int32Array(out.refs.length);
+    const slots = this.#slots;
+    const dense = this.#dense;
     const minValid = head.minValidTime();
     const vin = new Uint32Array(b.vs.buffer, 0, b.length * 2);
     const vout = new Uint32Array(out.vs.buffer, 0, b.length * 2);
     let k = 0;
     for (let i = 0; i < b.length; i++) {
       const ref = b.refs[i]!;
-      const s = (ref < DENSE_REFS ? this.#dense[ref] : undefined) ?? head.series(ref) ?? this.#aliases.get(ref);
-      if (s === undefined) {
-        this.#stats.unknownRefSamples++;
-        continue;
+      let s = ref < dense.length ? dense[ref]! - 1 : -1;
+      if (s < 0) {
+        s = head.slotOf(ref);
+        if (s < 0) s = this.#aliases.get(ref) ?? -1;
+        if (s < 0) {
+          this.#stats.unknownRefSamples++;
+          continue;
+        }
       }
       const t = b.ts[i]!;
       if (t < minValid) {
@@ -179,11 +195,11 @@ class ReplayState {
       // Copy the bits, so staleness markers survive exactly.
       vout[2 * k] = vin[2 * i]!;
       vout[2 * k + 1] = vin[2 * i + 1]!;
-      series[k] = s;
+      slots[k] = s;
       k++;
     }
     out.length = k;
-    const appended = head.applyBatch(out, series, true);
+    const appended = head.applyBatch(out, slots, true);
     this.#stats.samples += appended;
     this.#stats.skippedSamples += k - appended;
   }

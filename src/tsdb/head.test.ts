@@ -152,6 +152,47 @@ describe('Head append rules', () => {
   });
 });
 
+describe('Head series table', () => {
+  it('keeps the Labels object an appender created a series with, and reuses series by labels', async () => {
+    const h = new Head();
+    const l1 = L('__name__', 'm', 'job', 'x');
+    const a = h.appender();
+    const r1 = a.append(0, l1, 1000, 1);
+    const r2 = a.append(0, L('__name__', 'm', 'job', 'x'), 2000, 2); // equal labels, another object
+    const r3 = a.append(0, L('__name__', 'm', 'job', 'y'), 1000, 3);
+    await a.commit();
+    expect(r2).toBe(r1);
+    expect(r3).not.toBe(r1);
+    const slot = h.slotByLabels(l1);
+    expect(h.series.labels[slot]).toBe(l1);
+    expect(h.byHandle(r1)).toBe(slot);
+    expect(h.slotOf(h.series.ref[slot]!)).toBe(slot);
+    expect(h.slotOf(99)).toBe(-1);
+    expect(h.slotOf(-1)).toBe(-1);
+    expect(h.numSeries()).toBe(2);
+  });
+
+  it('frees the slots of truncated series and hands them out again under a new handle', async () => {
+    const h = new Head();
+    let a = h.appender();
+    const old = a.append(0, L('__name__', 'gone'), 1000, 1);
+    a.append(0, L('__name__', 'kept'), 1000, 1);
+    await a.commit();
+    a = h.appender();
+    a.append(0, L('__name__', 'kept'), 9_000_000, 1);
+    await a.commit();
+    h.truncateMemory(5_000_000);
+    expect(h.slotByLabels(L('__name__', 'gone'))).toBe(-1);
+    expect(h.byHandle(old)).toBe(-1);
+    a = h.appender();
+    const fresh = a.append(old, L('__name__', 'again'), 9_000_000, 1); // a stale handle is looked up by labels
+    await a.commit();
+    expect(fresh).not.toBe(old);
+    expect(h.byHandle(fresh)).toBe(h.slotByLabels(L('__name__', 'again')));
+    expect(h.numSeries()).toBe(2);
+  });
+});
+
 describe('Head chunks', () => {
   async function fill(h: Head, ts: number[]): Promise<void> {
     const a = h.appender();
@@ -160,11 +201,11 @@ describe('Head chunks', () => {
     await a.commit();
   }
   const sizes = (h: Head): number[] => {
-    const s = h.seriesByLabels(L('a', 'b'))!;
-    const c = s.closed ?? [];
+    const s = h.slotByLabels(L('a', 'b'));
+    const c = h.series.closed[s] ?? [];
     const out: number[] = [];
     for (let i = 0; i < c.length; i += 4) out.push(c[i]!);
-    out.push(s.headMint);
+    out.push(h.series.headMint[s]!);
     return out;
   };
 
@@ -192,9 +233,9 @@ describe('Head chunks', () => {
     const ts = Array.from({ length: 30 }, (_, i) => i * 10_000);
     for (let i = 0; i < 300; i++) ts.push(300_000 + i);
     await fill(h, ts);
-    const s = h.seriesByLabels(L('a', 'b'))!;
-    expect(s.closed![0]).toBe(0);
-    expect(s.headMint).toBe(ts[240]);
+    const s = h.slotByLabels(L('a', 'b'));
+    expect(h.series.closed[s]![0]).toBe(0);
+    expect(h.series.headMint[s]).toBe(ts[240]);
   });
 
   it('reads samples across closed and open chunks with seek', async () => {
@@ -247,7 +288,7 @@ describe('Head truncation', () => {
     const b = h.appender();
     b.append(0, L('__name__', 'm', 'i', 'gone'), 40_000, 1);
     await b.commit();
-    expect(h.seriesByLabels(L('__name__', 'm', 'i', 'gone'))!.ref).toBe(3);
+    expect(h.series.ref[h.slotByLabels(L('__name__', 'm', 'i', 'gone'))]).toBe(3);
   });
 });
 
@@ -284,7 +325,7 @@ describe('Head with WAL', () => {
     a = h.appender();
     a.append(0, L('__name__', 'x', 'n', 'new'), 9000, 1);
     await a.commit();
-    expect(h.seriesByLabels(L('__name__', 'x', 'n', 'new'))!.ref).toBe(8);
+    expect(h.series.ref[h.slotByLabels(L('__name__', 'x', 'n', 'new'))]).toBe(8);
     await h.close();
   });
 

@@ -6,7 +6,7 @@
  * is checkpointed (`truncateWal`).
  * @module
  */
-import { Labels } from '../model/index.js';
+import type { Labels } from '../model/index.js';
 import type { Registry } from '../instrument/index.js';
 import type { Appender, Querier } from '../storage/index.js';
 import { XORChunk } from './chunkenc/index.js';
@@ -19,8 +19,9 @@ import { ChunkArena } from './head-chunk-arena.js';
 import { ChunkSpill } from './head-spill.js';
 import { HeadChunks } from './head-chunks.js';
 import { HeadQuerier } from './head-read.js';
-import { CLOSED_STRIDE, MemSeries, readClosed, type AppendResult } from './head-series.js';
+import { CLOSED_STRIDE, SeriesFlag, SeriesTable, readClosed, type AppendResult } from './head-series.js';
 import { MemPostings } from './postings-memory.js';
+import { SlotIndex } from './slot-index.js';
 import { HeadMetrics } from './tsdb-metrics.js';
 
 // Appender refs are slot + SLOT_SPACE * generation: a direct index into the series table, and
@@ -68,11 +69,13 @@ export class Head {
   readonly #wal: Wal | undefined;
   readonly #onCommit: (() => void) | undefined;
   readonly #enc = new RecordEncoder();
-  readonly #byRef = new Map<number, MemSeries>();
-  readonly #slots: (MemSeries | undefined)[] = [];
+  /** Every series' state, by slot. */
+  readonly series = new SeriesTable();
+  readonly #byRef = new SlotIndex({ keyOf: (slot) => this.series.ref[slot]! | 0 });
+  readonly #byHash = new SlotIndex({ keyOf: (slot) => this.series.hash[slot]! });
+  #numSlots = 0; // slots ever used: [0, #numSlots)
   readonly #freeSlots: number[] = [];
   #generation = 0;
-  readonly #byHash = new Map<number, MemSeries | MemSeries[]>();
   #interner = new Map<string, string>();
   #internedBytes = 0;
   #lastRef = 0;
@@ -163,80 +166,86 @@ export class Head {
     return this.#lastRef;
   }
 
-  /** series returns the series with the given ref, if the head has it. */
-  series(ref: number): MemSeries | undefined {
-    return this.#byRef.get(ref);
+  /** slotOf returns the slot of the series with the given ref, or -1. */
+  slotOf(ref: number): number {
+    if (ref > 0xffffffff || ref < 0 || !Number.isInteger(ref)) return -1;
+    return this.#byRef.findKey(ref | 0);
   }
 
-  /** byHandle returns the series an appender ref names, undefined when it is stale or unknown. */
-  byHandle(handle: number): MemSeries | undefined {
-    const s = this.#slots[handle % SLOT_SPACE];
-    return s !== undefined && s.handle === handle ? s : undefined;
+  /** byHandle returns the slot an appender ref names, -1 when it is stale or unknown. */
+  byHandle(handle: number): number {
+    const slot = handle % SLOT_SPACE;
+    return slot < this.#numSlots && this.series.handle[slot] === handle && this.series.labels[slot] !== undefined ? slot : -1;
   }
 
-  /** seriesByLabels returns the series with exactly these labels, if the head has it. */
-  seriesByLabels(labels: Labels): MemSeries | undefined {
+  /** slotByLabels returns the slot of the series with exactly these labels, or -1. */
+  slotByLabels(labels: Labels): number {
     return this.#lookup(labels, hashLabels(labels));
   }
 
-  #lookup(labels: Labels, h: number): MemSeries | undefined {
-    const e = this.#byHash.get(h);
-    if (e === undefined) return undefined;
-    if (e instanceof MemSeries) return e.labels.equals(labels) ? e : undefined;
-    for (const s of e) if (s.labels.equals(labels)) return s;
-    return undefined;
+  #lookup(labels: Labels, h: number): number {
+    const ls = this.series.labels;
+    return this.#byHash.find(h | 0, (slot) => ls[slot]!.equals(labels));
   }
 
   /**
-   * getOrCreate returns the series with these labels, creating it with a new ref (or with
-   * `ref`, when replaying the WAL). Throws InvalidSeriesError for an empty label set.
+   * getOrCreate returns the slot of the series with these labels, creating it with a new ref
+   * (or with `ref`, when replaying the WAL). A new series keeps the given Labels object, its
+   * strings replaced by the head's shared copies. Throws InvalidSeriesError for an empty label
+   * set.
    */
-  getOrCreate(labels: Labels, ref?: number): MemSeries {
+  getOrCreate(labels: Labels, ref?: number): number {
     if (ref !== undefined && ref > this.#lastRef) this.#lastRef = ref;
     const hash = hashLabels(labels);
     const existing = this.#lookup(labels, hash);
-    if (existing !== undefined) return existing;
+    if (existing >= 0) return existing;
     if (labels.isEmpty()) throw new InvalidSeriesError('{}', 'empty label set');
     const id = ref ?? this.#lastRef + 1;
+    if (id > 0xffffffff) throw new RangeError(`series ref ${id} does not fit in 32 bits`);
     if (id > this.#lastRef) this.#lastRef = id;
-    const slot = this.#freeSlots.pop() ?? this.#slots.length;
+    const slot = this.#freeSlots.pop() ?? this.#numSlots;
     if (slot >= SLOT_SPACE) throw new RangeError(`more than ${SLOT_SPACE} series in the head`);
+    if (slot === this.#numSlots) this.#numSlots++;
     this.#generation = (this.#generation + 1) % SLOT_SPACE;
-    const s = new MemSeries(id, this.#intern(labels), hash, slot, slot + SLOT_SPACE * this.#generation);
+    labels.internStrings(this.#internString);
+    const tbl = this.series;
+    tbl.ensure(slot + 1);
+    tbl.init(slot, id, slot + SLOT_SPACE * this.#generation, hash | 0, labels);
     this.chunks.ensure(slot + 1);
-    this.#byRef.set(id, s);
-    this.#slots[slot] = s;
-    const e = this.#byHash.get(s.hash);
-    if (e === undefined) this.#byHash.set(s.hash, s);
-    else if (e instanceof MemSeries) this.#byHash.set(s.hash, [e, s]);
-    else e.push(s);
-    this.postings.add(id, s.labels);
+    this.#byRef.insert(slot);
+    this.#byHash.insert(slot);
+    this.postings.add(id, labels);
     this.metrics.seriesCreated.inc();
-    return s;
+    return slot;
   }
 
   /** forEachSeries calls fn for every series (any order). */
-  forEachSeries(fn: (s: MemSeries) => void): void {
-    for (const s of this.#byRef.values()) fn(s);
+  forEachSeries(fn: (s: { readonly labels: Labels; readonly ref: number }) => void): void {
+    const tbl = this.series;
+    for (let slot = 0; slot < this.#numSlots; slot++) {
+      const labels = tbl.labels[slot];
+      if (labels !== undefined) fn({ labels, ref: tbl.ref[slot]! });
+    }
   }
 
-  // #intern rebuilds labels from shared strings. New strings are copied out of whatever larger
-  // string they may be a slice of (a scrape body), so the head never pins such buffers.
-  #intern(labels: Labels): Labels {
-    const nv = labels.pairs();
-    const out: string[] = new Array(nv.length);
-    for (let i = 0; i < nv.length; i++) {
-      const s = nv[i]!;
-      let k = this.#interner.get(s);
-      if (k === undefined) {
-        k = flatCopy(s);
-        this.#interner.set(k, k);
-        this.#internedBytes += k.length;
-      }
-      out[i] = k;
-    }
-    return Labels.fromSortedPairs(out);
+  /** forEachSlot calls fn with the slot of every series (any order). */
+  forEachSlot(fn: (slot: number) => void): void {
+    const ls = this.series.labels;
+    for (let slot = 0; slot < this.#numSlots; slot++) if (ls[slot] !== undefined) fn(slot);
   }
+
+  // #internString returns the head's shared copy of a label string. New strings are copied out
+  // of whatever larger string they may be a slice of (a scrape body), so the head never pins
+  // such buffers.
+  readonly #internString = (s: string): string => {
+    let k = this.#interner.get(s);
+    if (k === undefined) {
+      k = flatCopy(s);
+      this.#interner.set(k, k);
+      this.#internedBytes += k.length;
+    }
+    return k;
+  };
 
   /** @internal committed is called by appenders after a successful commit. */
   committed(): void {
@@ -263,21 +272,21 @@ export class Head {
    * applyBatch appends committed (already logged) samples to their series; samples that are
    * out of order by now are dropped and counted. Returns the number appended.
    */
-  applyBatch(batch: SampleBatch, series: readonly MemSeries[], replay = false): number {
+  applyBatch(batch: SampleBatch, slots: Int32Array, replay = false): number {
     const n = batch.length;
     const ts = batch.ts;
     const vs = batch.vs;
     const range = this.chunkRange;
     const arena = this.arena;
     const chunks = this.chunks;
+    const tbl = this.series;
     let appended = 0;
     let created = 0;
     let mint = Infinity;
     let maxt = -Infinity;
     for (let i = 0; i < n; i++) {
-      const s = series[i]!;
       const t = ts[i]!;
-      const r: AppendResult = s.append(t, vs[i]!, range, arena, chunks);
+      const r: AppendResult = tbl.append(slots[i]!, t, vs[i]!, range, arena, chunks);
       if (r === 0) continue;
       appended++;
       if (r === 2) created++;
@@ -304,21 +313,25 @@ export class Head {
     this.metrics.truncations.inc();
     this.#minValidTime = Math.max(this.#minValidTime, mint);
     const removed: number[] = [];
+    const removedSlots: number[] = [];
     let chunksRemoved = 0;
     let actualMint = Infinity;
-    for (const s of this.#byRef.values()) {
-      chunksRemoved += s.truncateBefore(mint, this, this.chunks);
-      if (!s.hasHead && s.closed === undefined && s.pending === 0) {
-        removed.push(s.ref);
+    const tbl = this.series;
+    for (let slot = 0; slot < this.#numSlots; slot++) {
+      if (tbl.labels[slot] === undefined) continue;
+      chunksRemoved += tbl.truncateBefore(slot, mint, this, this.chunks);
+      if (!tbl.hasHead(slot) && tbl.closed[slot] === undefined && tbl.pending[slot] === 0) {
+        removed.push(tbl.ref[slot]!);
+        removedSlots.push(slot);
         continue;
       }
-      const m = s.minTime();
+      const m = tbl.minTime(slot);
       if (m < actualMint) actualMint = m;
     }
     if (removed.length > 0) {
       const set = new Set(removed);
-      this.postings.delete(set, (ref) => this.#byRef.get(ref)!.labels);
-      for (const ref of removed) this.#deleteSeries(this.#byRef.get(ref)!);
+      this.postings.delete(set, (ref) => tbl.labels[this.slotOf(ref)]!);
+      for (const slot of removedSlots) this.#deleteSeries(slot);
       this.metrics.seriesRemoved.inc(removed.length);
       this.#compactInterner();
     }
@@ -331,17 +344,13 @@ export class Head {
     return removed;
   }
 
-  #deleteSeries(s: MemSeries): void {
-    s.freeAll(this, this.chunks);
-    this.#byRef.delete(s.ref);
-    this.#slots[s.slot] = undefined;
-    this.#freeSlots.push(s.slot);
-    const e = this.#byHash.get(s.hash);
-    if (e === s) this.#byHash.delete(s.hash);
-    else if (Array.isArray(e)) {
-      const rest = e.filter((x) => x !== s);
-      this.#byHash.set(s.hash, rest.length === 1 ? rest[0]! : rest);
-    }
+  #deleteSeries(slot: number): void {
+    const tbl = this.series;
+    tbl.freeAll(slot, this, this.chunks);
+    this.#byRef.remove(slot);
+    this.#byHash.remove(slot);
+    tbl.clear(slot);
+    this.#freeSlots.push(slot);
   }
 
   // #compactInterner forgets strings no remaining series uses, once they are a good share.
@@ -373,7 +382,7 @@ export class Head {
    * checkpoints (Prometheus's scheme). Failures are counted and thrown.
    */
   truncateWal(mint: number, signal?: AbortSignal): Promise<void> {
-    return this.#wal === undefined ? Promise.resolve() : checkpointWal(this.#wal, this.metrics, (ref) => this.#byRef.has(ref), mint, signal);
+    return this.#wal === undefined ? Promise.resolve() : checkpointWal(this.#wal, this.metrics, (ref) => this.slotOf(ref) >= 0, mint, signal);
   }
 
   /**
@@ -384,12 +393,18 @@ export class Head {
    * The caller must not truncate the head while it iterates.
    */
   *seriesForBlock(mint: number, maxt: number): Generator<HeadBlockSeries> {
-    const sorted: MemSeries[] = [];
-    for (const s of this.#byRef.values()) if (s.minTime() < maxt && s.lastT >= mint) sorted.push(s);
-    sorted.sort((a, b) => a.labels.compare(b.labels));
-    for (const s of sorted) {
+    const tbl = this.series;
+    const sorted: number[] = [];
+    for (let slot = 0; slot < this.#numSlots; slot++) {
+      if (tbl.labels[slot] !== undefined && tbl.minTime(slot) < maxt && tbl.lastT[slot]! >= mint) sorted.push(slot);
+    }
+    sorted.sort((a, b) => tbl.labels[a]!.compare(tbl.labels[b]!));
+    for (const slot of sorted) {
+      // The series may have been deleted while the consumer worked on earlier ones.
+      const labels = tbl.labels[slot];
+      if (labels === undefined) continue;
       const chunks: ChunkMeta[] = [];
-      const c = s.closed;
+      const c = tbl.closed[slot];
       if (c !== undefined) {
         for (let i = 0; i < c.length; i += CLOSED_STRIDE) {
           const cmint = c[i]!;
@@ -399,10 +414,10 @@ export class Head {
           chunks.push({ mint: cmint, maxt: cmaxt, chunk: XORChunk.fromBytes(readClosed(this, c[i + 2]!, c[i + 3]!)) });
         }
       }
-      if (s.hasHead && s.lastT >= mint && s.headMint < maxt) {
-        chunks.push({ mint: s.headMint, maxt: s.lastT, chunk: XORChunk.fromBytes(this.chunks.copy(s.slot)) });
+      if (tbl.hasHead(slot) && tbl.lastT[slot]! >= mint && tbl.headMint[slot]! < maxt) {
+        chunks.push({ mint: tbl.headMint[slot]!, maxt: tbl.lastT[slot]!, chunk: XORChunk.fromBytes(this.chunks.copy(slot)) });
       }
-      if (chunks.length > 0) yield { labels: s.labels, chunks };
+      if (chunks.length > 0) yield { labels, chunks };
     }
   }
 
@@ -415,8 +430,8 @@ export class Head {
     const spill = this.spill;
     if (spill === undefined) return 0;
     const moves: (number[] | number)[] = []; // closed array, index, new ref, … flattened
-    for (const s of this.#byRef.values()) {
-      const c = s.closed;
+    for (let slot = 0; slot < this.#numSlots; slot++) {
+      const c = this.series.closed[slot];
       if (c === undefined) continue;
       for (let i = 0; i < c.length && c[i + 1]! < t; i += CLOSED_STRIDE) {
         const ref = c[i + 2]!;

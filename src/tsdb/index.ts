@@ -71,7 +71,7 @@ export { HeadAppender } from './head-append.js';
 export { HeadQuerier, HeadSeries, HeadSeriesIterator } from './head-read.js';
 export { replayWal } from './head-replay.js';
 export type { ReplayStats } from './head-replay.js';
-export { AppendResult, CLOSED_STRIDE, MemSeries, computeChunkEndTime, freeClosed, rangeForTimestamp, readClosed } from './head-series.js';
+export { AppendResult, CLOSED_STRIDE, SeriesFlag, SeriesTable, computeChunkEndTime, freeClosed, rangeForTimestamp, readClosed } from './head-series.js';
 export type { ChunkStores } from './head-series.js';
 export { CHUNK_ARENA_BUFFER_SIZE, ChunkArena } from './head-chunk-arena.js';
 export { HeadChunks } from './head-chunks.js';
