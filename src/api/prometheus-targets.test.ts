@@ -60,7 +60,12 @@ beforeAll(async () => {
     ]),
   );
   const deadline = Date.now() + 20_000;
-  while ([...m.targetsActive().values()].flat().some((t) => t.health !== 'up') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  // Wait for discovery to hand over all three targets and for each to have been scraped once.
+  const pending = () => {
+    const ts = [...m.targetsActive().values()].flat();
+    return ts.length < 3 || ts.some((t) => t.health !== 'up');
+  };
+  while (pending() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   const router = new Router();
   mountPrometheusApi(router, { engine: new Engine({ queryable: storage }), queryable: storage, targets: m });
   const srv = new HttpServer({ listenAddress: '127.0.0.1:0', router });

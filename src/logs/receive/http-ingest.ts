@@ -27,12 +27,13 @@ import type { Readable } from 'node:stream';
 import type { Registry } from '../../instrument/index.js';
 import { LabelsBuilder, type Labels } from '../../model/index.js';
 import { LineParser, LogStreamDecoder, ParsedLine, parseTimestampValue, type LineParserOptions } from '../parse/index.js';
-import type { LogEntry, LogStore } from '../store/index.js';
+import { appendLineBatch, LineBatchBuilder, type LineBatch, type LogEntry, type LogStore } from '../store/index.js';
 import { parseBulk } from './elastic-bulk.js';
 import { IngestError, ReceiverOptionError, type IngestErrorKind } from './errors.js';
 import { decodeContentEncoding, readBody, unsnappy } from './http-body.js';
 import { IdempotencyCache } from './idempotency-cache.js';
-import { decodePushJson, decodePushProto } from './loki-push.js';
+import { decodePushJson, decodePushProto, streamLabelsOfJson } from './loki-push.js';
+import { scanPushJson } from './push-json-scanner.js';
 import { ReceiveMetrics } from './receive-metrics.js';
 import { StreamBatcher } from './stream-batcher.js';
 import { Scope, TokenStore } from './token-store.js';
@@ -101,6 +102,7 @@ const STATUS: Record<IngestErrorKind, number> = {
 };
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const MAX_PUSH_LABELS = 10_000;
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
 
 type Route = 'vigil' | 'loki' | 'es-root' | 'es-bulk' | 'es-stub' | 'es-license' | 'es-xpack' | 'es-health' | 'es-nodes' | 'es-index';
@@ -120,6 +122,8 @@ export class HttpIngest {
   readonly #esCluster: string;
   readonly #m: { vigil: ReceiveMetrics; loki: ReceiveMetrics; elastic: ReceiveMetrics };
   readonly #idem: IdempotencyCache<IngestResponse>;
+  /** Labels of Loki push streams by the raw JSON of their stream object (and the request's base labels). */
+  readonly #pushLabels = new Map<string, Labels>();
 
   constructor(options: HttpIngestOptions) {
     const { store, tokens = new TokenStore(), labels = {}, parser, maxBodyBytes = 32 << 20, maxDecodedBytes = 128 << 20, maxLineBytes = 256 * 1024, levelLabel = true, elastic = {}, registry } = options;
@@ -400,6 +404,15 @@ export class HttpIngest {
       batcher.addEntries(l, entries, 'loki');
     };
     if (type === 'application/json') {
+      // The scanner decodes escaped lines in place: never in a buffer the caller handed in.
+      const own = req.body instanceof Uint8Array && body.buffer === req.body.buffer ? Buffer.from(body) : body;
+      const batch = new LineBatchBuilder(Math.min(1 << 16, (own.length >> 7) + 16));
+      const prefix = `${overrideApp ? '1' : '0'}${base.key()}\u0000`;
+      if (scanPushJson(own, batch, (b, start, end, si) => this.#streamLabels(prefix, b, start, end, si, base, overrideApp))) {
+        m.lines('loki', batch.count);
+        await this.#appendBatch(batch, m, req.signal);
+        return { status: 204, headers: {}, body: '' };
+      }
       decodePushJson(body.toString('utf8'), sink);
     } else if (type === 'application/x-protobuf' || type === 'application/octet-stream' || type === '') {
       const enc = (header('content-encoding') ?? '').toLowerCase();
@@ -409,6 +422,37 @@ export class HttpIngest {
     }
     await batcher.flush(req.signal);
     return { status: 204, headers: {}, body: '' };
+  }
+
+  // streamLabels resolves a pushed stream object's labels (with the request's base labels), cached by its raw JSON.
+  #streamLabels(prefix: string, b: Buffer, start: number, end: number, si: number, base: Labels, overrideApp: boolean): Labels {
+    const key = prefix + b.toString('latin1', start, end);
+    let l = this.#pushLabels.get(key);
+    if (l === undefined) {
+      l = streamLabelsOfJson(b.toString('utf8', start, end), si);
+      if (!base.isEmpty()) {
+        const lb = new LabelsBuilder(l);
+        if (overrideApp) lb.set('app', base.get('app'));
+        const own = l;
+        base.forEach((n, v) => {
+          if (n !== 'app' && !own.has(n)) lb.set(n, v);
+        });
+        l = lb.labels();
+      }
+      if (this.#pushLabels.size >= MAX_PUSH_LABELS) this.#pushLabels.clear();
+      this.#pushLabels.set(key, l);
+    }
+    return l;
+  }
+
+  // appendBatch appends a decoded batch, answering 503 (after the store settled) when it refuses.
+  async #appendBatch(batch: LineBatch, m: ReceiveMetrics, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await appendLineBatch(this.#store, batch, signal);
+    } catch (e) {
+      m.appendErrors.value++;
+      throw new IngestError('unavailable', `log store refused ${batch.count} entries: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
   }
 
   async #bulk(req: IngestRequest, header: (n: string) => string | undefined, path: string, base: Labels, m: ReceiveMetrics): Promise<IngestResponse> {

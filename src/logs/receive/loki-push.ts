@@ -89,13 +89,7 @@ export function decodePushJson(text: string, sink: PushSink): void {
     if (st === null || typeof st !== 'object') throw new IngestError('bad_request', `streams[${si}] is not an object`);
     let labels: Labels;
     if (st.stream !== undefined) {
-      if (st.stream === null || typeof st.stream !== 'object' || Array.isArray(st.stream)) throw new IngestError('bad_request', `streams[${si}].stream must be an object of label values`);
-      const b = new LabelsBuilder();
-      for (const [k, v] of Object.entries(st.stream as Record<string, unknown>)) {
-        if (typeof v !== 'string') throw new IngestError('bad_request', `streams[${si}].stream.${k} must be a string`);
-        b.set(k, v);
-      }
-      labels = b.labels();
+      labels = labelsOfObject(st.stream, si);
     } else if (typeof st.labels === 'string') {
       labels = parseLabelString(st.labels);
     } else {
@@ -136,6 +130,30 @@ export function decodePushJson(text: string, sink: PushSink): void {
     });
     sink(labels, entries);
   });
+}
+
+/**
+ * streamLabelsOfJson returns the labels of the JSON text of a push body's stream object
+ * (`{"name":"value",…}`) of stream index `si`, checked as decodePushJson checks them.
+ */
+export function streamLabelsOfJson(text: string, si: number): Labels {
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch (e) {
+    throw new IngestError('bad_request', `invalid JSON push body: ${(e as Error).message}`, { cause: e });
+  }
+  return checkStreamLabels(labelsOfObject(o, si), si);
+}
+
+function labelsOfObject(o: unknown, si: number): Labels {
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new IngestError('bad_request', `streams[${si}].stream must be an object of label values`);
+  const b = new LabelsBuilder();
+  for (const [k, v] of Object.entries(o as Record<string, unknown>)) {
+    if (typeof v !== 'string') throw new IngestError('bad_request', `streams[${si}].stream.${k} must be a string`);
+    b.set(k, v);
+  }
+  return b.labels();
 }
 
 function isDigits(s: string): boolean {

@@ -49,10 +49,11 @@ export function escapedLength(b: Uint8Array, start: number, end: number): number
 
 /**
  * joinLines writes the newline-terminated lines src[offsets[i] : offsets[i+1] - 1) in `order`
- * into one buffer, escaped and newline-terminated. `outBytes` is the exact output size.
+ * into one buffer (`out` when given, of at least `outBytes`), escaped and newline-terminated.
+ * `outBytes` is the exact output size.
  */
-export function joinLines(src: Uint8Array, offsets: Int32Array, order: Int32Array | undefined, count: number, outBytes: number, needsEscape: boolean): Buffer {
-  const out = Buffer.allocUnsafe(outBytes);
+export function joinLines(src: Uint8Array, offsets: Int32Array, order: Int32Array | undefined, count: number, outBytes: number, needsEscape: boolean, into?: Buffer): Buffer {
+  const out = into === undefined ? Buffer.allocUnsafe(outBytes) : into.subarray(0, outBytes);
   let o = 0;
   for (let k = 0; k < count; k++) {
     const i = order === undefined ? k : order[k]!;

@@ -34,6 +34,7 @@ import { HeadChunk, StoreStream, type ChunkMeta, type SealedBlock } from './stor
 import { diskSource, headSources, SourceCursor, type Source } from './stream-cursor.js';
 import { StreamIndex } from './stream-index.js';
 import { BloomFilter } from './token-filter.js';
+import { batchEntries, lineBatchOf, type LineBatch, type LineBatchAppender } from './line-batch.js';
 import { decodeEntriesRecord, decodeStreamRecord, WalEncoder, WalRecordType } from './wal-records.js';
 
 /** WalSync chooses when the WAL is fsynced. */
@@ -104,10 +105,38 @@ export interface DiskLogStoreOptions {
 
 /** QueuedAppend is an append waiting for the next group commit. */
 interface QueuedAppend {
-  readonly stream: Labels;
-  readonly entries: readonly LogEntry[];
+  readonly batch: LineBatch;
+  /** The entries as given to append (for listeners), when the batch was made from them. */
+  readonly entries: readonly LogEntry[] | undefined;
   readonly resolve: () => void;
   readonly reject: (e: Error) => void;
+}
+
+/** PendingStream is a stream's state as it will be once a group commit is applied. */
+interface PendingStream {
+  readonly s: StoreStream;
+  readonly created: boolean;
+  nextSeq: number;
+  lastT: number;
+  lastNs: number;
+  /** The last entry's line is lastBuf[lastStart, lastEnd). */
+  lastBuf: Uint8Array;
+  lastStart: number;
+  lastEnd: number;
+  defWritten: boolean;
+}
+
+/** RunPlan is one run of a queued batch as the group commit writes it. */
+interface RunPlan {
+  readonly p: PendingStream;
+  readonly q: QueuedAppend;
+  readonly from: number;
+  readonly to: number;
+  /** keep[i − from] is 0 for a dropped duplicate; undefined when all are kept. */
+  readonly keep: Uint8Array | undefined;
+  readonly kept: number;
+  /** Index of the run's first line in the WAL encoder. */
+  readonly lineIdx: number;
 }
 
 interface Metrics {
@@ -126,7 +155,7 @@ const NO_METRICS: Metrics = (() => {
 })();
 
 /** DiskLogStore is the compressed, indexed, WAL-backed LogStore. */
-export class DiskLogStore implements QueryableLogStore {
+export class DiskLogStore implements QueryableLogStore, LineBatchAppender {
   readonly #dir: string;
   readonly #o: Required<Omit<DiskLogStoreOptions, 'registry' | 'retention' | 'onCorruption' | 'dir' | 'readOnly'>>;
   readonly #readOnly: boolean;
@@ -341,7 +370,7 @@ export class DiskLogStore implements QueryableLogStore {
       s.lastNs = ns;
       last = { p, start, end };
     });
-    if (last !== undefined) s.lastLine = Buffer.from(last.p.buffer, last.p.byteOffset, last.p.length).toString('utf8', last.start, last.end);
+    if (last !== undefined) s.lastLine = Buffer.from(last.p.subarray(last.start, last.end));
   }
 
   // toHead adds one entry to a stream's head (after the WAL holds it).
@@ -368,30 +397,73 @@ export class DiskLogStore implements QueryableLogStore {
   }
 
   /**
-   * append validates the batch, then queues it: every append made in the same tick is written
-   * to the WAL with one write (group commit; a push request appends all its streams at once),
-   * and resolves once that write returned. Rejects with StoreFullError when the disk is full,
-   * InvalidEntryError for a bad entry; a rejected batch stores nothing.
+   * append validates the entries, then queues them: every append made in the same tick is
+   * written to the WAL with one write (group commit; a push request appends all its streams at
+   * once), and resolves once that write returned. Rejects with StoreFullError when the disk is
+   * full, InvalidEntryError for a bad entry; a rejected append stores nothing.
    */
   async append(stream: Labels, entries: readonly LogEntry[], signal?: AbortSignal): Promise<void> {
-    if (this.#closed) throw new StoreClosedError();
-    if (this.#readOnly) throw new StoreWriteError(this.#dir, 'the log store was opened read-only');
-    signal?.throwIfAborted();
+    this.#checkWritable(signal);
     if (entries.length === 0) return;
-    if (stream.isEmpty()) throw new InvalidEntryError(0, 'stream has no labels');
-    if (stream.length > this.#o.maxLabelNames) throw new InvalidEntryError(0, `stream has ${stream.length} labels, more than the limit of ${this.#o.maxLabelNames}`);
+    this.#checkLabels(stream, 0);
     const max = this.#o.maxLineBytes;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
-      if (!Number.isSafeInteger(e.t) || e.t < 0) throw new InvalidEntryError(i, `timestamp ${e.t} ms is not a non-negative integer`);
-      if (!Number.isInteger(e.ns) || e.ns < 0 || e.ns > 999_999) throw new InvalidEntryError(i, `nanoseconds ${e.ns} outside 0–999999`);
+      this.#checkTime(e.t, e.ns, i);
       if (typeof e.line !== 'string') throw new InvalidEntryError(i, 'line is not a string');
       if (e.line.length * 3 > max && (e.line.length > max || Buffer.byteLength(e.line) > max)) {
         throw new InvalidEntryError(i, `line of ${Buffer.byteLength(e.line)} bytes exceeds the limit of ${max} bytes`);
       }
     }
+    await this.#enqueue(lineBatchOf(stream, entries), entries);
+  }
+
+  /**
+   * appendBatch appends a LineBatch (lines as UTF-8 bytes, several streams): like append of
+   * each run in order, but atomic, and without a string or object per line. The batch's
+   * buffers must not change until the returned promise settles.
+   */
+  async appendBatch(batch: LineBatch, signal?: AbortSignal): Promise<void> {
+    this.#checkWritable(signal);
+    if (batch.count === 0) return;
+    const max = this.#o.maxLineBytes;
+    const len = batch.bytes.length;
+    let from = 0;
+    for (let r = 0; r < batch.runs; r++) {
+      const to = batch.runEnd[r]!;
+      if (to > from) this.#checkLabels(batch.runLabels[r]!, from);
+      from = to;
+    }
+    if (from !== batch.count) throw new InvalidEntryError(from, 'entry belongs to no run');
+    for (let i = 0; i < batch.count; i++) {
+      this.#checkTime(batch.t[i]!, batch.ns[i]!, i);
+      const s = batch.start[i]!;
+      const e = batch.end[i]!;
+      if (!(s >= 0 && e >= s && e <= len)) throw new InvalidEntryError(i, `line bytes [${s}, ${e}) outside the batch's ${len} bytes`);
+      if (e - s > max) throw new InvalidEntryError(i, `line of ${e - s} bytes exceeds the limit of ${max} bytes`);
+    }
+    await this.#enqueue(batch, undefined);
+  }
+
+  #checkWritable(signal: AbortSignal | undefined): void {
+    if (this.#closed) throw new StoreClosedError();
+    if (this.#readOnly) throw new StoreWriteError(this.#dir, 'the log store was opened read-only');
+    signal?.throwIfAborted();
+  }
+
+  #checkLabels(stream: Labels, index: number): void {
+    if (stream.isEmpty()) throw new InvalidEntryError(index, 'stream has no labels');
+    if (stream.length > this.#o.maxLabelNames) throw new InvalidEntryError(index, `stream has ${stream.length} labels, more than the limit of ${this.#o.maxLabelNames}`);
+  }
+
+  #checkTime(t: number, ns: number, i: number): void {
+    if (!Number.isSafeInteger(t) || t < 0) throw new InvalidEntryError(i, `timestamp ${t} ms is not a non-negative integer`);
+    if (!Number.isInteger(ns) || ns < 0 || ns > 999_999) throw new InvalidEntryError(i, `nanoseconds ${ns} outside 0–999999`);
+  }
+
+  async #enqueue(batch: LineBatch, entries: readonly LogEntry[] | undefined): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      this.#queue.push({ stream, entries, resolve, reject });
+      this.#queue.push({ batch, entries, resolve, reject });
       if (!this.#commitScheduled) {
         this.#commitScheduled = true;
         queueMicrotask(() => this.#commit());
@@ -419,52 +491,52 @@ export class DiskLogStore implements QueryableLogStore {
     // The records may start a new segment; the segment before the write is a safe lower bound.
     const seg = wal.currentSegment();
     // Per-stream state as it will be once this batch is applied (nothing changes on failure).
-    interface Pending {
-      readonly s: StoreStream;
-      readonly created: boolean;
-      nextSeq: number;
-      lastT: number;
-      lastNs: number;
-      lastLine: string;
-      defWritten: boolean;
-    }
-    const states = new Map<string, Pending>();
-    const plans: { p: Pending; q: QueuedAppend; keep: Uint8Array; kept: number; seqStart: number; lineIdx: number }[] = [];
+    const states = new Map<string, PendingStream>();
+    const plans: RunPlan[] = [];
     let nextRef = this.#nextRef;
     for (const q of batch) {
-      const key = q.stream.key();
-      let p = states.get(key);
-      if (p === undefined) {
-        const existing = this.#index.byKey(key);
-        const s = existing ?? new StoreStream(nextRef++, q.stream);
-        p = { s, created: existing === undefined, nextSeq: s.nextSeq, lastT: s.lastT, lastNs: s.lastNs, lastLine: s.lastLine, defWritten: false };
-        states.set(key, p);
-      }
-      const n = q.entries.length;
-      const keep = new Uint8Array(n);
-      let kept = 0;
-      for (let i = 0; i < n; i++) {
-        const e = q.entries[i]!;
+      const b = q.batch;
+      for (let r = 0; r < b.runs; r++) {
+        const from = r === 0 ? 0 : b.runEnd[r - 1]!;
+        const to = b.runEnd[r]!;
+        if (to === from) continue;
+        const labels = b.runLabels[r]!;
+        const key = labels.key();
+        let p = states.get(key);
+        if (p === undefined) {
+          const existing = this.#index.byKey(key);
+          const s = existing ?? new StoreStream(nextRef++, labels);
+          p = { s, created: existing === undefined, nextSeq: s.nextSeq, lastT: s.lastT, lastNs: s.lastNs, lastBuf: s.lastLine, lastStart: 0, lastEnd: s.lastLine.length, defWritten: false };
+          states.set(key, p);
+        }
         // Loki drops an entry equal (time and line) to the one before it in the stream.
-        if (e.t === p.lastT && e.ns === p.lastNs && e.line === p.lastLine) continue;
-        keep[i] = 1;
-        kept++;
-        p.lastT = e.t;
-        p.lastNs = e.ns;
-        p.lastLine = e.line;
+        let keep: Uint8Array | undefined;
+        let kept = to - from;
+        for (let i = from; i < to; i++) {
+          const t = b.t[i]!;
+          const ns = b.ns[i]!;
+          if (t === p.lastT && ns === p.lastNs && sameBytes(b.bytes, b.start[i]!, b.end[i]!, p.lastBuf, p.lastStart, p.lastEnd)) {
+            keep ??= new Uint8Array(to - from).fill(1);
+            keep[i - from] = 0;
+            kept--;
+            continue;
+          }
+          p.lastT = t;
+          p.lastNs = ns;
+          p.lastBuf = b.bytes;
+          p.lastStart = b.start[i]!;
+          p.lastEnd = b.end[i]!;
+        }
+        if (kept === 0) continue;
+        if (!p.defWritten && p.s.defSeg !== seg) {
+          enc.stream(p.s.ref, p.s.labels);
+          p.defWritten = true;
+        }
+        const lineIdx = enc.lineCount;
+        enc.entries(p.s.ref, p.nextSeq, b, from, to, keep, kept);
+        plans.push({ p, q, from, to, keep, kept, lineIdx });
+        p.nextSeq += kept;
       }
-      if (kept === 0) {
-        plans.push({ p, q, keep, kept, seqStart: p.nextSeq, lineIdx: enc.lineCount });
-        continue;
-      }
-      if (!p.defWritten && p.s.defSeg !== seg) {
-        enc.stream(p.s.ref, p.s.labels);
-        p.defWritten = true;
-      }
-      const lineIdx = enc.lineCount;
-      enc.entries(p.s.ref, p.nextSeq, q.entries, keep, kept);
-      plans.push({ p, q, keep, kept, seqStart: p.nextSeq, lineIdx });
-      p.nextSeq += kept;
     }
     try {
       if (enc.lineCount > 0) wal.logSync(enc.records());
@@ -485,37 +557,43 @@ export class DiskLogStore implements QueryableLogStore {
     const raw = enc.raw;
     let bytes = 0;
     let total = 0;
-    for (const { p, q, keep, kept, lineIdx } of plans) {
+    for (const { p, q, from, to, keep, kept, lineIdx } of plans) {
       const s = p.s;
+      const b = q.batch;
+      const fields = b.fields;
       let k = lineIdx;
-      for (let i = 0; i < q.entries.length; i++) {
-        if (keep[i] !== 1) continue;
-        const e = q.entries[i]!;
+      for (let i = from; i < to; i++) {
+        if (keep !== undefined && keep[i - from] === 0) continue;
         const st = enc.lineStart[k]!;
         const en = enc.lineEnd[k]!;
         bytes += en - st;
-        this.#toHead(s, e.t, e.ns, raw, st, en, e.fields, seg, now);
+        this.#toHead(s, b.t[i]!, b.ns[i]!, raw, st, en, fields === undefined ? undefined : fields[i], seg, now);
         k++;
       }
       total += kept;
     }
     for (const p of states.values()) {
-      p.s.nextSeq = p.nextSeq;
-      p.s.lastT = p.lastT;
-      p.s.lastNs = p.lastNs;
-      p.s.lastLine = p.lastLine;
+      const s = p.s;
+      s.nextSeq = p.nextSeq;
+      s.lastT = p.lastT;
+      s.lastNs = p.lastNs;
+      // Keep a copy of the last line only: the batch's buffer is the caller's.
+      if (p.lastBuf !== s.lastLine) s.lastLine = Buffer.from(p.lastBuf.subarray(p.lastStart, p.lastEnd));
     }
     this.#m.entries.inc(total);
     this.#m.bytes.inc(bytes);
     if (rotated) this.#walRotated();
-    if (this.#listeners.size > 0) {
-      for (const { q, keep, kept } of plans) {
-        if (kept === 0) continue;
-        const acc = kept === q.entries.length ? q.entries : q.entries.filter((_, i) => keep[i] === 1);
-        for (const l of this.#listeners) l(q.stream, acc);
-      }
-    }
+    if (this.#listeners.size > 0) this.#notify(plans);
     for (const q of batch) q.resolve();
+  }
+
+  // notify tells the listeners about the entries just committed.
+  #notify(plans: readonly RunPlan[]): void {
+    for (const { p, q, from, to, keep, kept } of plans) {
+      let acc: readonly LogEntry[] = q.entries ?? batchEntries(q.batch, from, to);
+      if (keep !== undefined && kept < acc.length) acc = acc.filter((_, i) => keep[i] === 1);
+      for (const l of this.#listeners) l(p.s.labels, acc);
+    }
   }
 
   // walRotated runs when appends moved to a new WAL segment: past walMaxBytes, the heads that
@@ -826,6 +904,13 @@ export class DiskLogStore implements QueryableLogStore {
       await this.#packer.close();
     }
   }
+}
+
+// sameBytes compares a[as, ae) with b[bs, be).
+function sameBytes(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: number, be: number): boolean {
+  if (ae - as !== be - bs) return false;
+  for (let i = 0; i < ae - as; i++) if (a[as + i] !== b[bs + i]) return false;
+  return true;
 }
 
 function peekRef(p: Uint8Array): number {

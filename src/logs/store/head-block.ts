@@ -184,7 +184,8 @@ export class HeadBlock {
       text = all;
       lineOff = this.#offsets.slice(0, n + 1);
     } else {
-      text = joinLines(this.#buf, this.#offsets, order, n, used + escExtra, escExtra > 0);
+      // In shared memory too: the packing worker reads it without a copy.
+      text = joinLines(this.#buf, this.#offsets, order, n, used + escExtra, escExtra > 0, sharedBuffer(used + escExtra));
       lineOff = splitLines(text, n)!;
     }
     const fields = this.#fields === undefined ? undefined : reorder(this.#fields, order, n);

@@ -25,6 +25,8 @@ export { MemoryLogStore } from './memory-log-store.js';
 export { DiskLogStore } from './disk-log-store.js';
 export type { DiskLogStoreOptions, RetentionPolicy, WalSync } from './disk-log-store.js';
 export { mergeCursors } from './cursor-merge.js';
+export { appendLineBatch, batchEntries, LineBatchBuilder, lineBatchOf } from './line-batch.js';
+export type { LineBatch, LineBatchAppender } from './line-batch.js';
 export {
   CorruptChunkError,
   CorruptWalError,

@@ -85,7 +85,7 @@ export class StoreStream {
   /** The last appended entry, for Loki's duplicate check. */
   lastT = -Infinity;
   lastNs = 0;
-  lastLine = '';
+  lastLine: Uint8Array = new Uint8Array(0);
   /** A write of this stream's cutting heads is in progress. */
   draining: Promise<void> | undefined;
   /** Time range over chunks and heads (ms). */

@@ -13,7 +13,7 @@
  */
 import { DecBuf, encodeUtf8Into, putUvarint, putVarint, utf8Length } from '../../encoding/index.js';
 import { Labels } from '../../model/index.js';
-import type { LogEntry } from './interface.js';
+import type { LineBatch } from './line-batch.js';
 
 /** Record types. */
 export const WalRecordType = { Stream: 0x40, Entries: 0x41 } as const;
@@ -92,10 +92,11 @@ export class WalEncoder {
   }
 
   /**
-   * entries appends an entries record for entries[i] where keep[i] is 1, and records the byte
-   * range of each kept line in lineStart/lineEnd (indexed by kept position).
+   * entries appends an entries record for entries [from, to) of a batch but those with
+   * keep[i − from] = 0 (keep undefined: all), and records the byte range of each written line
+   * in lineStart/lineEnd (indexed by written position).
    */
-  entries(ref: number, seqStart: number, entries: readonly LogEntry[], keep: Uint8Array, kept: number): void {
+  entries(ref: number, seqStart: number, b: LineBatch, from: number, to: number, keep: Uint8Array | undefined, kept: number): void {
     if (this.lineStart.length < this.lineCount + kept) {
       const cap = (this.lineCount + kept) * 2;
       const ls = new Int32Array(cap);
@@ -109,35 +110,33 @@ export class WalEncoder {
     this.#uvarint(ref);
     this.#uvarint(seqStart);
     this.#uvarint(kept);
-    let baseT = 0;
-    for (let i = 0; i < entries.length; i++) {
-      if (keep[i] === 1) {
-        baseT = entries[i]!.t;
-        break;
-      }
-    }
+    let first = from;
+    if (keep !== undefined) while (first < to && keep[first - from] === 0) first++;
+    const baseT = b.t[first]!;
     this.#varint(baseT);
+    const bytes = b.bytes;
+    const fields = b.fields;
     let k = this.lineCount;
-    for (let i = 0; i < entries.length; i++) {
-      if (keep[i] !== 1) continue;
-      const e = entries[i]!;
-      this.#varint(e.t - baseT);
-      this.#uvarint(e.ns);
-      const line = e.line;
-      // Worst case 3 bytes per UTF-16 unit; write, then patch the length in front.
-      const max = line.length * 3;
-      this.#room(max + 10);
-      const lenPos = this.#len;
-      const lenBytes = max < 0x80 ? 1 : max < 0x4000 ? 2 : max < 0x200000 ? 3 : max < 0x10000000 ? 4 : 5;
-      const start = lenPos + lenBytes;
-      const n = line.length <= 64 ? encodeUtf8Into(this.#buf, start, line) - start : this.#buf.write(line, start, 'utf8');
-      putPaddedUvarint(this.#buf, lenPos, n, lenBytes);
-      this.lineStart[k] = start;
-      this.lineEnd[k] = start + n;
-      this.#len = start + n;
-      const f = e.fields;
+    for (let i = first; i < to; i++) {
+      if (keep !== undefined && keep[i - from] === 0) continue;
+      const s = b.start[i]!;
+      const n = b.end[i]! - s;
+      this.#room(n + 30);
+      const buf = this.#buf;
+      let o = putVarint(buf, this.#len, b.t[i]! - baseT);
+      o = putUvarint(buf, o, b.ns[i]!);
+      o = putUvarint(buf, o, n);
+      if (n <= 32) {
+        for (let j = 0; j < n; j++) buf[o + j] = bytes[s + j]!;
+      } else {
+        buf.set(bytes.subarray(s, s + n), o);
+      }
+      this.lineStart[k] = o;
+      this.lineEnd[k] = o + n;
+      this.#len = o + n;
+      const f = fields === undefined ? undefined : fields[i];
       if (f === undefined) {
-        this.#uvarint(0);
+        this.#buf[this.#len++] = 0;
       } else {
         const keys = Object.keys(f);
         this.#uvarint(keys.length);
@@ -150,16 +149,6 @@ export class WalEncoder {
     }
     this.lineCount = k;
   }
-}
-
-// putPaddedUvarint writes v as a uvarint of exactly `width` bytes (continuation bits padded),
-// which decoders read like any uvarint; it lets the length precede bytes written before it.
-function putPaddedUvarint(buf: Uint8Array, off: number, v: number, width: number): void {
-  for (let i = 0; i < width - 1; i++) {
-    buf[off + i] = (v % 0x80) | 0x80;
-    v = Math.floor(v / 0x80);
-  }
-  buf[off + width - 1] = v;
 }
 
 /** decodeStreamRecord reads a stream definition. */

@@ -267,8 +267,9 @@ export class XORIterator implements SampleIterator {
   #decoded = false;
   /** Samples decoded (all of them unless the chunk is corrupt). */
   #n = 0;
-  /** Index of the current sample; -1 before the first. */
+  /** Index of the current sample: -1 before the first, the last one once exhausted. */
   #i = -1;
+  #done = false;
   #ts = new Float64Array(128);
   #vs = new Float64Array(128);
   #vw = new Uint32Array(this.#vs.buffer);
@@ -281,6 +282,7 @@ export class XORIterator implements SampleIterator {
     this.#decoded = false;
     this.#n = 0;
     this.#i = -1;
+    this.#done = false;
     const st = this.#st;
     st.pos = 16;
     st.tDelta = 0;
@@ -307,10 +309,11 @@ export class XORIterator implements SampleIterator {
   }
 
   next(): ValueType {
+    if (this.#done) return ValueType.None;
     if (!this.#decoded) this.#decode();
     const i = this.#i + 1;
     if (i >= this.#n) {
-      this.#i = this.#n;
+      this.#done = true;
       return ValueType.None;
     }
     this.#i = i;
@@ -318,15 +321,12 @@ export class XORIterator implements SampleIterator {
   }
 
   seek(t: number): ValueType {
+    if (this.#done) return ValueType.None;
     if (!this.#decoded) this.#decode();
     let i = this.#i < 0 ? 0 : this.#i;
     const n = this.#n;
-    if (i >= n) {
-      this.#i = n;
-      return ValueType.None;
-    }
     const ts = this.#ts;
-    if (ts[i]! < t) {
+    if (i < n && ts[i]! < t) {
       // Gallop, then binary search: a seek often lands near the current sample.
       let lo = i + 1;
       let step = 1;
@@ -344,21 +344,26 @@ export class XORIterator implements SampleIterator {
       }
       i = lo;
     }
+    if (i >= n) {
+      this.#done = true;
+      return ValueType.None;
+    }
     this.#i = i;
-    return i < n ? ValueType.Float : ValueType.None;
+    return ValueType.Float;
   }
 
-  // After the last sample atT/atF keep answering for it (the appender reads them then).
+  // Kept trivial so callers inline them (a double returned through a call is boxed). After the
+  // last sample they keep answering for it (the appender reads them then).
   atT(): number {
-    return this.#ts[this.#i < this.#n ? this.#i : this.#n - 1] ?? 0;
+    return this.#ts[this.#i]!;
   }
 
   atF(): number {
-    return this.#vs[this.#i < this.#n ? this.#i : this.#n - 1] ?? 0;
+    return this.#vs[this.#i]!;
   }
 
   err(): Error | undefined {
-    return this.#i >= this.#n ? this.#st.err : undefined;
+    return this.#done ? this.#st.err : undefined;
   }
 
   /** numRead returns how many samples have been decoded. */
