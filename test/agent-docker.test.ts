@@ -19,8 +19,9 @@ import {
 } from '../src/agent/index.js';
 import { Registry } from '../src/instrument/index.js';
 import { IN_CI, peer } from './support/peers.js';
+import { shared } from './support/shared.js';
 
-const RECIPE = '/work/shared/recipes/podman-setup.sh';
+const RECIPE = shared('recipes/podman-setup.sh');
 const podman = process.getuid?.() === 0 && existsSync(RECIPE) ? peer('podman') : undefined;
 if (podman === undefined && IN_CI && process.getuid?.() === 0) throw new Error('podman is needed for the Docker API tests');
 const DIR = `/tmp/vigil-podman-t${process.pid}`;

@@ -11,8 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerClient } from '../src/agent/index.js';
 import { TestGateway, countSeqs, exactlyOnce, startAgent, until, type AgentChild } from './agent-logs-gateway.js';
 import { IN_CI, peer } from './support/peers.js';
+import { shared } from './support/shared.js';
 
-const RECIPE = '/work/shared/recipes/podman-setup.sh';
+const RECIPE = shared('recipes/podman-setup.sh');
 const podman = process.getuid?.() === 0 && existsSync(RECIPE) ? peer('podman') : undefined;
 if (podman === undefined && IN_CI && process.getuid?.() === 0) throw new Error('podman is needed for the container log tests');
 const DIR = `/tmp/vigil-podman-k${process.pid}`;

@@ -11,8 +11,9 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TestGateway, exactlyOnce, startAgent, until, type AgentChild } from './agent-logs-gateway.js';
 import { IN_CI } from './support/peers.js';
+import { shared } from './support/shared.js';
 
-const FIXTURE = resolve(import.meta.dirname, '../../shared/recipes/journal-fixture.sh');
+const FIXTURE = shared('recipes/journal-fixture.sh');
 const JOURNALD = '/lib/systemd/systemd-journald';
 const have = existsSync(FIXTURE) && existsSync(JOURNALD) && existsSync('/lib/systemd/systemd-journal-remote') && process.getuid?.() === 0;
 if (!have) {

@@ -9,14 +9,17 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { required } from './support/peers.js';
+import { shared } from './support/shared.js';
 
-const VM = '/work/shared/recipes/cgroup-v2-vm.sh';
+const VM = shared('recipes/cgroup-v2-vm.sh');
 const SHARE = join(process.env.VIGIL_V2VM_DIR ?? '/tmp/vigil-v2vm', 'share');
 const ROOT = resolve(import.meta.dirname, '..');
-const run = process.env.VIGIL_SLOW_TESTS === '1' && process.getuid?.() === 0 && existsSync(VM);
+// The test command sets VIGIL_SLOW_TESTS=1 under CI; there, root and the recipe must be present.
+const run = process.env.VIGIL_SLOW_TESTS === '1' && required(process.getuid?.() === 0 && existsSync(VM), 'root and the cgroup-v2-vm recipe');
 
 const GUEST = `set -e
-R=/work/shared/recipes
+R=${shared('recipes')}
 ID=$1
 OUT=$2
 export VIGIL_CG_IO_FILE=/dev/vda

@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CgroupCollector, KmsgOomWatcher, MetricBatch, renderText, type OomEvent } from '../src/agent/index.js';
 import { IN_CI } from './support/peers.js';
+import { shared } from './support/shared.js';
 
-const RECIPE = '/work/shared/recipes/cgroup-container.sh';
-const NETNS = '/work/shared/recipes/netns-pair.sh';
+const RECIPE = shared('recipes/cgroup-container.sh');
+const NETNS = shared('recipes/netns-pair.sh');
 const canRun = process.getuid?.() === 0 && existsSync(RECIPE) && existsSync('/sys/fs/cgroup');
 if (!canRun && IN_CI) throw new Error('cgroup tests need root and the cgroup-container.sh recipe');
 

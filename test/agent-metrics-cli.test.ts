@@ -6,11 +6,12 @@ import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { required } from './support/peers.js';
 import { startVigil, type VigilProcess } from './support/vigil-process.js';
 
 const BIN = resolve(import.meta.dirname, '../bin/vigil.js');
 
-describe.skipIf(!existsSync(BIN))('vigil agent (CLI)', () => {
+describe.skipIf(!required(existsSync(BIN), `a built ${BIN} (npm run build)`))('vigil agent (CLI)', () => {
   let server: VigilProcess | undefined;
   let agent: ChildProcess | undefined;
   let out = '';

@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HostCollector, MetricBatch, renderText } from '../src/agent/index.js';
+import { shared } from './support/shared.js';
 
-const FIXTURES = '/work/shared/corpus/metrics/procfs-sysfs/node_exporter';
-const E2E = '/work/shared/corpus/metrics/exposition/node_exporter/e2e-output.txt';
+const FIXTURES = shared('corpus/metrics/procfs-sysfs/node_exporter');
+const E2E = shared('corpus/metrics/exposition/node_exporter/e2e-output.txt');
 
 /** untar unpacks a ttar archive (node_exporter's plain-text archive format) under dest. */
 function untar(archive: string, dest: string): void {

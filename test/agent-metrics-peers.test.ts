@@ -12,7 +12,7 @@ import { Engine } from '../src/promql/index.js';
 import { MemoryStorage } from '../src/storage/index.js';
 import { EntryKind, PromParser } from '../src/textparse/index.js';
 import { type PeerProcess, startPeer } from './support/peer-process.js';
-import { peer } from './support/peers.js';
+import { peer, required } from './support/peers.js';
 
 const nodeBin = peer('prometheus-node-exporter');
 const BIN = resolve(import.meta.dirname, '../bin/vigil.js');
@@ -53,7 +53,7 @@ async function load(storage: MemoryStorage, s: Scrape, job: string): Promise<voi
   await app.commit();
 }
 
-describe.skipIf(nodeBin === undefined || !existsSync(BIN))('vigil agent beside a real node_exporter', () => {
+describe.skipIf(nodeBin === undefined || !required(existsSync(BIN), `a built ${BIN} (npm run build)`))('vigil agent beside a real node_exporter', () => {
   let ne: PeerProcess | undefined;
   let agent: ChildProcess | undefined;
   let agentUrl = '';

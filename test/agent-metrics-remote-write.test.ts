@@ -10,7 +10,7 @@ import { HostCollector, MetricBatch, MetricType, RemoteWriteSender, type RemoteW
 import { StalenessTracker } from '../src/agent/remote-write/index.js';
 import { Registry } from '../src/instrument/index.js';
 import { type PeerProcess, startPeer } from './support/peer-process.js';
-import { peer } from './support/peers.js';
+import { peer, required } from './support/peers.js';
 import { startVigil, type VigilProcess } from './support/vigil-process.js';
 
 const prometheusBin = peer('prometheus');
@@ -103,7 +103,7 @@ describe.skipIf(prometheusBin === undefined)('remote write to a real Prometheus 
   });
 });
 
-describe.skipIf(!existsSync(BIN))("remote write to vigil's own receiver", () => {
+describe.skipIf(!required(existsSync(BIN), `a built ${BIN} (npm run build)`))("remote write to vigil's own receiver", () => {
   let server: VigilProcess | undefined;
 
   beforeAll(async () => {

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TestGateway, countSeqs, exactlyOnce, startAgent, until } from './agent-logs-gateway.js';
+import { required } from './support/peers.js';
+import { shared } from './support/shared.js';
 
 const OUTAGE_MS = Number(process.env.VIGIL_OUTAGE_MS ?? 6000);
 const dirs: string[] = [];
@@ -62,8 +64,8 @@ describe('server outage', () => {
   }, OUTAGE_MS + 90_000);
 });
 
-const NETNS = '/work/shared/recipes/netns-pair.sh';
-const canNetns = process.getuid?.() === 0 && existsSync(NETNS) && existsSync('/usr/sbin/ip');
+const NETNS = shared('recipes/netns-pair.sh');
+const canNetns = required(process.getuid?.() === 0 && existsSync(NETNS) && existsSync('/usr/sbin/ip'), 'root, iproute2 and the netns-pair recipe');
 
 describe.skipIf(!canNetns)('network cut between two namespaces', () => {
   it('resumes after the link comes back, every line once', async () => {

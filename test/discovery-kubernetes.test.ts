@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient, KubernetesDiscoverer } from '../src/discovery/index.js';
 import type { KubernetesRole, KubernetesSDConfig, TargetGroup } from '../src/discovery/index.js';
 import { DEFAULT_HTTP_CLIENT_CONFIG } from '../src/discovery/index.js';
+import { shared } from './support/shared.js';
 
-const CORPUS = resolve(import.meta.dirname, '../../shared/corpus/kubernetes-api');
+const CORPUS = shared('corpus/kubernetes-api');
 const rec = (p: string): string => readFileSync(join(CORPUS, p), 'utf8');
 
 type Handler = (url: URL, res: ServerResponse) => void;

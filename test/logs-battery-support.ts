@@ -7,11 +7,12 @@ import { Labels } from '../src/model/index.js';
 import type { LogEntry, LogStore } from '../src/logs/store/index.js';
 import { LogQLEngine, LokiApi, lokiHandler } from '../src/logs/logql/index.js';
 import type { QueryableLogStore } from '../src/logs/store/index.js';
+import { shared } from './support/shared.js';
 
 const require = createRequire(import.meta.url);
 
 /** BENCH_DIR is the shared log benchmark directory (generator, battery, anchors). */
-export const BENCH_DIR = '/work/shared/bench/logs';
+export const BENCH_DIR = shared('bench/logs');
 
 /** Batch is one push request's worth of entries of one stream. */
 export interface Batch {

@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN } from './support/vigil-process.js';
-import { findBinary } from './support/peers.js';
+import { peer, required } from './support/peers.js';
+import { shared } from './support/shared.js';
 
-const HARNESS = '/work/shared/bench/logs/logs-bench.sh';
+const HARNESS = shared('bench/logs/logs-bench.sh');
 const LINES = Number(process.env.VIGIL_BENCH_BATTERY_LINES ?? 50_000);
 
 interface Result {
@@ -21,7 +22,7 @@ interface Result {
   query_summary: { queries: number; correct: number };
 }
 
-describe.skipIf(!existsSync(HARNESS) || findBinary('curl') === undefined)('logs-bench.sh with vigil as the candidate', () => {
+describe.skipIf(!required(existsSync(HARNESS), `the log bench harness at ${HARNESS}`) || peer('curl') === undefined)('logs-bench.sh with vigil as the candidate', () => {
   const work = mkdtempSync(join(tmpdir(), 'vigil-bench-battery-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 

@@ -15,13 +15,14 @@ import winston from 'winston';
 import LokiTransport from 'winston-loki';
 import { peer } from './support/peers.js';
 import { BIN, startVigil, type VigilProcess } from './support/vigil-process.js';
+import { shared } from './support/shared.js';
 
 const WEB = 'web-token-e2e-0123456789';
 const API = 'api-token-e2e-0123456789';
 const HOSTS = 'hosts-token-e2e-01234567';
 const SYS = 'syslog-token-e2e-0123456';
 const ADMIN = 'admin-token-e2e-01234567';
-const JOURNAL_DIR = '/work/shared/corpus/logs/journal-files/journal1';
+const JOURNAL_DIR = shared('corpus/logs/journal-files/journal1');
 
 const journalctl = peer('journalctl', ['/usr/bin/journalctl', '/bin/journalctl']);
 const rsyslogd = peer('rsyslogd', ['/usr/sbin/rsyslogd']);

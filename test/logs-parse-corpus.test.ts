@@ -6,8 +6,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LineParser, LogStreamDecoder, ParsedLine, rawBytes, type LogStreamDecoderOptions } from '../src/logs/parse/index.js';
+import { shared } from './support/shared.js';
 
-const CORPUS = '/work/shared/corpus/logs';
+const CORPUS = shared('corpus/logs');
 const read = (p: string): Buffer => readFileSync(join(CORPUS, p));
 const readText = (p: string): string => read(p).toString('utf8');
 

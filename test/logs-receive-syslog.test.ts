@@ -13,8 +13,9 @@ import { SyslogReceiver, type SyslogReceiverOptions } from '../src/logs/receive/
 import { MemoryLogStore, type LogEntry, type LogStore, type StreamBatch } from '../src/logs/store/index.js';
 import type { Labels } from '../src/model/index.js';
 import { peer } from './support/peers.js';
+import { shared } from './support/shared.js';
 
-const CORPUS = '/work/shared/corpus/logs';
+const CORPUS = shared('corpus/logs');
 
 interface Stored {
   labels: Labels;

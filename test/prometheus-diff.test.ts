@@ -18,10 +18,11 @@ import { EntryKind, OpenMetricsParser } from '../src/textparse/index.js';
 import { Db } from '../src/tsdb/index.js';
 import { type PeerProcess, startPeer } from './support/peer-process.js';
 import { peer } from './support/peers.js';
+import { shared } from './support/shared.js';
 
 const prometheusBin = peer('prometheus');
 const promtoolBin = peer('promtool');
-const GEN = resolve(import.meta.dirname, '../../shared/bench/gen-dataset.js');
+const GEN = shared('bench/gen-dataset.js');
 
 const START = 1704067200; // 2024-01-01T00:00:00Z, aligned to the 2 h block range
 const HOURS = 3;
@@ -44,7 +45,7 @@ const range = (id: string, q: string, start = T - 1800, end = T, step = 60): Cas
   path: `/api/v1/query_range?query=${enc(q)}&start=${start}&end=${end}&step=${step}`,
 });
 
-const battery: readonly { id: string; type: string; query: string }[] = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../shared/bench/queries.json'), 'utf8'));
+const battery: readonly { id: string; type: string; query: string }[] = JSON.parse(readFileSync(shared('bench/queries.json'), 'utf8'));
 
 const CASES: readonly Case[] = [
   // The bench's 26-query battery, over the second half of the dataset.

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CaseResult, runScript } from '../src/promql/promqltest/index.js';
 import { IN_CI } from './support/peers.js';
+import { shared } from './support/shared.js';
 
-const DIR = process.env.PROMQL_CONFORMANCE_DIR ?? '/work/shared/conformance/promql';
+const DIR = process.env.PROMQL_CONFORMANCE_DIR ?? shared('conformance/promql');
 const present = existsSync(DIR);
 if (!present && IN_CI) throw new Error(`PromQL conformance scripts not found at ${DIR}`);
 

@@ -4,8 +4,9 @@ import { Registry } from '../instrument/index.js';
 import { Matcher, MatchType, isStaleNaN } from '../model/index.js';
 import { MemoryStorage, ValueType } from '../storage/index.js';
 import { Agent, type AgentOptions } from './index.js';
+import { shared } from '../../test/support/shared.js';
 
-const PROC = '/work/shared/corpus/metrics/procfs-sysfs/node_exporter/proc';
+const PROC = shared('corpus/metrics/procfs-sysfs/node_exporter/proc');
 
 /** An agent over the node_exporter fixture /proc, without the host's engine, cgroups or kernel log. */
 function fixtureAgent(extra: Partial<AgentOptions> = {}): Agent {

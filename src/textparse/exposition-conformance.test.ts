@@ -4,8 +4,9 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EntryKind, OpenMetricsParser, ParseError, PromParser, type Parser, validateOpenMetrics } from './index.js';
+import { shared } from '../../test/support/shared.js';
 
-const SHARED = '/work/shared';
+const SHARED = shared();
 const CONFORMANCE = join(SHARED, 'conformance/exposition');
 const CORPUS = join(SHARED, 'corpus/metrics/exposition');
 const OM_SUITE = join(CORPUS, 'openmetrics-parsers');

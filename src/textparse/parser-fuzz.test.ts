@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EntryKind, OpenMetricsParser, ParseError, PromParser, type Parser, validateOpenMetrics } from './index.js';
+import { shared } from '../../test/support/shared.js';
 
 function run(p: Parser, len: number): void {
   let n = 0;
@@ -40,7 +41,7 @@ function seeds(): Buffer[] {
     '{"a.b","c"="d\\n"} NaN\n',
   ].map((s) => Buffer.from(s));
   for (const dir of ['prom', 'openmetrics']) {
-    const d = join('/work/shared/conformance/exposition', dir);
+    const d = join(shared('conformance/exposition'), dir);
     if (!existsSync(d)) continue;
     for (const f of readdirSync(d)) if (f.startsWith('valid-') && !f.includes('bench')) out.push(readFileSync(join(d, f)));
   }

@@ -30,3 +30,17 @@ export function peer(name: string, extra: readonly string[] = []): string | unde
   }
   return p;
 }
+
+/**
+ * required returns `ok`, for conditions other than a binary that a test needs (a harness
+ * script, root, a mount, a built bin/). In CI a false condition throws (the test file fails);
+ * elsewhere the reason is printed and the caller skips.
+ */
+export function required(ok: boolean, what: string): boolean {
+  if (!ok) {
+    const msg = `test precondition not met: ${what}`;
+    if (IN_CI) throw new Error(msg);
+    process.stderr.write(`SKIP: ${msg}\n`);
+  }
+  return ok;
+}

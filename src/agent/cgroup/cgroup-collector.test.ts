@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetricBatch, renderText } from '../host/index.js';
 import { CgroupCollector, type ContainerMetadata } from './index.js';
+import { shared } from '../../../test/support/shared.js';
 
-const CORPUS = '/work/shared/corpus/metrics/cgroups';
+const CORPUS = shared('corpus/metrics/cgroups');
 const V1_IDS = ['3d02975d4378f74f9a5005206e14745ce76947d970fad44ac6a5c5b80a3ccdf0', 'c652e8674cc618ab3bda66c5bb5af93a88f9fa4efec4e4c0851c68dde4b25750'];
 const V2_ID = '1a38a7677732c264a914122d82b7b03e083fdadf8d0586b9df57db33a8f62e0c';
 

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerApiError, DockerClient, DockerConnectionError } from './index.js';
+import { shared } from '../../../test/support/shared.js';
 
-const CORPUS = '/work/shared/corpus/docker-api';
+const CORPUS = shared('corpus/docker-api');
 const LIST = readFileSync(join(CORPUS, 'telegraf/list.json'));
 const INSPECT = readFileSync(join(CORPUS, 'watchtower/container_running.json'));
 const EVENTS = readFileSync(join(CORPUS, 'moby-api-docs-v1.24/events.json-stream'));

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DockerStreamError, JsonObjectSplitter, parseDockerEvent } from './index.js';
+import { shared } from '../../../test/support/shared.js';
 
-const CORPUS = '/work/shared/corpus/docker-api/moby-api-docs-v1.24/events.json-stream';
+const CORPUS = shared('corpus/docker-api/moby-api-docs-v1.24/events.json-stream');
 
 describe('JsonObjectSplitter', () => {
   it('splits pretty-printed concatenated objects (the API reference example)', () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from '../../instrument/index.js';
 import { DockerClient } from '../docker/index.js';
 import { EventsService, type EventEntry } from './index.js';
+import { shared } from '../../../test/support/shared.js';
 
 const ID = '0724af52ec7699cd3bfe48a7e1de21dc772174cc1fc485771c43b2730ebe0c82';
 const ev = (action: string, sec: number, nano: number, extra: Record<string, string> = {}): string =>
@@ -86,7 +87,7 @@ describe('EventsService against a fake engine that drops the stream', () => {
     const registry = new Registry();
     const entries: EventEntry[] = [];
     const svc = new EventsService({ client: new DockerClient({ host: 'unix:///nonexistent.sock' }), registry, host: 'h', source: 'docker', sink: { emit: (e) => void entries.push(e) } });
-    for (const t of new JsonObjectSplitter({ path: '/events' }).push(readFileSync('/work/shared/corpus/docker-api/moby-api-docs-v1.24/events.json-stream'))) await svc.handle(parseDockerEvent(t));
+    for (const t of new JsonObjectSplitter({ path: '/events' }).push(readFileSync(shared('corpus/docker-api/moby-api-docs-v1.24/events.json-stream')))) await svc.handle(parseDockerEvent(t));
     const text = registry.expose();
     for (const [type, action] of [['image', 'pull'], ['container', 'create'], ['container', 'start'], ['container', 'die'], ['container', 'destroy'], ['network', 'connect'], ['network', 'disconnect']]) {
       expect(text).toContain(`vigil_container_events_total{type="${type}",action="${action}"} 1`);

@@ -6,8 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MemorySink } from '../ship/index.js';
 import { JournaldOptionError } from './errors.js';
 import { JournalFollower } from './journal-follower.js';
+import { shared } from '../../../test/support/shared.js';
 
-const FIXTURE = resolve(import.meta.dirname, '../../../../shared/recipes/journal-fixture.sh');
+const FIXTURE = shared('recipes/journal-fixture.sh');
 const JOURNAL_REMOTE = '/lib/systemd/systemd-journal-remote';
 const CI = process.env.CI === 'true' || process.env.CI === '1';
 const have = existsSync(JOURNAL_REMOTE) && existsSync(FIXTURE);

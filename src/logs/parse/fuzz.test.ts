@@ -8,8 +8,9 @@ import { LineParser } from './line-parser.js';
 import { LogStreamDecoder } from './log-stream-decoder.js';
 import { ParsedLine } from './parsed-line.js';
 import { rawBytes } from './raw-bytes.js';
+import { shared } from '../../../test/support/shared.js';
 
-const CORPUS = '/work/shared/corpus/logs';
+const CORPUS = shared('corpus/logs');
 
 function corpusLines(): string[] {
   const out: string[] = [];

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SyslogFramer } from './syslog-framer.js';
+import { shared } from '../../../test/support/shared.js';
 
 function frames(input: Buffer | string, chunk: number, max = 1024): [string, number][] {
   const f = new SyslogFramer(max);
@@ -39,7 +40,7 @@ describe('SyslogFramer (RFC 6587)', () => {
     'telegraf-octet_counting_best_effort_tcp_1st_underflow_malfunction',
     'telegraf-non_transparent_best_effort_tcp_1st_min_ok_2nd_min_ok',
   ])('telegraf %s', (name) => {
-    const input = readFileSync(`/work/shared/corpus/logs/syslog-rfc5424/${name}.input.txt`);
+    const input = readFileSync(shared(`corpus/logs/syslog-rfc5424/${name}.input.txt`));
     const got = frames(input, 5).map((f) => f[0]);
     if (name.includes('malfunction')) expect(got).toEqual(['<1>217 <11>1 - -', ' - - - -']);
     else expect(got).toEqual(['<1>2 - - - - - -', '<4>11 - - - - - -']);
