@@ -44,10 +44,10 @@ describe('vigil check', () => {
     expect(await runCheck(['config', '--syntax-only', join(dir, 'norule.yml')])).toBe(0);
   });
 
-  it.each(['rules', 'metrics'])('check %s is not implemented yet', async (what) => {
+  it.each(['rules', 'metrics'])('check %s is refused as unknown (only config is offered)', async (what) => {
     const c = capture();
-    expect(await runCheck([what])).toBe(3);
-    expect(c.err()).toContain('not implemented yet');
+    expect(await runCheck([what])).toBe(2);
+    expect(c.err()).toContain(`unknown check "${what}"`);
   });
 
   it('validates the logs section: positions in the file, and token files unless --syntax-only', async () => {

@@ -12,23 +12,17 @@ const CONFIG_FLAGS: readonly FlagSpec[] = [
   { name: 'help', kind: 'bool', default: false, help: 'Show this help.' },
 ];
 
-const USAGE = `Usage: vigil check <config|rules|metrics> [flags] FILE…
+const USAGE = `Usage: vigil check config [flags] FILE…
 
-  config FILE…   check Prometheus-format configuration files
-  rules FILE…    check rule files (not implemented yet)
-  metrics        check exposition text on stdin (not implemented yet)
+  config FILE…   check Prometheus-format configuration files (as promtool check config)
 `;
 
-/** runCheck runs `vigil check …` and resolves to the exit code: 0 all good, 1 a check failed, 2 usage, 3 not implemented. */
+/** runCheck runs `vigil check …` and resolves to the exit code: 0 all good, 1 a check failed, 2 usage. */
 export async function runCheck(argv: readonly string[]): Promise<number> {
   const [what, ...rest] = argv;
   switch (what) {
     case 'config':
       return checkConfigFiles(rest);
-    case 'rules':
-    case 'metrics':
-      process.stderr.write(`vigil check ${what}: not implemented yet\n`);
-      return 3;
     case undefined:
     case '--help':
     case '-h':

@@ -14,7 +14,7 @@ async function run(argv: readonly string[], mode: 'server' | 'up'): Promise<numb
       `Usage: vigil ${mode} [flags]\n\n` +
         (mode === 'up'
           ? 'Runs the server and the node agent in one process with embedded storage.\n\n'
-          : 'Runs the central server: scrape, TSDB, PromQL, rules, log gateway and store, UI, HTTP APIs.\n\n') +
+          : 'Runs the central server: scrape, TSDB, PromQL, log gateway and store, HTTP APIs.\n\n') +
         `Flags:\n${formatFlagHelp(SERVER_FLAGS)}\n`,
     );
     return 0;

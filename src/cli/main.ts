@@ -15,12 +15,11 @@ interface Command {
 
 const COMMANDS: readonly Command[] = [
   { name: 'up', summary: 'server and agent in one process: the embedded default for one machine', run: lazy('./cmd-server.js', 'runUp') },
-  { name: 'server', summary: 'central server: scrape, TSDB, PromQL, rules, log gateway and store, UI, HTTP APIs', run: lazy('./cmd-server.js', 'runServer') },
+  { name: 'server', summary: 'central server: scrape, TSDB, PromQL, log gateway and store, HTTP APIs', run: lazy('./cmd-server.js', 'runServer') },
   { name: 'agent', summary: 'node agent: host and container metrics, events, logs; ships to a server', run: lazy('./cmd-agent.js', 'runAgent') },
   { name: 'query', summary: 'run a PromQL query against a server or a data directory', run: lazy('./cmd-query.js', 'runQuery') },
   { name: 'logs', summary: 'run a LogQL query or follow logs, against a server or a data directory', run: lazy('./cmd-logs.js', 'runLogs') },
-  { name: 'check', summary: 'check configuration, rule and metrics files (check config|rules|metrics)', run: lazy('./cmd-check.js', 'runCheck') },
-  { name: 'test', summary: 'unit-test rule files (test rules FILE…)', run: lazy('./cmd-test.js', 'runTest') },
+  { name: 'check', summary: 'check Prometheus-format configuration files as promtool does (check config)', run: lazy('./cmd-check.js', 'runCheck') },
   { name: 'tsdb', summary: 'inspect and backfill TSDB data (tsdb analyze|dump|create-blocks-from)', run: lazy('./cmd-tsdb.js', 'runTsdb') },
   { name: 'version', summary: 'print the version', run: async () => (process.stdout.write(`vigil ${VERSION}\n`), 0) },
 ];

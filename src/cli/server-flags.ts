@@ -14,7 +14,7 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
   { name: 'storage.tsdb.path', kind: 'string', placeholder: 'DIR', help: 'Metrics storage folder (default: <data.dir>/metrics).' },
   { name: 'storage.tsdb.retention.time', kind: 'string', placeholder: 'DURATION', default: '15d', help: 'How long to keep samples.' },
   { name: 'storage.tsdb.retention.size', kind: 'string', placeholder: 'SIZE', default: '0', help: 'Maximum bytes of blocks to keep (0: no limit), units B, KB, MB, GB, TB, PB, EB.' },
-  { name: 'web.listen-address', kind: 'string', placeholder: 'HOST:PORT', default: '127.0.0.1:9700', help: 'Address for the UI and every HTTP API.' },
+  { name: 'web.listen-address', kind: 'string', placeholder: 'HOST:PORT', default: '127.0.0.1:9700', help: 'Address of every HTTP API (Prometheus, Loki, log ingest, lifecycle, /metrics).' },
   { name: 'web.enable-lifecycle', kind: 'bool', default: false, help: 'Allow shutdown and reload over HTTP (POST /-/reload, /-/quit).' },
   { name: 'web.enable-remote-write-receiver', kind: 'bool', default: true, help: 'Accept Prometheus remote write at /api/v1/write.' },
   { name: 'query.timeout', kind: 'string', placeholder: 'DURATION', default: '2m', help: 'Maximum time a query may take before it is aborted.' },
