@@ -10,8 +10,9 @@ import { STALE_NAN, isStaleNaN } from '../../model/index.js';
 import { MetricBatch, MetricType } from '../host/index.js';
 import { RemoteWriteSender, WriteRequestEncoder, parseRetryAfter, type RemoteWriteError } from './index.js';
 
-const root = protobuf.parse(readFileSync(join(import.meta.dirname, 'remote-write.proto'), 'utf8'), { keepCase: true }).root;
-const WriteRequest = root.lookupType('vigil.agent.remotewrite.WriteRequest');
+// Decoded with the server receiver's schema (Prometheus's prompb messages), so the two sides agree.
+const root = protobuf.parse(readFileSync(join(import.meta.dirname, '../../api/remote-prompb.proto'), 'utf8'), { keepCase: true }).root;
+const WriteRequest = root.lookupType('prometheus.WriteRequest');
 
 interface Decoded {
   timeseries: { labels: { name: string; value: string }[]; samples: { value: number; timestamp: unknown }[] }[];

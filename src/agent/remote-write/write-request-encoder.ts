@@ -5,7 +5,7 @@
  * family) on request. Requests hold at most `maxSamplesPerSend` series and are
  * snappy-compressed (block format, as the protocol requires).
  *
- * Wire layout written (field numbers of remote-write.proto):
+ * Wire layout written (field numbers of Prometheus's prompb WriteRequest):
  *
  * ```
  * WriteRequest  = { 1: TimeSeries }* { 3: MetricMetadata }*
