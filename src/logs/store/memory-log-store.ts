@@ -1,6 +1,7 @@
 /**
  * MemoryLogStore: an in-memory LogStore for tests and the gateway until the real store is
- * wired. Entries of a stream are kept sorted by time.
+ * wired. Entries of a stream are appended as they come (O(1) per entry) and put in time order,
+ * stably, the first time a query reads a stream that received an out-of-order entry.
  * @module
  */
 import { compareStrings, matchesAll, type Labels, type Matcher } from '../../model/index.js';
@@ -22,6 +23,11 @@ import {
 interface MemStream {
   readonly labels: Labels;
   readonly entries: LogEntry[];
+  /** False once an entry older than the last one was appended, until the next query sorts. */
+  sorted: boolean;
+  /** Time of the newest entry appended while sorted. */
+  lastT: number;
+  lastNs: number;
 }
 
 /** MemoryLogStore keeps every entry in arrays. */
@@ -39,32 +45,49 @@ export class MemoryLogStore implements QueryableLogStore {
     const k = stream.key();
     let s = this.#streams.get(k);
     if (s === undefined) {
-      s = { labels: stream, entries: [] };
+      s = { labels: stream, entries: [], sorted: true, lastT: -Infinity, lastNs: 0 };
       this.#streams.set(k, s);
     }
-    for (const e of entries) {
-      const last = s.entries[s.entries.length - 1];
-      if (last === undefined || compareEntryTime(last, e) <= 0) {
-        s.entries.push(e);
+    const list = s.entries;
+    let sorted = s.sorted;
+    let lastT = s.lastT;
+    let lastNs = s.lastNs;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      list.push(e);
+      if (!sorted) continue;
+      if (e.t > lastT || (e.t === lastT && e.ns >= lastNs)) {
+        lastT = e.t;
+        lastNs = e.ns;
       } else {
-        let lo = 0;
-        let hi = s.entries.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if (compareEntryTime(s.entries[mid]!, e) <= 0) lo = mid + 1;
-          else hi = mid;
-        }
-        s.entries.splice(lo, 0, e);
+        sorted = false;
       }
     }
+    s.sorted = sorted;
+    s.lastT = lastT;
+    s.lastNs = lastNs;
     this.#count += entries.length;
     for (const l of this.#listeners) l(stream, entries);
   }
 
+  /** Puts a stream's entries in time order (stable: equal times keep their append order). */
+  #ordered(s: MemStream): MemStream {
+    if (!s.sorted) {
+      s.entries.sort(compareEntryTime);
+      s.sorted = true;
+      const last = s.entries[s.entries.length - 1]!;
+      s.lastT = last.t;
+      s.lastNs = last.ns;
+    }
+    return s;
+  }
+
   #matching(matchers: readonly Matcher[], mint: number, maxt: number): MemStream[] {
-    return [...this.#streams.values()].filter(
-      (s) => matchesAll(matchers, (n) => s.labels.get(n)) && s.entries.some((e) => e.t >= mint && e.t <= maxt),
-    );
+    const out: MemStream[] = [];
+    for (const s of this.#streams.values()) {
+      if (matchesAll(matchers, (n) => s.labels.get(n)) && s.entries.some((e) => e.t >= mint && e.t <= maxt)) out.push(this.#ordered(s));
+    }
+    return out;
   }
 
   async *select(q: SelectQuery, signal?: AbortSignal): AsyncIterable<StreamBatch> {
