@@ -90,3 +90,31 @@ describe('XOR chunk bytes', () => {
     expect(() => chunkFromData(9, new Uint8Array(2))).toThrow(UnknownEncodingError);
   });
 });
+
+describe('XOR chunk buffers', () => {
+  // Chunk buffers are views of shared slabs: chunks growing side by side must not disturb each other.
+  it('keeps chunks growing in the same slab apart', () => {
+    const samples = (s: number): [number, number][] =>
+      Array.from({ length: 120 }, (_, i) => [1_704_067_200_000 + i * 15_000 + (i % 7 === 0 ? s : 0), s % 2 === 0 ? i * s : Math.sin(i + s)]);
+    const alone = Array.from({ length: 300 }, (_, s) => encodeHex(samples(s)));
+    const chunks = Array.from({ length: 300 }, () => new XORChunk());
+    const apps = chunks.map((c) => c.appender());
+    for (let i = 0; i < 120; i++) {
+      for (let s = 0; s < 300; s++) apps[s]!.append(...samples(s)[i]!);
+    }
+    expect(chunks.map((c) => Buffer.from(c.bytes()).toString('hex'))).toEqual(alone);
+  });
+
+  it('compact moves the chunk into a buffer of its own with the same bytes', () => {
+    const c = new XORChunk();
+    const a = c.appender();
+    for (let i = 0; i < 50; i++) a.append(i * 1000, i * 1.5);
+    const before = Buffer.from(c.bytes()).toString('hex');
+    c.compact();
+    const b = c.bytes();
+    expect(Buffer.from(b).toString('hex')).toBe(before);
+    expect(b.buffer.byteLength).toBeLessThan(before.length);
+    c.appender().append(50_000, 3);
+    expect(c.numSamples()).toBe(51);
+  });
+});

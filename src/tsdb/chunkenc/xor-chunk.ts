@@ -30,6 +30,29 @@ const VARINT_SCRATCH = new Uint8Array(10);
 /** The most bytes one sample can take (dod 4+64 bits, value 2+11+64 bits), rounded up. */
 const MAX_SAMPLE_BYTES = 24;
 
+// Chunk buffers are carved from shared zeroed slabs: a typed array of its own costs V8 a
+// backing-store allocation, zero-fill and GC bookkeeping (more than encoding 30 samples), a view
+// of a slab only a small object. A slab lives as long as any chunk holding a view of it;
+// compact() moves a chunk into a buffer of its own. A chunk that grows leaves its old space
+// unused in the slab.
+const SLAB_BYTES = 64 * 1024;
+const SLAB_MAX_ALLOC = SLAB_BYTES / 8;
+let slab = new ArrayBuffer(0);
+let slabOff = 0;
+
+// allocBuf returns `n` zeroed bytes, from the current slab when they are few.
+function allocBuf(n: number): Uint8Array {
+  if (n > SLAB_MAX_ALLOC) return new Uint8Array(n);
+  n = (n + 7) & ~7;
+  if (slabOff + n > slab.byteLength) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabOff = 0;
+  }
+  const b = new Uint8Array(slab, slabOff, n);
+  slabOff += n;
+  return b;
+}
+
 /**
  * Writable state shared by a chunk and its appender: the buffer, the number of bits written
  * (every bit past it is zero, so writes OR into the partial byte and assign the rest) and
@@ -44,23 +67,18 @@ interface XORState {
 }
 
 // putBits writes the low n bits (1 ≤ n ≤ 32) of v at bit `pos` of buf, most significant first,
-// and returns the new position. The caller guarantees room.
+// and returns the new position. Bits past pos are zero, so the first byte is OR-ed and the next
+// four are assigned whole (zeros past the new position): no loop, no branch on the length. The
+// caller guarantees five bytes of room.
 function putBits(buf: Uint8Array, pos: number, v: number, n: number): number {
-  v &= 0xffffffff >>> (32 - n); // int32 bits; negative when n = 32 and bit 31 is set
-  let i = pos >>> 3;
-  const free = 8 - (pos & 7);
-  if (n <= free) {
-    buf[i] = buf[i]! | (v << (free - n));
-    return pos + n;
-  }
-  let rem = n - free;
-  buf[i] = buf[i]! | (v >>> rem);
-  i++;
-  while (rem >= 8) {
-    rem -= 8;
-    buf[i++] = v >>> rem; // the store keeps the low 8 bits
-  }
-  if (rem > 0) buf[i] = v << (8 - rem);
+  const i = pos >>> 3;
+  const off = pos & 7;
+  const w = v << (32 - n); // the n bits at the top of an int32
+  buf[i] = buf[i]! | (w >>> (24 + off));
+  buf[i + 1] = w >>> (16 + off);
+  buf[i + 2] = w >>> (8 + off);
+  buf[i + 3] = w >>> off;
+  if (off + n > 32) buf[i + 4] = w << (8 - off);
   return pos + n;
 }
 
@@ -84,7 +102,7 @@ export class XORChunk implements Chunk {
       return;
     }
     this.#view = EMPTY_HEADER;
-    this.#s = { buf: new Uint8Array(Math.max(capacity, MAX_SAMPLE_BYTES + 2)), pos: 16, pad: 0 };
+    this.#s = { buf: allocBuf(Math.max(capacity, MAX_SAMPLE_BYTES + 2)), pos: 16, pad: 0 };
   }
 
   /**
@@ -120,7 +138,7 @@ export class XORChunk implements Chunk {
       // Copy the wrapped bytes into a writable buffer, clearing the bits past the end.
       const pos = it.bitPosition();
       const used = (pos + 7) >>> 3;
-      const buf = new Uint8Array(used + 4 * MAX_SAMPLE_BYTES);
+      const buf = allocBuf(used + 4 * MAX_SAMPLE_BYTES);
       buf.set(this.#view.subarray(0, used));
       if ((pos & 7) !== 0) buf[used - 1] = buf[used - 1]! & (0xff << (8 - (pos & 7)));
       s = { buf, pos, pad: this.#view.length * 8 - pos >= 8 ? 1 : 0 };
@@ -138,8 +156,9 @@ export class XORChunk implements Chunk {
   compact(): void {
     const s = this.#s;
     if (s === undefined) return;
+    // A buffer of its own, so the chunk no longer holds a shared slab.
     const need = ((s.pos + 7) >>> 3) + 8;
-    if (s.buf.length > need) s.buf = s.buf.slice(0, need);
+    if (s.buf.length > need || s.buf.byteLength !== s.buf.buffer.byteLength) s.buf = s.buf.slice(0, need);
   }
 }
 
@@ -175,7 +194,7 @@ class XORAppender implements ChunkAppender {
       // once instead of at every doubling.
       const used = (pos + 7) >>> 3;
       const cap = Math.max(2 * buf.length, Math.ceil((used / (n > 0 ? n : 1)) * (MAX_SAMPLES_PER_CHUNK + 8)) + 2 * MAX_SAMPLE_BYTES);
-      const nb = new Uint8Array(cap);
+      const nb = allocBuf(cap);
       nb.set(buf.subarray(0, used));
       buf = nb;
       s.buf = nb;
