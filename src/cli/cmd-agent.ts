@@ -66,6 +66,7 @@ const HOST_FLAG_HELP: Readonly<Record<string, string>> = {
 export const AGENT_FLAGS: readonly FlagSpec[] = [
   { name: 'server', kind: 'string', placeholder: 'URL', default: '', help: 'vigil server to push to (remote write to <URL>/api/v1/write; the log side ships there too).' },
   { name: 'token', kind: 'string', placeholder: 'TOKEN', default: '', help: 'Bearer token for the server.' },
+  { name: 'token-file', kind: 'string', placeholder: 'FILE', default: '', help: 'Read the bearer token from this file (surrounding whitespace trimmed); keeps it out of `ps`.' },
   { name: 'remote-write.url', kind: 'string', placeholder: 'URL', default: '', help: 'Push metrics to this remote-write receiver instead of the server (Prometheus, VictoriaMetrics, …).' },
   { name: 'remote-write.queue-max-bytes', kind: 'string', placeholder: 'SIZE', default: '32MB', help: 'Bound of the in-memory push queue (oldest dropped when full), units B, KB, MB, GB.' },
   { name: 'remote-write.ca-file', kind: 'string', placeholder: 'FILE', default: '', help: 'CA bundle for an https receiver.' },
@@ -160,7 +161,7 @@ export function agentOptions(f: ParsedFlags, registry: Registry, logger: Logger)
         ? undefined
         : {
             url: rwUrl,
-            token: opt(f, 'token'),
+            token: agentToken(f),
             maxQueueBytes: parseSizeFlag('remote-write.queue-max-bytes', str(f, 'remote-write.queue-max-bytes')),
             ...(ca !== '' ? { ca: readCa(ca) } : {}),
             userAgent: `vigil-agent/${VERSION}`,
@@ -237,6 +238,23 @@ async function listenOn(server: Server, addr: string): Promise<AddressInfo> {
   return server.address() as AddressInfo;
 }
 
+/** agentToken returns the token of --token or --token-file (not both), or undefined for none. */
+export function agentToken(f: ParsedFlags): string | undefined {
+  const inline = str(f, 'token');
+  const file = str(f, 'token-file');
+  if (file === '') return inline === '' ? undefined : inline;
+  if (inline !== '') throw new FlagError('--token and --token-file: give one of them');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new FlagError(`--token-file: cannot read ${file}: ${(e as Error).message}`);
+  }
+  const token = text.trim();
+  if (token === '') throw new FlagError(`--token-file: ${file} is empty`);
+  return token;
+}
+
 /** runAgent implements `vigil agent`. */
 export async function runAgent(argv: readonly string[]): Promise<number> {
   const specs = [...AGENT_FLAGS, ...AGENT_EXTENSIONS.flatMap((e) => e.flags)];
@@ -258,7 +276,7 @@ export async function runAgent(argv: readonly string[]): Promise<number> {
   const dataDir = str(f, 'data.dir');
   mkdirSync(dataDir, { recursive: true });
   const base = agentOptions(f, registry, log);
-  const ctx: AgentContext = { flags: f, dataDir, server: str(f, 'server').replace(/\/+$/, ''), token: str(f, 'token'), hostname: hostname(), registry, logger: log };
+  const ctx: AgentContext = { flags: f, dataDir, server: str(f, 'server').replace(/\/+$/, ''), token: agentToken(f) ?? '', hostname: hostname(), registry, logger: log };
   const extraServices: AgentService[] = [];
   let eventSink: EventSink | undefined;
   for (const ext of AGENT_EXTENSIONS) {
