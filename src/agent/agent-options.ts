@@ -31,6 +31,8 @@ export interface DockerOptions {
   readonly events?: boolean;
   /** How often the container list is re-read, ms (default 30 000). */
   readonly refreshMs?: number;
+  /** Where the events stream's position is kept across restarts (default: none, start at now). */
+  readonly eventsPositionFile?: string;
 }
 
 /** RemoteWriteOptions configure push (the sender's options without the ones the agent supplies). */

@@ -68,6 +68,7 @@ export class Agent {
           sink: opts.eventSink,
           registry: this.registry,
           host: this.hostname,
+          positionFile: d.eventsPositionFile,
           onError: (e) => this.#log.debug('events stream', { err: errText(e) }),
         });
       }

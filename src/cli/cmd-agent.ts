@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Agent, HOST_COLLECTORS, type AgentOptions, type AgentService, type EventSink, type HostCollectorConfig } from '../agent/index.js';
 import { LogfmtLogger, Registry, registerProcessMetrics, type Logger } from '../instrument/index.js';
@@ -188,10 +189,11 @@ function readCa(path: string): Buffer {
  * server's self-scrape does not see them twice. Wire it in buildServer for mode 'up':
  * `services.push(upAgentService({ appendable: storage, logger: log }))`.
  */
-export function upAgentService(o: { appendable: Appendable; logger: Logger; eventSink?: EventSink; intervalMs?: number; hostname?: string }): AgentService {
+export function upAgentService(o: { appendable: Appendable; logger: Logger; eventSink?: EventSink; intervalMs?: number; hostname?: string; stateDir?: string }): AgentService {
   const registry = new Registry();
   registerProcessMetrics(registry);
-  const agent = new Agent({ appendable: o.appendable, eventSink: o.eventSink, intervalMs: o.intervalMs, hostname: o.hostname, registry, logger: o.logger });
+  const docker = o.stateDir === undefined ? undefined : { eventsPositionFile: join(o.stateDir, 'events-position.json') };
+  const agent = new Agent({ appendable: o.appendable, eventSink: o.eventSink, intervalMs: o.intervalMs, hostname: o.hostname, docker, registry, logger: o.logger });
   return { name: 'agent', run: (signal) => agent.run(signal) };
 }
 
@@ -284,7 +286,8 @@ export async function runAgent(argv: readonly string[]): Promise<number> {
     extraServices.push(...built.services);
     eventSink ??= built.eventSink;
   }
-  const agent = new Agent({ ...base, extraServices, eventSink });
+  const docker = base.docker === false ? false : { ...base.docker, eventsPositionFile: join(dataDir, 'events-position.json') };
+  const agent = new Agent({ ...base, docker, extraServices, eventSink });
 
   const listen = str(f, 'web.listen-address');
   // A small server of its own: the API module's router would load the whole server side

@@ -132,7 +132,7 @@ export async function buildServer(opts: ServerOptions, mode: 'server' | 'up', fl
   ];
   // vigil up: the node agent runs in the same process, appending host and container metrics
   // straight into the TSDB and container events into the log store.
-  if (mode === 'up') services.push(upAgentService({ appendable: storage, logger: log.with({ component: 'agent' }), eventSink: logs.eventSink }));
+  if (mode === 'up') services.push(upAgentService({ appendable: storage, logger: log.with({ component: 'agent' }), eventSink: logs.eventSink, stateDir: opts.statePath }));
 
   return {
     log,

@@ -107,3 +107,37 @@ describe('EventsService against a fake engine that drops the stream', () => {
     expect(registry.expose()).toContain('vigil_container_events_total{type="container",action="oom_kill"} 1');
   });
 });
+
+describe('EventsService position file', () => {
+  it('resumes after a restart where it stopped: events of the last second handled are not repeated, later ones are delivered', async () => {
+    const { parseDockerEvent } = await import('../docker/index.js');
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-evpos-'));
+    try {
+      const positionFile = join(dir, 'events-position.json');
+      const client = new DockerClient({ host: `unix://${join(dir, 'none.sock')}` });
+      const make = (entries: EventEntry[], errors: unknown[] = []) =>
+        new EventsService({ client, host: 'n', source: 'docker', positionFile, positionWriteMs: 5, sink: { emit: (e) => void entries.push(e) }, onError: (e) => errors.push(e) });
+      const first: EventEntry[] = [];
+      const a = make(first);
+      for (const t of [ev('create', 1700000100, 1), ev('start', 1700000101, 5)]) await a.handle(parseDockerEvent(t));
+      await new Promise((r) => setTimeout(r, 30));
+      // kill -9 here: nothing else is written. A new process reads the position.
+      const second: EventEntry[] = [];
+      const b = make(second);
+      for (const t of [ev('create', 1700000100, 1), ev('start', 1700000101, 5), ev('die', 1700000101, 9), ev('destroy', 1700000102, 0)]) await b.handle(parseDockerEvent(t));
+      expect(first.map((e) => e.fields.action)).toEqual(['create', 'start']);
+      expect(second.map((e) => e.fields.action)).toEqual(['die', 'destroy']);
+      // A damaged file is reported and ignored (the stream starts at now).
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(positionFile, '{"sec":"x"}');
+      const errors: unknown[] = [];
+      const third: EventEntry[] = [];
+      const c = make(third, errors);
+      await c.handle(parseDockerEvent(ev('start', 1700000101, 5)));
+      expect(third).toHaveLength(1);
+      expect(String(errors[0])).toContain('events position file');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -6,6 +6,7 @@
  * nor a dropped connection loses or repeats an event.
  * @module
  */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Counter, Family, Gauge, Registry } from '../../instrument/index.js';
 import { containerOf, type OomEvent } from '../cgroup/index.js';
@@ -29,6 +30,14 @@ export interface EventsServiceOptions {
   readonly reconnectMaxMs?: number;
   /** Unix ms to start from on the first connection (default: now, so history is not replayed). */
   readonly sinceMs?: number;
+  /**
+   * File that keeps the position (the last second handled and its events' keys) across
+   * restarts: when it exists the stream resumes there, so events that happened while the agent
+   * was down are delivered, and none twice. Written at most every positionWriteMs (default 1000)
+   * and when run ends.
+   */
+  readonly positionFile?: string;
+  readonly positionWriteMs?: number;
   readonly onError?: (e: unknown) => void;
   readonly now?: () => number;
 }
@@ -52,6 +61,9 @@ export class EventsService {
   #lastSec = -1;
   readonly #seenInSecond = new Set<string>();
   #sinceSec: number;
+  readonly #positionFile: string | undefined;
+  readonly #positionWriteMs: number;
+  #positionTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(opts: EventsServiceOptions) {
     this.#client = opts.client;
@@ -66,6 +78,9 @@ export class EventsService {
     this.#onError = opts.onError;
     this.#now = opts.now ?? Date.now;
     this.#sinceSec = Math.floor((opts.sinceMs ?? this.#now()) / 1000);
+    this.#positionFile = opts.positionFile;
+    this.#positionWriteMs = opts.positionWriteMs ?? 1000;
+    if (this.#positionFile !== undefined) this.#loadPosition(this.#positionFile);
     const r = opts.registry;
     this.#events = r?.counter({ name: 'vigil_container_events_total', help: 'Container engine events received, by object type and action (kernel OOM kills as type container, action oom_kill).', labelNames: ['type', 'action'] });
     this.#connected = r?.gauge({ name: 'vigil_container_events_connected', help: 'Whether the agent is connected to the container engine events stream.' }).labels();
@@ -96,6 +111,47 @@ export class EventsService {
       await sleep(delay, signal);
       delay = Math.min(delay * 2, this.#maxMs);
     }
+    this.#savePosition();
+  }
+
+  // loadPosition resumes from a position file; a missing or unreadable one starts afresh.
+  #loadPosition(file: string): void {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      return;
+    }
+    try {
+      const p = JSON.parse(text) as { sec?: unknown; keys?: unknown };
+      if (typeof p.sec !== 'number' || !Number.isSafeInteger(p.sec) || p.sec < 0 || !Array.isArray(p.keys)) throw new Error('want {"sec": <unix seconds>, "keys": [...]}');
+      this.#lastSec = p.sec;
+      this.#sinceSec = p.sec;
+      this.#seenInSecond.clear();
+      for (const k of p.keys) if (typeof k === 'string') this.#seenInSecond.add(k);
+    } catch (e) {
+      this.#onError?.(new Error(`events position file ${file} ignored: ${(e as Error).message}`));
+    }
+  }
+
+  // schedulePosition writes the position soon (coalescing bursts of events).
+  #schedulePosition(): void {
+    if (this.#positionFile === undefined || this.#positionTimer !== undefined) return;
+    this.#positionTimer = setTimeout(() => this.#savePosition(), this.#positionWriteMs);
+    this.#positionTimer.unref?.();
+  }
+
+  #savePosition(): void {
+    if (this.#positionTimer !== undefined) clearTimeout(this.#positionTimer);
+    this.#positionTimer = undefined;
+    const file = this.#positionFile;
+    if (file === undefined || this.#lastSec < 0) return;
+    try {
+      writeFileSync(`${file}.tmp`, JSON.stringify({ sec: this.#lastSec, keys: [...this.#seenInSecond] }));
+      renameSync(`${file}.tmp`, file);
+    } catch (e) {
+      this.#onError?.(e);
+    }
   }
 
   /** handle processes one event (skipping one already handled before a reconnect). */
@@ -109,12 +165,13 @@ export class EventsService {
         this.#onError?.(e);
       }
     }
-    if (this.#sink === undefined) return;
+    if (this.#sink === undefined) return this.#schedulePosition();
     const name = ev.attributes.name ?? (ev.type === 'container' ? this.#cache?.get(ev.actorId)?.name : undefined) ?? '';
     const core = { type: ev.type, action: ev.action, action_detail: ev.actionDetail, id: ev.actorId, name, image: ev.attributes.image ?? '', scope: ev.scope, time_nano: ev.timeNano };
     const stream: Record<string, string> = { source: this.#source ?? 'docker', host: this.#host, type: ev.type };
     if (ev.type === 'container' && name !== '') stream.container = name;
     await this.#emit({ stream, t: ev.t, ns: ev.ns, line: eventLine(core, ev.attributes), fields: eventFields(core, ev.attributes) });
+    this.#schedulePosition();
   }
 
   /** handleOom reports an OOM kill read from the kernel log as an event of its container. */
