@@ -83,4 +83,32 @@ describe('HeadChunks', () => {
     expect(hc.n[7]).toBe(0);
     expect(hc.byteLength(7)).toBe(2);
   });
+
+  // Bit writes store whole zero bytes past their last bit: worst-case samples (64-bit
+  // delta-of-delta, 64 significant bits) in neighbouring chunks of every size class must not
+  // reach into each other.
+  it('keeps neighbouring chunks intact under worst-case samples', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 2 ** 40 }), fc.double()), { minLength: 1, maxLength: 400 }), (steps) => {
+        const hc = new HeadChunks();
+        hc.ensure(4);
+        const ref = [0, 1, 2, 3].map(() => new XORChunk());
+        const apps = ref.map((c) => c.appender());
+        const ts = [0, 0, 0, 0];
+        for (const [i, [d, v]] of steps.entries()) {
+          // Highest slot first: a write past a chunk's room would land in the next one's bytes
+          // after that one's last append, and show below.
+          for (let s = 3; s >= 0; s--) {
+            // Alternate huge and tiny steps so every delta-of-delta is a 64-bit one.
+            ts[s]! += i % 2 === 0 ? d + s : 1;
+            const x = s % 2 === 0 ? v : -v;
+            hc.append(s, ts[s]!, x);
+            apps[s]!.append(ts[s]!, x);
+          }
+          for (let s = 0; s < 4; s++) expect(hex(hc.view(s))).toBe(hex(ref[s]!.bytes()));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
 });

@@ -14,8 +14,9 @@ const SLAB_SIZE = 256 * 1024;
 // Size classes in steps of 1.5× and 2× alternately, 64 B … 16 KiB: little slack per chunk.
 const CLASS_BYTES = [64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096, 6144, 8192, 12288, 16384];
 const NUM_CLASSES = CLASS_BYTES.length;
-// Worst case per sample: dod '1111'+64 bits, value '11'+5+6+64 bits; first sample: 10+8 bytes.
-const MAX_SAMPLE_BYTES = 20;
+// Worst case per sample: dod '1111'+64 bits, value '11'+5+6+64 bits (19 bytes; first sample:
+// 10+8), plus the 3 zero bytes a bit write may store past its last bit, plus one.
+const MAX_SAMPLE_BYTES = 24;
 const MAX_SAMPLES = 0xffff;
 
 const F64 = new Float64Array(1);
@@ -200,9 +201,11 @@ export class HeadChunks {
   append(slot: number, t: number, v: number): void {
     const n = this.n[slot]!;
     if (n >= MAX_SAMPLES) throw new RangeError('XOR chunk is full (65535 samples)');
-    const buf = this.#room(slot);
-    const base = this.#off[slot]! * 8; // bit offset of the chunk in the slab
+    const c = this.#cls[slot]!;
+    // The slot's class holds one more sample of the worst size, or it moves to a larger one.
+    const buf = c >= 0 && ((this.#bits[slot]! + 7) >>> 3) + 1 + MAX_SAMPLE_BYTES <= CLASS_BYTES[c]! ? this.#slabs[this.#slab[slot]!]! : this.#room(slot);
     let pos = this.#bits[slot]!;
+    const base = this.#off[slot]! * 8; // bit offset of the chunk in the slab
     F64[0] = v;
     const hi = U32[HI]!;
     const lo = U32[LO]!;
@@ -217,123 +220,131 @@ export class HeadChunks {
       this.#trail[slot] = 0;
     } else {
       const tDelta = t - this.#t[slot]!;
+      // The timestamp's bits (`pre`, `preLen` of them) go out with the value's first write.
+      let pre = 0;
+      let preLen = 0;
       if (n === 1) {
         pos = putVarintBytes(buf, base, pos, tDelta);
       } else {
         const dod = tDelta - this.#tDelta[slot]!;
         if (dod === 0) {
-          pos += 1; // '0' (the byte is zero already)
+          preLen = 1; // '0'
         } else if (dod >= -8191 && dod <= 8192) {
-          putBits(buf, base + pos, (0b10 << 14) | (dod & 0x3fff), 16);
-          pos += 16;
+          pre = (0b10 << 14) | (dod & 0x3fff);
+          preLen = 16;
         } else if (dod >= -65535 && dod <= 65536) {
-          putBits(buf, base + pos, (0b110 << 17) | (dod & 0x1ffff), 20);
-          pos += 20;
+          pre = (0b110 << 17) | (dod & 0x1ffff);
+          preLen = 20;
         } else if (dod >= -524287 && dod <= 524288) {
-          putBits(buf, base + pos, (0b1110 << 20) | (dod & 0xfffff), 24);
-          pos += 24;
+          pre = (0b1110 << 20) | (dod & 0xfffff);
+          preLen = 24;
         } else {
           putBits(buf, base + pos, 0b1111, 4);
           const dh = Math.floor(dod / TWO32);
-          putBits(buf, base + pos + 4, dh >>> 0, 32);
-          putBits(buf, base + pos + 36, (dod - dh * TWO32) >>> 0, 32);
+          putBits(buf, base + pos + 4, dh, 32);
+          putBits(buf, base + pos + 36, dod - dh * TWO32, 32);
           pos += 68;
         }
       }
       this.#tDelta[slot] = tDelta;
       // Value: XOR with the previous one.
-      const dHi = (hi ^ this.#vHi[slot]!) >>> 0;
-      const dLo = (lo ^ this.#vLo[slot]!) >>> 0;
+      const dHi = hi ^ this.#vHi[slot]!;
+      const dLo = lo ^ this.#vLo[slot]!;
       if (dHi === 0 && dLo === 0) {
-        pos += 1; // '0'
+        putBits(buf, base + pos, pre << 1, preLen + 1); // '0': same value
+        pos += preLen + 1;
         last = 1;
       } else {
         let lead = dHi !== 0 ? Math.clz32(dHi) : 32 + Math.clz32(dLo);
         const trail = dLo !== 0 ? 31 - Math.clz32(dLo & -dLo) : 63 - Math.clz32(dHi & -dHi);
-        if (lead >= 32) lead = 31;
+        if (lead >= 32) lead = 31; // five bits hold it; the rest are written as significant
         const pl = this.#lead[slot]!;
         const pt = this.#trail[slot]!;
+        let ctrl: number;
+        let ctrlLen: number;
         let shift: number;
         let sig: number;
         if (pl !== 0xff && lead >= pl && trail >= pt) {
+          // '10': the previous window holds the significant bits.
           shift = pt;
           sig = 64 - pl - pt;
-          if (sig <= 30) {
-            // '10' and the significant bits in one write (the common case).
-            const l = shift < 32 ? ((dLo >>> shift) | (shift === 0 ? 0 : dHi << (32 - shift))) >>> 0 : dHi >>> (shift - 32);
-            putBits(buf, base + pos, (0b10 << sig) | l, sig + 2);
-            pos += sig + 2;
-            this.#finish(slot, n, t, hi, lo, pos, sig, buf, base);
-            return;
-          }
-          putBits(buf, base + pos, 0b10, 2);
-          pos += 2;
+          ctrl = (pre << 2) | 0b10;
+          ctrlLen = preLen + 2;
         } else {
+          // '11' + leading(5) + sigbits(6, 64 written as 0).
           this.#lead[slot] = lead;
           this.#trail[slot] = trail;
           shift = trail;
           sig = 64 - lead - trail;
-          putBits(buf, base + pos, (0b11 << 11) | (lead << 6) | (sig & 63), 13);
-          pos += 13;
+          if (preLen > 19) {
+            putBits(buf, base + pos, pre, preLen);
+            pos += preLen;
+            pre = 0;
+            preLen = 0;
+          }
+          ctrl = (pre << 13) | (0b11 << 11) | (lead << 6) | (sig & 63);
+          ctrlLen = preLen + 13;
         }
-        // The significant bits (dHi:dLo) >>> shift, `sig` of them.
+        // The significant bits: (dHi:dLo) >>> shift, `sig` of them, in as few writes as fit.
         let h: number;
         let l: number;
         if (shift === 0) {
           h = dHi;
           l = dLo;
         } else if (shift < 32) {
-          l = ((dLo >>> shift) | (dHi << (32 - shift))) >>> 0;
+          l = (dLo >>> shift) | (dHi << (32 - shift));
           h = dHi >>> shift;
         } else {
           l = dHi >>> (shift - 32);
           h = 0;
         }
-        if (sig > 32) {
-          putBits(buf, base + pos, h, sig - 32);
-          putBits(buf, base + pos + sig - 32, l, 32);
+        if (sig <= 32) {
+          if (ctrlLen + sig <= 32) {
+            putBits(buf, base + pos, (ctrl << sig) | l, ctrlLen + sig);
+          } else {
+            putBits(buf, base + pos, ctrl, ctrlLen);
+            putBits(buf, base + pos + ctrlLen, l, sig);
+          }
         } else {
-          putBits(buf, base + pos, l, sig);
+          const hn = sig - 32;
+          if (ctrlLen + hn <= 32) {
+            putBits(buf, base + pos, (ctrl << hn) | h, ctrlLen + hn);
+          } else {
+            putBits(buf, base + pos, ctrl, ctrlLen);
+            putBits(buf, base + pos + ctrlLen, h, hn);
+          }
+          putBits(buf, base + pos + ctrlLen + hn, l, 32);
         }
-        pos += sig;
+        pos += ctrlLen + sig;
         last = sig;
       }
     }
-    this.#finish(slot, n, t, hi, lo, pos, last, buf, base);
-  }
-
-  // #finish records the appended sample: state, pad byte (after a whole-byte write that ends
-  // byte-aligned), and the sample count in the chunk header.
-  #finish(slot: number, n: number, t: number, hi: number, lo: number, pos: number, last: number, buf: Uint8Array, base: number): void {
     this.#t[slot] = t;
     this.#vHi[slot] = hi;
     this.#vLo[slot] = lo;
     this.#bits[slot] = pos;
     this.#pad[slot] = last >= 8 && (last & 7) === 0 && (pos & 7) === 0 ? 1 : 0;
-    const c = n + 1;
-    this.n[slot] = c;
+    const cnt = n + 1;
+    this.n[slot] = cnt;
     const b0 = base >>> 3;
-    buf[b0] = c >>> 8;
-    buf[b0 + 1] = c & 0xff;
+    buf[b0] = cnt >>> 8;
+    buf[b0 + 1] = cnt & 0xff;
   }
 }
 
-// putBits ORs the low n (≤ 32) bits of v into buf at bit position pos, most significant first.
-// Bits after pos must be zero (they are: chunk memory is zeroed), so whole bytes are assigned.
+// putBits writes the low n (1 ≤ n ≤ 32) bits of v into buf at bit position pos, most
+// significant first. Bits after pos are zero (chunk memory is zeroed), so the first byte is
+// OR-ed and the next four assigned whole (zeros past the last bit): no loop. The caller
+// guarantees room for them within the chunk's class.
 function putBits(buf: Uint8Array, pos: number, v: number, n: number): void {
-  let i = pos >>> 3;
-  const free = 8 - (pos & 7);
-  if (n <= free) {
-    buf[i]! |= (v & ((1 << n) - 1)) << (free - n);
-    return;
-  }
-  let m = n - free; // bits left after the first byte
-  buf[i]! |= (v >>> m) & ((1 << free) - 1);
-  while (m >= 8) {
-    m -= 8;
-    buf[++i] = v >>> m;
-  }
-  if (m > 0) buf[++i] = v << (8 - m);
+  const i = pos >>> 3;
+  const off = pos & 7;
+  const w = v << (32 - n); // the n bits at the top of an int32
+  buf[i] = buf[i]! | (w >>> (24 + off));
+  buf[i + 1] = w >>> (16 + off);
+  buf[i + 2] = w >>> (8 + off);
+  buf[i + 3] = w >>> off;
+  if (off + n > 32) buf[i + 4] = w << (8 - off);
 }
 
 // putVarintBytes writes u (a non-negative integer < 2^53) as a Go uvarint, byte by byte at bit
