@@ -214,6 +214,27 @@ describe('LogsPipeline', () => {
     expect(logs.listenerAddresses.get('tcp/tcp')).not.toBe(before);
   });
 
+  it('applies a retention change on reload', async () => {
+    const NEW = 'new-token-0123456789abcdef';
+    const oldNs = `${Date.now() - 40 * 60_000}000000`;
+    expect((await push(NEW, [
+          // Retention drops whole chunks (as Loki's does): the old entry is in a chunk of its own.
+          { stream: { job: 'retained', age: 'old' }, values: [[oldNs, 'forty minutes old']] },
+          { stream: { job: 'retained', age: 'new' }, values: [[nowNs(), 'fresh']] },
+        ])).status).toBe(204);
+    await logs.store.flush();
+    await logs.store.applyRetention();
+    expect((await query(NEW, '{job="retained"}')).lines).toEqual(['forty minutes old', 'fresh']);
+    await logs.apply(
+      parseConfig(
+        ['logs:', '  retention: 20m', '  tokens:', `    - {token: ${NEW}, app: web}`, `    - {token: ${ADMIN}, app: ops, scopes: [admin]}`, '  tcp: {listen_address: "127.0.0.1:0", token: web, labels: {job: netcat2}}', '  syslog: {listen_address: ""}'].join('\n'),
+        join(dir, 'vigil.yml'),
+      ),
+    );
+    await logs.store.applyRetention();
+    expect((await query(NEW, '{job="retained"}')).lines).toEqual(['fresh']);
+  });
+
   it('keeps the old configuration when a reload cannot be applied', async () => {
     const bad = parseConfig(`logs:\n  tokens: [{token_file: missing.txt, app: web}]\n  tcp: {listen_address: ""}\n  syslog: {listen_address: ""}\n`, join(dir, 'vigil.yml'));
     await expect(logs.apply(bad)).rejects.toThrow(/cannot read token_file/);

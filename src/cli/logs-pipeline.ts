@@ -61,6 +61,7 @@ interface Built {
   readonly query: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
   readonly specs: readonly ListenerSpec[];
   readonly retention: string;
+  readonly retentionPolicy: NonNullable<DiskLogStoreOptions['retention']>;
   readonly elasticPrefix: string;
 }
 
@@ -145,13 +146,16 @@ export class LogsPipeline {
 
   /**
    * apply puts a (re)loaded configuration to work: tokens (token files re-read), HTTP ingest
-   * settings, query limits and listeners (restarted when their settings changed). Nothing
-   * changes when it rejects. Retention changes apply at the next start.
+   * settings, query limits, retention (applied at the store's next maintenance round) and
+   * listeners (restarted when their settings changed). Nothing changes when it rejects.
    */
   apply(config: Config): Promise<void> {
     return this.#serialize(async () => {
       const built = await build(this.#o, config.logs, this.#store);
-      if (built.retention !== this.#built.retention) this.#o.log.warn('log retention changes take effect at the next start', { now: this.#built.retention, configured: built.retention });
+      if (built.retention !== this.#built.retention) {
+        this.#store.setRetention(built.retentionPolicy);
+        this.#o.log.info('log retention changed', { was: this.#built.retention, now: built.retention });
+      }
       if (built.elasticPrefix !== this.#built.elasticPrefix) this.#o.log.warn('logs.http.elastic.prefix changes take effect at the next start');
       this.#built = built;
       if (this.#running) await this.#listeners.reconcile(built.specs);
@@ -366,6 +370,7 @@ async function build(o: LogsPipelineOptions, cfg: LogsConfig, store: DiskLogStor
     query: lokiHandler(api, { appsOf: (req) => scopes.get(req) }),
     specs,
     retention: describeRetention(r),
+    retentionPolicy: r,
     elasticPrefix: h.elasticPrefix,
   };
 }

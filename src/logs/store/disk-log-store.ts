@@ -159,7 +159,7 @@ export class DiskLogStore implements QueryableLogStore, LineBatchAppender {
   readonly #dir: string;
   readonly #o: Required<Omit<DiskLogStoreOptions, 'registry' | 'retention' | 'onCorruption' | 'dir' | 'readOnly'>>;
   readonly #readOnly: boolean;
-  readonly #retention: { readonly default: RetentionPolicy; readonly apps: Readonly<Record<string, RetentionPolicy>> };
+  #retention: { readonly default: RetentionPolicy; readonly apps: Readonly<Record<string, RetentionPolicy>> };
   readonly #index = new StreamIndex();
   readonly #segments: ChunkSegments;
   readonly #reader: ChunkReader;
@@ -394,6 +394,11 @@ export class DiskLogStore implements QueryableLogStore, LineBatchAppender {
 
   #policy(app: string): RetentionPolicy {
     return this.#retention.apps[app] ?? this.#retention.default;
+  }
+
+  /** setRetention replaces the retention policies (a reloaded configuration); the next maintenance round applies them. */
+  setRetention(retention: NonNullable<DiskLogStoreOptions['retention']>): void {
+    this.#retention = { default: retention.default ?? {}, apps: retention.apps ?? {} };
   }
 
   /**
