@@ -20,6 +20,7 @@ import { mountTargetRoutes } from './prometheus-targets.js';
 import { mountRemoteRead } from './remote-read.js';
 import { mountRemoteWrite } from './remote-write.js';
 import type { Router } from './router.js';
+import { type WarmUpOptions, warmUpQueryPath } from './prometheus-warmup.js';
 
 /** TargetSource is what the API reads about scrape targets; vigil's ScrapeManager is one. */
 export interface TargetSource {
@@ -166,6 +167,11 @@ export interface PrometheusApiDeps {
   readonly registry?: Registry;
   /** Clock, Unix ms. */
   readonly now?: () => number;
+  /**
+   * Warm the query path up at mount time (synthetic data only; see prometheus-warmup.ts), so the
+   * first queries a fresh server answers run optimised code. Default off (tests mount many APIs).
+   */
+  readonly warmUp?: boolean | WarmUpOptions;
   /** Receives failures worth logging (remote write append errors, federation errors). */
   readonly onError?: (message: string, fields: Readonly<Record<string, unknown>>) => void;
 }
@@ -184,4 +190,8 @@ export function mountPrometheusApi(router: Router, deps: PrometheusApiDeps): voi
   mountFederate(router, ctx);
   mountRemoteWrite(router, ctx);
   mountRemoteRead(router, ctx);
+  if (deps.warmUp !== undefined && deps.warmUp !== false) {
+    const opts = deps.warmUp === true ? {} : deps.warmUp;
+    setImmediate(() => void warmUpQueryPath(opts));
+  }
 }

@@ -116,6 +116,7 @@ export async function buildServer(opts: ServerOptions, mode: 'server' | 'up', fl
     lookbackDeltaMs: opts.lookbackDeltaMs,
     queryTimeoutMs: opts.queryTimeoutMs,
     registry,
+    warmUp: true,
     onError: (message, fields) => log.error(message, Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, String(v)]))),
   });
   const http = new HttpServer({
