@@ -86,81 +86,95 @@ function describe(a: AddressInfo | undefined): string {
   return a === undefined ? '' : a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
 }
 
-/** tcpSpec builds the spec of a TCP listener at `address` (validated by constructing a receiver once). */
-export async function tcpSpec(c: LogsTcpConfig, address: string, ctx: ListenerContext): Promise<ListenerSpec> {
-  const subject = `logs.tcp ${JSON.stringify(c.name)}`;
+/** Prepared is what both listener kinds build from their configuration before the receiver itself. */
+interface Prepared {
+  readonly subject: string;
+  readonly host: string;
+  readonly port: number;
+  readonly tls: TlsOptions | undefined;
+  /** Options every receiver takes alike (limits, labels, token binding, self-metrics). */
+  readonly common: {
+    readonly store: LogStore;
+    readonly maxConnections: number | undefined;
+    readonly idleTimeoutMs: number | undefined;
+    readonly levelLabel: boolean | undefined;
+    readonly registry: Registry;
+    readonly name: string;
+    readonly tokens: TokenStore;
+    readonly token?: string;
+    readonly labels?: Readonly<Record<string, string>>;
+  };
+  /** Changes whenever anything about the listener does (the token's secret and the TLS files included). */
+  readonly key: string;
+}
+
+async function prepare(kind: 'tcp' | 'syslog', c: LogsTcpConfig | LogsSyslogConfig, address: string, ctx: ListenerContext): Promise<Prepared> {
+  const subject = `logs.${kind} ${JSON.stringify(c.name)}`;
   const { host, port } = hostPort(subject, address);
   const { tls, fingerprint } = await readTls(subject, c.tls);
   const token = c.token === undefined ? undefined : ctx.secretOf(c.token);
+  const common = {
+    store: ctx.store,
+    maxConnections: c.maxConnections,
+    idleTimeoutMs: c.idleTimeoutMs,
+    levelLabel: c.levelLabel,
+    registry: ctx.registry,
+    name: c.name,
+    tokens: ctx.tokens,
+    ...(token !== undefined ? { token } : {}),
+    ...(c.labels !== undefined ? { labels: c.labels } : {}),
+  };
+  const key = JSON.stringify({ ...c, token: c.token?.app, secret: token, address, tls: fingerprint });
+  return { subject, host, port, tls, common, key };
+}
+
+function spec<R extends Receiver & { ready(): Promise<unknown> }>(id: string, p: Prepared, create: () => R, listening: (r: R) => Promise<string>): ListenerSpec {
+  check(p.subject, create);
+  return {
+    id,
+    key: p.key,
+    start(signal) {
+      const r = create();
+      return { done: r.run(signal), listening: listening(r) };
+    },
+  };
+}
+
+/** tcpSpec builds the spec of a TCP listener at `address` (validated by constructing a receiver once). */
+export async function tcpSpec(c: LogsTcpConfig, address: string, ctx: ListenerContext): Promise<ListenerSpec> {
+  const p = await prepare('tcp', c, address, ctx);
   const create = (): TcpReceiver =>
     new TcpReceiver({
-      store: ctx.store,
-      host,
-      port,
-      ...(tls !== undefined ? { tls } : {}),
+      ...p.common,
+      host: p.host,
+      port: p.port,
+      ...(p.tls !== undefined ? { tls: p.tls } : {}),
       parser: { timeZone: c.timezone, payloadFields: c.payloadFields, jsonMessage: c.jsonMessage },
       maxLineBytes: c.maxLineBytes,
       longLines: c.longLines,
       multiline: c.multiline,
       multilineWaitMs: c.multilineWaitMs,
-      maxConnections: c.maxConnections,
-      idleTimeoutMs: c.idleTimeoutMs,
-      levelLabel: c.levelLabel,
-      registry: ctx.registry,
-      name: c.name,
-      tokens: ctx.tokens,
-      ...(token !== undefined ? { token } : {}),
-      ...(c.labels !== undefined ? { labels: c.labels } : {}),
     });
-  check(subject, create);
-  const key = JSON.stringify({ ...c, token: c.token?.app, secret: token, address, tls: fingerprint });
-  return {
-    id: `tcp/${c.name}`,
-    key,
-    start(signal) {
-      const r = create();
-      const done = r.run(signal);
-      return { done, listening: r.ready().then((a) => `listen=${describe(a)}`) };
-    },
-  };
+  return spec(`tcp/${c.name}`, p, create, (r) => r.ready().then((a) => `listen=${describe(a)}`));
 }
 
 /** syslogSpec builds the spec of a syslog listener at `address`. */
 export async function syslogSpec(c: LogsSyslogConfig, address: string, ctx: ListenerContext): Promise<ListenerSpec> {
-  const subject = `logs.syslog ${JSON.stringify(c.name)}`;
-  const { host, port } = hostPort(subject, address);
-  const { tls, fingerprint } = await readTls(subject, c.tls);
-  const token = c.token === undefined ? undefined : ctx.secretOf(c.token);
+  const p = await prepare('syslog', c, address, ctx);
   const create = (): SyslogReceiver =>
     new SyslogReceiver({
-      store: ctx.store,
-      host,
-      port,
+      ...p.common,
+      host: p.host,
+      port: p.port,
       udp: c.udp,
       tcp: c.tcp,
-      ...(tls !== undefined ? { tls } : {}),
+      ...(p.tls !== undefined ? { tls: p.tls } : {}),
       parser: { timeZone: c.timezone },
       maxMessageBytes: c.maxMessageBytes,
-      maxConnections: c.maxConnections,
-      idleTimeoutMs: c.idleTimeoutMs,
-      levelLabel: c.levelLabel,
-      registry: ctx.registry,
-      name: c.name,
-      tokens: ctx.tokens,
-      ...(token !== undefined ? { token } : {}),
-      ...(c.labels !== undefined ? { labels: c.labels } : {}),
     });
-  check(subject, create);
-  const key = JSON.stringify({ ...c, token: c.token?.app, secret: token, address, tls: fingerprint });
-  return {
-    id: `syslog/${c.name}`,
-    key,
-    start(signal) {
-      const r = create();
-      const done = r.run(signal);
-      return { done, listening: r.ready().then((a) => [a.tcp !== undefined ? `tcp=${describe(a.tcp)}` : '', a.udp !== undefined ? `udp=${describe(a.udp)}` : ''].filter((x) => x !== '').join(' ')) };
-    },
-  };
+  return spec(`syslog/${c.name}`, p, create, (r) =>
+    r.ready().then((a) => [a.tcp !== undefined ? `tcp=${describe(a.tcp)}` : '', a.udp !== undefined ? `udp=${describe(a.udp)}` : ''].filter((x) => x !== '').join(' ')),
+  );
 }
 
 // Constructing a receiver validates its options (labels, token binding, sizes) without listening.
