@@ -178,6 +178,9 @@ export class BlockSeriesIterator implements SampleIterator {
   #ci = -1;
   #it: SampleIterator | undefined;
   #inChunk = false;
+  // The current chunk lies wholly inside [mint, maxt] and nothing of the series is deleted:
+  // next() hands out the chunk iterator's samples without the range checks.
+  #plain = false;
   #positioned = false;
   #done = false;
   #err: Error | undefined;
@@ -187,6 +190,7 @@ export class BlockSeriesIterator implements SampleIterator {
     this.#s = s;
     this.#ci = -1;
     this.#inChunk = false;
+    this.#plain = false;
     this.#positioned = false;
     this.#done = s.metas.length === 0;
     this.#err = undefined;
@@ -200,8 +204,10 @@ export class BlockSeriesIterator implements SampleIterator {
     } catch (e) {
       return this.#fail(e as Error);
     }
+    const m = s.metas[i]!;
     this.#ci = i;
     this.#inChunk = true;
+    this.#plain = s.deleted === undefined && m.mint >= s.mint && m.maxt <= s.maxt;
     return true;
   }
 
@@ -253,7 +259,10 @@ export class BlockSeriesIterator implements SampleIterator {
       if (!this.#load(0)) return ValueType.None;
       return this.#settle(this.#it!.seek(s.mint), s.mint);
     }
-    return this.#settle(this.#it!.next(), s.mint);
+    const vt = this.#it!.next();
+    // A positioned iterator in a plain chunk: its next sample is in range and not deleted.
+    if (this.#plain && vt !== ValueType.None && this.#positioned) return vt;
+    return this.#settle(vt, s.mint);
   }
 
   seek(t: number): ValueType {
