@@ -149,15 +149,34 @@ export function* valueChunks(v: Value, limit = 0): Generator<string, void, undef
     case 'matrix': {
       let buf = '{"resultType":"matrix","result":[';
       const n = limit > 0 ? Math.min(limit, v.series.length) : v.series.length;
+      // The series of a range query share the step timestamps: their `[t,"` prefixes are
+      // formatted once, by position, and reused while the timestamps agree.
+      const prefixT: number[] = [];
+      const prefix: string[] = [];
       for (let i = 0; i < n; i++) {
         const s = v.series[i]!;
         if (i > 0) buf += ',';
         buf += `{"metric":${labelsJSON(s.labels)},"values":[`;
         const ts = s.ts;
         const vs = s.vs;
+        // A value equal to the previous one (not ±0, whose signs differ) reuses its text.
+        let prevV = NaN;
+        let prevS = '';
         for (let j = 0; j < ts.length; j++) {
-          if (j > 0) buf += ',';
-          buf += '[' + formatTimestamp(ts[j]!) + ',"' + formatSampleValue(vs[j]!) + '"]';
+          const t = ts[j]!;
+          let p: string;
+          if (j < prefixT.length && prefixT[j] === t) p = prefix[j]!;
+          else {
+            p = (j > 0 ? ',[' : '[') + formatTimestamp(t) + ',"';
+            prefixT[j] = t;
+            prefix[j] = p;
+          }
+          const x = vs[j]!;
+          if (x !== prevV || x === 0) {
+            prevS = formatSampleValue(x);
+            prevV = x;
+          }
+          buf += p + prevS + '"]';
           if (buf.length >= CHUNK_CHARS) {
             yield buf;
             buf = '';
