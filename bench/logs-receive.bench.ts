@@ -1,9 +1,15 @@
 // Log gateway throughput, parse included: lines/s and MB/s of the stream decoder alone, of the
-// TCP receiver (newline-delimited, mixed formats), of the syslog receiver (TCP), and of the
-// Loki push endpoint (JSON bodies of 1000 lines, 4 requests in flight). Data comes from
-// ../shared/bench/logs/gen-logs.js (`--format raw` for TCP, `--format loki` for push). Senders
-// run in a child process; "per core" divides by the receiving process's CPU seconds.
-//   npx tsx bench/logs-receive.bench.ts          (LINES=300000 by default)
+// TCP receiver (newline-delimited: socket → framing → format detection and parse → multi-line
+// grouping → store.append), of the syslog receiver (TCP), and of the Loki push endpoint (JSON
+// bodies of 1000 lines, 4 requests in flight). Data comes from ../shared/bench/logs/gen-logs.js
+// (`--format raw` for TCP, `--format loki` for push). Two TCP inputs: `app` is the generator's
+// container lines as they are (JSON lines, Spring Boot text with Java stack traces, nginx access
+// logs, klog, logfmt); `mixed` wraps its events, one in seven each, in the envelopes a gateway
+// receives: CRI, Docker json-file, `journalctl -o short-precise` (continuations indented),
+// `journalctl -o json` (multi-line MESSAGE), dockerd logfmt (`time=… level=… msg=…`), the rest
+// left as they are. Senders run in a child process; "per CPU-s" divides by the receiving
+// process's CPU seconds (user + system, GC included), over REPS runs (min / median / max).
+//   npx tsx bench/logs-receive.bench.ts          (LINES=300000, REPS=5 by default)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -18,6 +24,7 @@ import type { Labels } from '../src/model/index.js';
 const GEN = '/work/shared/bench/logs/gen-logs.js';
 const PUSH = '/work/shared/bench/logs/push-logs.js';
 const LINES = Number(process.env.LINES ?? 300_000);
+const REPS = Number(process.env.REPS ?? 5);
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-logs-'));
 const raw = join(dir, 'raw.txt');
@@ -27,6 +34,69 @@ execFileSync('node', [GEN, ...common, '--format', 'raw', '--out', raw], { stdio:
 execFileSync('node', [GEN, ...common, '--format', 'loki', '--batch', '1000', '--out', loki], { stdio: 'ignore' });
 const rawBytes = readFileSync(raw);
 const rawLines = rawBytes.toString('latin1').split('\n').length - 1;
+const mixed = join(dir, 'mixed.txt');
+writeFileSync(mixed, mixFormats(rawBytes.toString('utf8')));
+const mixedBytes = readFileSync(mixed);
+const mixedLines = mixedBytes.toString('latin1').split('\n').length - 1;
+
+/** Wraps the generator's events (a line and its indented or exception continuation lines) in envelopes, one kind in seven each. */
+function mixFormats(text: string): string {
+  const lines = text.split('\n').slice(0, -1);
+  const events: string[][] = [];
+  for (const l of lines) {
+    const prev = events[events.length - 1];
+    const cont = prev !== undefined && (l.startsWith('\t') || l.startsWith(' ') || l.startsWith('Caused by: ') || (prev.length === 1 && /^[\w$.]+(Exception|Error)(:|$)/.test(l)));
+    if (cont) prev.push(l);
+    else events.push([l]);
+  }
+  const units = ['api', 'worker', 'nginx', 'kubelet', 'containerd', 'sshd', 'cron', 'payments'];
+  const mon = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const base = Date.UTC(2026, 10, 22, 3, 0, 0);
+  const out: string[] = [];
+  events.forEach((ev, i) => {
+    const ms = base + i;
+    const us = String(ms * 1000 + (i % 997));
+    const d = new Date(ms);
+    const iso = `${d.toISOString().slice(0, 19)}.${us.slice(-6)}${String(i % 1000).padStart(3, '0')}Z`;
+    const err = /ERROR|"level":"error"|^E\d/.test(ev[0]!);
+    const host = `node-${i % 5}`;
+    const unit = units[(i >>> 3) % units.length]!;
+    const pid = 1000 + units.indexOf(unit);
+    switch (i % 7) {
+      case 1: // CRI
+        for (const l of ev) out.push(`${iso} ${err ? 'stderr' : 'stdout'} F ${l}`);
+        break;
+      case 2: // Docker json-file
+        for (const l of ev) out.push(JSON.stringify({ log: l + '\n', stream: err ? 'stderr' : 'stdout', time: iso }));
+        break;
+      case 3: {
+        // journalctl -o short-precise
+        const head = `${mon[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${d.toISOString().slice(11, 19)}.${us.slice(-6)} ${host} ${unit}[${pid}]: `;
+        out.push(head + ev[0]);
+        for (const l of ev.slice(1)) out.push(' '.repeat(head.length) + l);
+        break;
+      }
+      case 4: // journalctl -o json
+        out.push(JSON.stringify({
+          __CURSOR: `s=6b2c;i=${i.toString(16)};b=8f1e;m=${i.toString(16)};t=${us};x=${i.toString(16)}`,
+          __REALTIME_TIMESTAMP: us, __MONOTONIC_TIMESTAMP: String(1e9 + i), _BOOT_ID: '8f1e0c3a2b4d4e5f9a0b1c2d3e4f5a6b',
+          PRIORITY: err ? '3' : '6', _UID: '0', _GID: '0', _COMM: unit, _EXE: `/usr/bin/${unit}`, _PID: String(pid),
+          _SYSTEMD_UNIT: `${unit}.service`, SYSLOG_IDENTIFIER: unit, _TRANSPORT: 'stdout', _HOSTNAME: host, MESSAGE: ev.join('\n'),
+        }));
+        break;
+      case 5: // dockerd logfmt (single-line events)
+        if (ev.length === 1) {
+          out.push(`time="${iso}" level=${err ? 'error' : 'info'} msg="${ev[0]!.replace(/[\\"]/g, (c) => '\\' + c)}" container=${host}-${unit}`);
+          break;
+        }
+        for (const l of ev) out.push(l);
+        break;
+      default:
+        for (const l of ev) out.push(l);
+    }
+  });
+  return out.join('\n') + '\n';
+}
 
 class CountingStore {
   entries = 0;
@@ -45,63 +115,104 @@ function report(name: string, lines: number, bytes: number, wallS: number, cpuS?
 const cpuSeconds = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
 
 // ---- 1. decoder only
-const expected = new Map<boolean, number>();
-for (const multiline of [false, true]) {
-  let best = Infinity;
-  let n = 0;
-  for (let rep = 0; rep < 3; rep++) {
-    const d = new LogStreamDecoder({ multiline });
-    n = 0;
-    const sink = (p: ParsedLine): void => {
-      n++;
-      p.toEntry();
-    };
-    const t0 = performance.now();
-    for (let i = 0; i < rawBytes.length; i += 65536) d.write(rawBytes.subarray(i, i + 65536), 0, sink);
-    d.end(0, sink);
-    best = Math.min(best, (performance.now() - t0) / 1000);
+const inputs = { app: { file: raw, bytes: rawBytes, lines: rawLines }, mixed: { file: mixed, bytes: mixedBytes, lines: mixedLines } } as const;
+type InputName = keyof typeof inputs;
+const expected = new Map<string, number>();
+for (const [name, input] of Object.entries(inputs)) {
+  for (const multiline of [false, true]) {
+    let best = Infinity;
+    let n = 0;
+    for (let rep = 0; rep < 3; rep++) {
+      const d = new LogStreamDecoder({ multiline });
+      n = 0;
+      const sink = (p: ParsedLine): void => {
+        n++;
+        p.toEntry();
+      };
+      const now = Date.now(); // year-less timestamps (journalctl -o short) are read relative to the arrival time
+      const t0 = performance.now();
+      for (let i = 0; i < input.bytes.length; i += 65536) d.write(input.bytes.subarray(i, i + 65536), now, sink);
+      d.end(now, sink);
+      best = Math.min(best, (performance.now() - t0) / 1000);
+    }
+    expected.set(`${name} ${multiline}`, n);
+    report(`parse: ${name}, multiline ${multiline ? 'on ' : 'off'} (${n} entries)`, input.lines, input.bytes.length, best);
   }
-  expected.set(multiline, n);
-  report(`parse: stream decoder, multiline ${multiline ? 'on ' : 'off'} (${n} entries)`, rawLines, rawBytes.length, best);
 }
 
 // ---- 2. TCP receiver
-async function tcp(store: LogStore & { entries?: number }, multiline: boolean, label: string, quiet = false): Promise<void> {
+/** One run: returns wall and CPU seconds until the store holds every entry. */
+async function tcpRun(store: LogStore, count: () => number, input: InputName, multiline: boolean): Promise<{ wall: number; cpu: number; n: number }> {
   const r = new TcpReceiver({ store, port: 0, host: '127.0.0.1', multiline, multilineWaitMs: 20 });
   const ac = new AbortController();
   const run = r.run(ac.signal);
   const { port } = await r.ready();
-  const count = (): number => (store instanceof MemoryLogStore ? store.entryCount : (store as unknown as CountingStore).entries);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const child = spawn('node', ['-e', `const s=require('net').connect(${port},'127.0.0.1');require('fs').createReadStream(${JSON.stringify(raw)}).pipe(s);`], { stdio: 'ignore' });
+  const child = spawn('node', ['-e', `const s=require('net').connect(${port},'127.0.0.1');require('fs').createReadStream(${JSON.stringify(inputs[input].file)}).pipe(s);`], { stdio: 'ignore' });
   await new Promise<void>((res) => child.on('exit', () => res()));
-  const want = expected.get(multiline)!;
+  const want = expected.get(`${input} ${multiline}`)!;
   const deadline = Date.now() + 120_000;
   while (count() < want && Date.now() < deadline) await new Promise((res) => setTimeout(res, 2));
-  if (count() < want) console.log(`  ${label}: only ${count()} of ${want} entries stored`);
+  if (count() < want) console.log(`  ${input}: only ${count()} of ${want} entries stored`);
   const wall = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(process.cpuUsage(cpu0));
   ac.abort();
   await run;
-  if (!quiet) report(`tcp: ${label} (${count()} entries)`, rawLines, rawBytes.length, wall, cpu);
+  return { wall, cpu, n: count() };
 }
 
-await tcp(new CountingStore() as unknown as LogStore, false, 'warm-up', true);
-await tcp(new CountingStore() as unknown as LogStore, false, 'multiline off, counting store');
-await tcp(new CountingStore() as unknown as LogStore, true, 'multiline on, counting store');
-await tcp(new MemoryLogStore(), true, 'multiline on, MemoryLogStore');
+const fmtK = (x: number): string => `${(x / 1000).toFixed(0)}k`;
+
+/** REPS runs into a fresh store each; prints lines per CPU-s and per wall-s as min / median / max. */
+async function tcp(mk: () => { store: LogStore; count: () => number }, input: InputName, multiline: boolean, label: string, reps = REPS): Promise<void> {
+  const perCpu: number[] = [];
+  const perWall: number[] = [];
+  let n = 0;
+  for (let i = 0; i < reps; i++) {
+    const { store, count } = mk();
+    const r = await tcpRun(store, count, input, multiline);
+    n = r.n;
+    perCpu.push(inputs[input].lines / r.cpu);
+    perWall.push(inputs[input].lines / r.wall);
+  }
+  const mmm = (a: number[]): string => {
+    const s = [...a].sort((x, y) => x - y);
+    return `${fmtK(s[0]!)} / ${fmtK(s[s.length >> 1]!)} / ${fmtK(s[s.length - 1]!)}`;
+  };
+  const mb = (inputs[input].bytes.length / inputs[input].lines) * [...perCpu].sort((x, y) => x - y)[perCpu.length >> 1]! / 1e6;
+  console.log(`tcp ${input}: ${label} (${n} entries, ${reps} runs)`.padEnd(64) + ` lines per CPU-s ${mmm(perCpu)} (median ${mb.toFixed(0)} MB), per wall-s ${mmm(perWall)}`);
+}
+
+const counting = (): { store: LogStore; count: () => number } => {
+  const store = new CountingStore();
+  return { store: store as unknown as LogStore, count: () => store.entries };
+};
+const memory = (): { store: LogStore; count: () => number } => {
+  const store = new MemoryLogStore();
+  return { store, count: () => store.entryCount };
+};
+
+{
+  const warm = counting(); // warm-up, not reported
+  await tcpRun(warm.store, warm.count, 'app', false);
+}
+for (const input of ['app', 'mixed'] as const) {
+  await tcp(counting, input, false, 'multiline off, counting store');
+  await tcp(counting, input, true, 'multiline on, counting store');
+  await tcp(memory, input, true, 'multiline on, MemoryLogStore');
+}
 {
   // End to end into the disk store (WAL, compression), for reference.
   const disk = await DiskLogStore.open({ dir: join(dir, 'store') });
+  let entries = 0;
   const wrapper = {
-    entries: 0,
     async append(l: Labels, e: readonly LogEntry[]): Promise<void> {
       await disk.append(l, e);
-      wrapper.entries += e.length;
+      entries += e.length;
     },
   };
-  await tcp(wrapper as unknown as LogStore, true, 'multiline on, DiskLogStore');
+  await tcp(() => ({ store: wrapper as unknown as LogStore, count: () => entries }), 'mixed', true, 'multiline on, DiskLogStore', 1);
   await disk.close();
 }
 
