@@ -4,7 +4,7 @@
  * @module
  */
 import { isStaleNaN } from '../model/index.js';
-import { ValueType, type SampleIterator, type Series } from '../storage/index.js';
+import { ValueType, type FloatSink, type SampleIterator, type Series } from '../storage/index.js';
 import { StorageError, UnsupportedError } from './errors.js';
 
 /** SampleBuffer holds samples [0, n) of one series. */
@@ -13,6 +13,8 @@ export class SampleBuffer {
   vs: Float64Array;
   n = 0;
   #it: SampleIterator | undefined;
+  // Receives bulk reads, leaving out staleness markers.
+  readonly #fresh: FloatSink = new FreshSink(this);
 
   constructor(capacity = 256) {
     this.ts = new Float64Array(capacity);
@@ -48,6 +50,13 @@ export class SampleBuffer {
     this.n = 0;
     const it = s.iterator(this.#it);
     this.#it = it;
+    if (it.readFloats !== undefined) {
+      // The storage's bulk read: one call for the whole range instead of three per sample.
+      if (it.readFloats(mint, maxt, this.#fresh) === ValueType.Histogram) throw new UnsupportedError('native histogram samples');
+      const err = it.err();
+      if (err !== undefined) throw new StorageError(`reading series: ${err.message}`, { cause: err });
+      return;
+    }
     for (let vt = it.seek(mint + 1); vt !== ValueType.None; vt = it.next()) {
       if (vt === ValueType.Histogram) throw new UnsupportedError('native histogram samples');
       const t = it.atT();
@@ -65,5 +74,19 @@ export class SampleBuffer {
     const it = s.iterator(this.#it);
     this.#it = it;
     return it;
+  }
+}
+
+/** FreshSink pushes samples into a buffer, leaving out staleness markers. */
+class FreshSink implements FloatSink {
+  readonly #buf: SampleBuffer;
+
+  constructor(buf: SampleBuffer) {
+    this.#buf = buf;
+  }
+
+  push(t: number, v: number): void {
+    if (v !== v && isStaleNaN(v)) return;
+    this.#buf.push(t, v);
   }
 }

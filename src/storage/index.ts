@@ -10,6 +10,7 @@ export type {
   Queryable,
   Querier,
   SampleIterator,
+  FloatSink,
   SelectHints,
   Series,
   SeriesRef,

@@ -106,6 +106,17 @@ export interface SampleIterator {
   atT(): number;
   atF(): number;
   err(): Error | undefined;
+  /**
+   * Optional bulk read: pushes the float samples with mint < t ≤ maxt to `sink` in time order in
+   * one call, stopping at a histogram sample (then returns ValueType.Histogram, else None).
+   * Errors are reported by err(); the iterator's position afterwards is unspecified.
+   */
+  readFloats?(mint: number, maxt: number, sink: FloatSink): ValueType;
+}
+
+/** FloatSink receives the samples of SampleIterator.readFloats. */
+export interface FloatSink {
+  push(t: number, v: number): void;
 }
 
 /** Storage is both Appendable and Queryable, and can be closed. */

@@ -42,6 +42,21 @@ function walk(s: BlockSeries, seekTo?: number): number[] {
   return out;
 }
 
+// readFloats' answer as timestamps (values checked against them).
+function bulk(s: BlockSeries, mint: number, maxt: number): number[] {
+  const it = s.iterator();
+  const out: number[] = [];
+  const vt = it.readFloats!(mint, maxt, {
+    push(t, v) {
+      expect(v).toBe(t / 10);
+      out.push(t);
+    },
+  });
+  expect(vt).toBe(ValueType.None);
+  expect(it.err()).toBeUndefined();
+  return out;
+}
+
 describe('BlockSeriesIterator', () => {
   it.each([
     { name: 'whole range', chunks: 3, per: 5, mint: 0, maxt: 1e9, deleted: undefined },
@@ -54,6 +69,9 @@ describe('BlockSeriesIterator', () => {
     const want = all.filter((t) => t >= mint && t <= maxt && !(deleted ?? []).some((d) => t >= d.mint && t <= d.maxt));
     expect(walk(s)).toEqual(want);
     for (const t of [mint - 5, mint, mint + 15, 90, maxt - 20, maxt]) expect(walk(s, t)).toEqual(want.filter((x) => x >= t));
+    for (const [a, b] of [[mint - 5, maxt], [mint, maxt - 20], [mint + 15, 95], [-100, 1e9]] as const) {
+      expect(bulk(s, a, b)).toEqual(want.filter((x) => x > a && x <= b));
+    }
   });
 
   it('agrees with a filter for any range, deletions and seek target', () => {
@@ -73,6 +91,7 @@ describe('BlockSeriesIterator', () => {
           const want = all.filter((t) => t >= mint && t <= maxt && !(deleted ?? []).some((d) => t >= d.mint && t <= d.maxt));
           expect(walk(s)).toEqual(want);
           expect(walk(s, seekTo)).toEqual(want.filter((x) => x >= seekTo));
+          expect(bulk(s, seekTo, seekTo + span)).toEqual(want.filter((x) => x > seekTo && x <= seekTo + span));
         },
       ),
       { numRuns: 300 },

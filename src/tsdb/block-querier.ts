@@ -5,7 +5,7 @@
  * @module
  */
 import { compareStrings, type Labels, type Matcher, type Warning } from '../model/index.js';
-import { ValueType, type Querier, type SampleIterator, type SelectHints, type Series, type SeriesSet } from '../storage/index.js';
+import { ValueType, type FloatSink, type Querier, type SampleIterator, type SelectHints, type Series, type SeriesSet } from '../storage/index.js';
 import { postingsForMatchers, type ChunkMetaRef, type IndexReader, type Postings } from './index/index.js';
 import type { ChunkReader } from './chunks-reader.js';
 import { isDeleted, type Interval, type Tombstones } from './tombstones.js';
@@ -282,6 +282,47 @@ export class BlockSeriesIterator implements SampleIterator {
       if (!this.#load(j)) return ValueType.None;
     }
     return this.#settle(this.#it!.seek(target), target);
+  }
+
+  /**
+   * readFloats pushes the samples with mint < t ≤ maxt (and in the series' range, not deleted)
+   * to `sink` in time order, in one call: the chunk iterator is called directly in a tight loop
+   * instead of through next/atT/atF per sample. It stops at a histogram sample and returns
+   * ValueType.Histogram, else returns ValueType.None; errors are reported by err(). The
+   * iterator is left exhausted or past maxt.
+   */
+  readFloats(mint: number, maxt: number, sink: FloatSink): ValueType {
+    let vt = this.seek(mint + 1);
+    if (vt === ValueType.None) return ValueType.None;
+    const s = this.#s!;
+    const end = maxt < s.maxt ? maxt : s.maxt;
+    const dels = s.deleted;
+    for (;;) {
+      const it = this.#it!;
+      // Within the loaded chunk: plain reads; the range and tombstones are checked inline.
+      for (; vt !== ValueType.None; vt = it.next()) {
+        if (vt !== ValueType.Float) return vt;
+        const t = it.atT();
+        if (t > end) {
+          this.#done = true;
+          this.#positioned = false;
+          return ValueType.None;
+        }
+        if (dels !== undefined && isDeleted(t, dels)) continue;
+        sink.push(t, it.atF());
+      }
+      const e = it.err();
+      if (e !== undefined) {
+        this.#fail(e);
+        return ValueType.None;
+      }
+      if (this.#ci + 1 >= s.metas.length || !this.#load(this.#ci + 1)) {
+        this.#done = true;
+        this.#positioned = false;
+        return ValueType.None;
+      }
+      vt = this.#it!.seek(s.mint);
+    }
   }
 
   atT(): number {

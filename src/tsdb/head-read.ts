@@ -10,6 +10,7 @@ import {
   ListSeriesSet,
   ValueType,
   type Querier,
+  type FloatSink,
   type SampleIterator,
   type SelectHints,
   type Series,
@@ -234,6 +235,35 @@ export class HeadSeriesIterator implements SampleIterator {
       this.#it.reset(s.chunks[j]!);
     }
     return this.#settle(this.#it.seek(target), target);
+  }
+
+  /**
+   * readFloats pushes the samples with mint < t ≤ maxt (within the series' range) to `sink` in
+   * time order in one call, reading the chunk iterator directly; see SampleIterator.readFloats.
+   */
+  readFloats(mint: number, maxt: number, sink: FloatSink): ValueType {
+    let vt = this.seek(mint + 1);
+    if (vt === ValueType.None) return ValueType.None;
+    const s = this.#s!;
+    const end = maxt < s.maxt ? maxt : s.maxt;
+    const it = this.#it;
+    for (;;) {
+      for (; vt !== ValueType.None; vt = it.next()) {
+        if (vt !== ValueType.Float) return vt;
+        const t = it.atT();
+        if (t > end) return this.#end();
+        sink.push(t, it.atF());
+      }
+      const e = it.err();
+      if (e !== undefined) {
+        this.#err = e;
+        return this.#end();
+      }
+      if (this.#ci + 1 >= s.chunks.length) return this.#end();
+      this.#ci++;
+      it.reset(s.chunks[this.#ci]!);
+      vt = it.seek(s.mint);
+    }
   }
 
   atT(): number {
