@@ -187,6 +187,16 @@ export class Evaluator {
           out.p.fill(1, row * s.n, row * s.n + s.n);
           held += s.n;
         }
+      } else if (it.readFloats !== undefined) {
+        // Bulk path: the samples of the whole range (staleness markers included) into the
+        // buffer in one storage call, then the steps walk the arrays.
+        const off = s.start - sel.offsetMs;
+        const step = s.interval;
+        const buf = this.#buf;
+        buf.clear();
+        if (it.readFloats(off - lb, off + (s.n - 1) * step, buf) === ValueType.Histogram) throw new UnsupportedError('native histogram samples');
+        checkIterator(it.err());
+        held += this.#stepArrays(out, series[i]!.labels, s, off, lb, timestamps);
       } else {
         let lastT = NaN;
         let lastV = 0;
@@ -239,6 +249,61 @@ export class Evaluator {
     this.ctx.hold(held);
     this.ctx.samplesRead += held;
     return out;
+  }
+
+  /**
+   * #stepArrays is selectorVector's step walk over the series' samples in the buffer (all of
+   * (off - lb, off + (n-1)·step], staleness markers included): each step takes the newest sample
+   * at or before it within the lookback. Adds the row when any step has a value; returns the
+   * points set.
+   */
+  #stepArrays(out: StepVector, labels: Labels, s: Steps, off: number, lb: number, timestamps: boolean): number {
+    const ts = this.#buf.ts;
+    const vs = this.#buf.vs;
+    const n = this.#buf.n;
+    const step = s.interval;
+    let held = 0;
+    let row = -1;
+    let j = 0; // next unread sample
+    let lastT = NaN;
+    let lastV = 0;
+    for (let k = 0; k < s.n; k++) {
+      const ref = off + k * step;
+      if (j < n && ts[j]! <= ref - lb) {
+        // Far behind (sparse steps): skip what left the lookback.
+        while (j < n && ts[j]! <= ref - lb) j++;
+      }
+      while (j < n && ts[j]! <= ref) {
+        lastT = ts[j]!;
+        lastV = vs[j]!;
+        j++;
+      }
+      const curT = j < n ? ts[j]! : Infinity;
+      if (lastT === lastT && lastT > ref - lb && !(lastV !== lastV && isStaleNaN(lastV))) {
+        if (row < 0) row = out.addRow(labels, false);
+        const x = timestamps ? lastT / 1000 : lastV;
+        // The sample stays current until the next one or until it leaves the lookback.
+        const until = curT < lastT + lb ? curT : lastT + lb;
+        if (ref + step >= until) {
+          out.set(row, k, x);
+          held++;
+        } else {
+          let end = Math.ceil((until - off) / step);
+          if (end > s.n) end = s.n;
+          const base = row * s.n;
+          out.v.fill(x, base + k, base + end);
+          out.p.fill(1, base + k, base + end);
+          held += end - k;
+          k = end - 1;
+        }
+      } else if (j < n && curT > ref + step) {
+        // Nothing current: skip the steps before the next sample.
+        k = Math.ceil((curT - off) / step) - 1;
+      } else if (j >= n) {
+        break; // no sample now and none to come
+      }
+    }
+    return held;
   }
 
   /**
