@@ -62,7 +62,8 @@ const opts = {
   dataDir: join(dir, 'data'),
   ship: { url, compression: COMPRESSION, drainMs: 0 },
   files: [{ include: [file], startAt: 'beginning', multiline: false }],
-  journald: { directory: env.JOURNAL_DIR, matches: ['SYSLOG_IDENTIFIER=bench'] },
+  // VIGIL_BENCH_JOURNALD='{"stdoutBufferBytes":0}' (JSON) adds JournalFollower options.
+  journald: { directory: env.JOURNAL_DIR, matches: ['SYSLOG_IDENTIFIER=bench'], ...(JSON.parse(process.env.VIGIL_BENCH_JOURNALD ?? '{}') as object) },
 };
 // VIGIL_BENCH_PROF=<dir> writes a CPU profile of the agent there. VIGIL_BENCH_DIST=<dir> runs
 // the agent from compiled JavaScript (`tsc -p tsconfig.build.json --outDir <dir>`) instead of
@@ -89,7 +90,19 @@ const nodeFlags = (process.env.VIGIL_BENCH_NODE_FLAGS ?? '').split(' ').filter((
 const child = spawn(process.execPath, [...nodeFlags, ...prof, ...childArgs, JSON.stringify(opts)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
 let childErr = '';
 child.stderr.on('data', (b: Buffer) => (childErr += b.toString()));
-while (!childErr.includes('agent-ready')) await sleep(50);
+let childExit: number | null | undefined;
+child.once('exit', (code) => (childExit = code));
+while (!childErr.includes('agent-ready')) {
+  if (childExit !== undefined) {
+    process.stderr.write(`agent exited (${childExit}) before it was ready:\n${childErr}\n`);
+    execFileSync(FIXTURE, ['journald-down', join(dir, 'jd')]);
+    if (existsSync(nsConf)) rmSync(nsConf);
+    rmSync(dir, { recursive: true, force: true });
+    server.close();
+    process.exit(1);
+  }
+  await sleep(50);
+}
 
 // Writers: LINES/2 per second each, in 100 ms ticks.
 // journald shuts down its side of a stdout stream after the header: keep ours open (half-open).

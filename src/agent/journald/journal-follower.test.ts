@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,8 @@ describe('JournalFollower options', () => {
     { name: 'namespace', o: { directory: '/x', namespace: 'y' } },
     { name: 'matches', o: { matches: ['unit=x'] } },
     { name: 'maxAgeMs', o: { maxAgeMs: -1 } },
+    { name: 'stdoutBufferBytes', o: { stdoutBufferBytes: -1 } },
+    { name: 'stdoutBufferBytes', o: { stdoutBufferBytes: 1.5 } },
   ])('refuses a bad $name', ({ name, o }) => {
     try {
       new JournalFollower({ sink: new MemorySink(), ...(o as object) });
@@ -85,6 +87,33 @@ describe.skipIf(!have)('JournalFollower with real journal files', () => {
     await run2;
     // More than 10 entries after the cursor: journalctl --follow alone would show only 10 of them.
     expect(seqs(sink)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  });
+
+  it.each([
+    { name: 'a stdbuf that fails (exit 125)', script: '#!/bin/sh\necho "stdbuf: failed" >&2\nexit 125\n' },
+    { name: 'a stdbuf that passes the command through', script: '#!/bin/sh\nshift\nexec "$@"\n' },
+    { name: 'no stdbuf wrapper (buffer 0)', script: undefined },
+  ])('follows the journal with $name', async ({ script }) => {
+    const bin = mkdtempSync(join(tmpdir(), 'vigil-stdbuf-'));
+    const path = process.env.PATH;
+    let f: JournalFollower;
+    const sink = new MemorySink();
+    try {
+      if (script !== undefined) {
+        writeFileSync(join(bin, 'stdbuf'), script, { mode: 0o755 });
+        process.env.PATH = `${bin}:${path ?? ''}`;
+      }
+      f = new JournalFollower({ sink, directory: join(dir, 'logs'), restartDelayMs: 10, ...(script === undefined ? { stdoutBufferBytes: 0 } : {}) });
+    } finally {
+      process.env.PATH = path;
+    }
+    const ac = new AbortController();
+    const run = f.run(ac.signal);
+    await until(() => sink.entries.length >= 40);
+    ac.abort();
+    await run;
+    rmSync(bin, { recursive: true, force: true });
+    expect(seqs(sink).slice(0, 40)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   });
 
   it('drops a cursor journalctl refuses and starts over', async () => {

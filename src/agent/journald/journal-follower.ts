@@ -8,6 +8,8 @@
  * @module
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import type { Counter, Logger, Registry } from '../../instrument/index.js';
 import { NOP_LOGGER } from '../../instrument/index.js';
 import { LabelsBuilder } from '../../model/index.js';
@@ -40,6 +42,13 @@ export interface JournalFollowerOptions {
   readonly levelLabel?: boolean;
   /** Shipper source id (default `journald`, or `journald:<namespace>`). */
   readonly sourceId?: string;
+  /**
+   * journalctl's stdout buffer in bytes, set through coreutils' `stdbuf` when it is on the PATH
+   * (default 1 MiB; 0 leaves journalctl's own 4 KiB buffer). journalctl still flushes whenever
+   * it waits for new entries, so this changes only how many pipe writes (and reads on our side)
+   * a burst of entries takes: one per 4 KiB otherwise, about one per burst with it.
+   */
+  readonly stdoutBufferBytes?: number;
   /** Delay before restarting journalctl after it exited, doubled up to 30 s (default 1 s). */
   readonly restartDelayMs?: number;
   readonly registry?: Registry;
@@ -68,15 +77,18 @@ export class JournalFollower {
   #cursor: string | undefined;
   #marked: string | undefined;
   #child: ChildProcess | undefined;
+  /** `stdbuf` and its arguments to put before journalctl (empty: run journalctl itself). */
+  #wrap: readonly string[];
 
   constructor(options: JournalFollowerOptions) {
     const {
       sink, journalctl = 'journalctl', directory, namespace, units = [], matches = [], startAt = 'beginning', maxAgeMs, labels = { job: 'systemd-journal' },
-      keepAddressFields = false, levelLabel = true, restartDelayMs = 1000, registry, logger = NOP_LOGGER,
+      keepAddressFields = false, levelLabel = true, restartDelayMs = 1000, stdoutBufferBytes = 1 << 20, registry, logger = NOP_LOGGER,
     } = options;
     if (startAt !== 'beginning' && startAt !== 'end') throw new JournaldOptionError('startAt', `must be "beginning" or "end", got "${String(startAt)}"`);
     if (directory !== undefined && namespace !== undefined) throw new JournaldOptionError('namespace', 'cannot be combined with directory');
     if (maxAgeMs !== undefined && !(maxAgeMs > 0)) throw new JournaldOptionError('maxAgeMs', `must be positive, got ${maxAgeMs}`);
+    if (!Number.isInteger(stdoutBufferBytes) || stdoutBufferBytes < 0) throw new JournaldOptionError('stdoutBufferBytes', `must be a whole number ≥ 0, got ${stdoutBufferBytes}`);
     if (!(restartDelayMs > 0)) throw new JournaldOptionError('restartDelayMs', `must be positive, got ${restartDelayMs}`);
     for (const m of matches) if (!/^[A-Z0-9_]+=/.test(m) && m !== '+') throw new JournaldOptionError('matches', `"${m}" is not FIELD=value (upper-case field name) or +`);
     const args = ['--output=export', '--follow', '--no-pager', '--quiet'];
@@ -95,6 +107,8 @@ export class JournalFollower {
     this.#id = options.sourceId ?? (namespace === undefined ? 'journald' : `journald:${namespace}`);
     this.name = this.#id;
     this.#restartMs = restartDelayMs;
+    const stdbuf = stdoutBufferBytes > 0 ? findOnPath('stdbuf') : undefined;
+    this.#wrap = stdbuf === undefined ? [] : [stdbuf, `--output=${stdoutBufferBytes}`];
     this.#log = logger.with({ component: 'journald' });
     this.#m =
       registry === undefined
@@ -134,6 +148,12 @@ export class JournalFollower {
       const r = await this.#follow(signal);
       if (signal.aborted) return;
       this.#m?.restarts.inc();
+      if (r.wrapFailed) {
+        // stdbuf could not run journalctl (no libstdbuf, say): run journalctl itself from now on.
+        this.#log.warn('stdbuf could not start journalctl; running it without a larger output buffer', { code: r.code, stderr: r.stderr });
+        this.#wrap = [];
+        continue;
+      }
       if (r.badCursor && this.#cursor !== undefined) {
         this.#log.warn('journalctl refused the saved cursor; starting over without it', { cursor: this.#cursor, stderr: r.stderr });
         this.#cursor = undefined;
@@ -146,9 +166,12 @@ export class JournalFollower {
   }
 
   /** One journalctl run; resolves when it exits (or the signal aborts). */
-  #follow(signal: AbortSignal): Promise<{ code: number | null; stderr: string; badCursor: boolean }> {
+  #follow(signal: AbortSignal): Promise<{ code: number | null; stderr: string; badCursor: boolean; wrapFailed: boolean }> {
     return new Promise((resolve) => {
-      const child = spawn(this.#bin, this.args(), { stdio: ['ignore', 'pipe', 'pipe'] });
+      const wrapped = this.#wrap.length > 0;
+      const child = wrapped
+        ? spawn(this.#wrap[0]!, [...this.#wrap.slice(1), this.#bin, ...this.args()], { stdio: ['ignore', 'pipe', 'pipe'] })
+        : spawn(this.#bin, this.args(), { stdio: ['ignore', 'pipe', 'pipe'] });
       this.#child = child;
       const reader = new JournalExportReader({ keepAddressFields: this.#keepAddress });
       let stderr = '';
@@ -185,7 +208,9 @@ export class JournalFollower {
         signal.removeEventListener('abort', onAbort);
         this.#child = undefined;
         // An unfinished record (journalctl killed mid-write) is dropped: its cursor was never marked.
-        resolve({ code, stderr: stderr.trim(), badCursor: !got && code !== 0 && /cursor/i.test(stderr) });
+        // stdbuf's own failures: 125 (stdbuf failed), 126/127 (cannot run the command) with nothing read.
+        const wrapFailed = wrapped && !got && !signal.aborted && (code === 125 || ((code === 126 || code === 127) && /stdbuf/.test(stderr)));
+        resolve({ code, stderr: stderr.trim(), badCursor: !got && code !== 0 && /cursor/i.test(stderr), wrapFailed });
       });
       if (signal.aborted) onAbort();
     });
@@ -202,6 +227,21 @@ export class JournalFollower {
     this.#marked = this.#cursor;
     this.#sink.mark(this.#id, { cursor: this.#cursor } satisfies JournalPosition);
   }
+}
+
+/** The first executable file named `name` in a PATH directory. */
+function findOnPath(name: string): string | undefined {
+  for (const d of (process.env.PATH ?? '').split(delimiter)) {
+    if (d === '') continue;
+    const p = join(d, name);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
