@@ -38,6 +38,38 @@ export function parseJsonLine(ctx: ParseContext, s: string, refMs: number, out: 
   }
 }
 
+/**
+ * jsonLineLevel returns the level parseJsonLine would find in `s` ('' when it fails), reading
+ * only the level of plain application JSON (no time, no object); other shapes go the full way.
+ */
+export function jsonLineLevel(ctx: ParseContext, s: string, refMs: number, probe: ParsedLine): Level | '' {
+  const sc = ctx.json;
+  if (!sc.scan(s)) return '';
+  try {
+    if (
+      !ctx.jsonMessage &&
+      !ctx.payloadFields &&
+      !(sc.kind[JsonSlot.DockerLog] === JsonValueKind.String && sc.nonDockerMembers === 0) &&
+      !(sc.journalMarkers > 0 || (sc.hasJournalMessage && sc.hasPriority)) &&
+      !hasEscapedTime(ctx) &&
+      !(sc.value(JsonSlot.Kind) === 'Event' && (sc.value(JsonSlot.ApiVersion) ?? '').startsWith('audit.k8s.io/'))
+    ) {
+      return jsonLevel(ctx);
+    }
+  } catch {
+    return '';
+  }
+  probe.reset(refMs);
+  return parseJsonLine(ctx, s, refMs, probe) ? probe.level : '';
+}
+
+/** Whether a time candidate has escapes (unescaping it may fail, which fails the line). */
+function hasEscapedTime(ctx: ParseContext): boolean {
+  const sc = ctx.json;
+  for (let i = 0; i < sc.timeCount; i++) if (sc.timeEscaped[i] !== 0) return true;
+  return false;
+}
+
 function parseScanned(ctx: ParseContext, s: string, refMs: number, out: ParsedLine): boolean {
   const sc = ctx.json;
   // Docker json-file: only log/stream/time/attrs, with a string log.

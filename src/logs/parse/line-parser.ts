@@ -3,7 +3,7 @@
  * ParsedLine. What it cannot recognize is kept unchanged with the arrival time.
  * @module
  */
-import { parseJsonLine } from './json-line.js';
+import { jsonLineLevel, parseJsonLine } from './json-line.js';
 import { levelFromWord, type Level } from './level.js';
 import { ParseContext, sanitizeFieldName } from './parse-context.js';
 import { LogFormat, ParsedLine } from './parsed-line.js';
@@ -198,7 +198,7 @@ export class LineParser {
     probe.reset(refMs);
     const c = msg.charCodeAt(0);
     if (c === 123) {
-      return parseJsonLine(this.#ctx, msg, refMs, probe) ? probe.level : '';
+      return jsonLineLevel(this.#ctx, msg, refMs, probe);
     }
     if (parseText(this.#ctx, msg, refMs, probe)) return probe.level;
     probe.reset(refMs);

@@ -19,8 +19,23 @@ export class TimeResult {
   end = 0;
 }
 
+// The last date asked for: consecutive log lines are mostly of the same day.
+let lastY = NaN;
+let lastM = NaN;
+let lastD = NaN;
+let lastDays = 0;
+
 /** daysFromCivil returns the days since 1970-01-01 of a proleptic Gregorian date (month 1–12). */
 export function daysFromCivil(y: number, m: number, d: number): number {
+  if (d === lastD && m === lastM && y === lastY) return lastDays;
+  lastDays = civilDays(y, m, d);
+  lastY = y;
+  lastM = m;
+  lastD = d;
+  return lastDays;
+}
+
+function civilDays(y: number, m: number, d: number): number {
   const yy = m <= 2 ? y - 1 : y;
   const era = Math.floor(yy / 400);
   const yoe = yy - era * 400;
