@@ -24,6 +24,16 @@ interface Group {
   entries: LogEntry[];
 }
 
+/** The parsed labels of the last line's group, to skip building a key while lines stay in one stream. */
+interface LastStream {
+  level: string;
+  host: string;
+  unit: string;
+  identifier: string;
+  container: string;
+  stream: string;
+}
+
 const MAX_CACHED_LABELS = 2_000;
 
 /** StreamBatcher groups entries per stream until `flush`. Not shared between concurrent flushes' callers. */
@@ -37,6 +47,7 @@ export class StreamBatcher {
   #size = 0;
   #lastKey: string | undefined;
   #lastGroup: Group | undefined;
+  readonly #last: LastStream = { level: '', host: '', unit: '', identifier: '', container: '', stream: '' };
 
   constructor({ store, labels, levelLabel = true, metrics }: StreamBatcherOptions) {
     this.#store = store;
@@ -58,15 +69,33 @@ export class StreamBatcher {
     const cut = p.fields?.cut;
     if (cut !== undefined) m.cut(cut);
     const level = this.#levelLabel ? p.level : '';
-    const key = p.hasLabels() ? `${level}\u0000${p.host}\u0000${p.unit}\u0000${p.identifier}\u0000${p.container}\u0000${p.stream}` : level;
-    let g = key === this.#lastKey ? this.#lastGroup : this.#groups.get(key);
-    if (g === undefined) {
-      g = { labels: this.#labelsFor(key, p, level), entries: [] };
-      this.#groups.set(key, g);
+    const last = this.#last;
+    let g = this.#lastGroup;
+    if (
+      g === undefined ||
+      last.level !== level ||
+      last.stream !== p.stream ||
+      last.host !== p.host ||
+      last.unit !== p.unit ||
+      last.identifier !== p.identifier ||
+      last.container !== p.container
+    ) {
+      const key = p.hasLabels() ? `${level}\u0000${p.host}\u0000${p.unit}\u0000${p.identifier}\u0000${p.container}\u0000${p.stream}` : level;
+      g = key === this.#lastKey ? this.#lastGroup : this.#groups.get(key);
+      if (g === undefined) {
+        g = { labels: this.#labelsFor(key, p, level), entries: [] };
+        this.#groups.set(key, g);
+      }
+      this.#lastKey = key;
+      this.#lastGroup = g;
+      last.level = level;
+      last.host = p.host;
+      last.unit = p.unit;
+      last.identifier = p.identifier;
+      last.container = p.container;
+      last.stream = p.stream;
     }
-    this.#lastKey = key;
-    this.#lastGroup = g;
-    g.entries.push(p.toEntry());
+    g!.entries.push(p.toEntry());
     this.#size++;
   }
 
