@@ -30,9 +30,11 @@ describe('HeadChunks', () => {
         const app = ref.appender();
         for (const [t, v] of pts) {
           hc.append(2, t, v);
+          hc.append(1, t, v); // viewed only at the end: its write window is never flushed early
           app.append(t, v);
           expect(hex(hc.view(2))).toBe(hex(ref.bytes()));
         }
+        expect(hex(hc.view(1))).toBe(hex(ref.bytes()));
         expect(hc.n[2]).toBe(pts.length);
         // And it decodes back, bit for bit.
         const it = new XORIterator().reset(hc.copy(2));
