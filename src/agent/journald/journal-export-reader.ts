@@ -178,11 +178,15 @@ export class JournalExportReader {
         break;
       }
       // The name: upper-case letters, digits and underscores up to '=' (text) or '\n' (binary).
+      // Hashed (FNV-1a) on the way, for #name.
       let q = p;
+      let h = 0x811c9dc5;
       while (q < n) {
         const c = buf[q]!;
-        if ((c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95) q++;
-        else break;
+        if ((c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95) {
+          h = Math.imul(h ^ c, 0x01000193);
+          q++;
+        } else break;
       }
       if (q >= n) return -1;
       const sep = buf[q]!;
@@ -218,7 +222,7 @@ export class JournalExportReader {
         continue;
       }
       fields++;
-      const nm = this.#name(buf, p, q);
+      const nm = this.#name(buf, p, q, h);
       const dup = nm.seen === stamp;
       nm.seen = stamp;
       switch (nm.kind) {
@@ -283,10 +287,8 @@ export class JournalExportReader {
     return p;
   }
 
-  #name(buf: Buffer, a: number, b: number): Name {
-    // Interned by an FNV-1a hash of the bytes, checked byte by byte: no string per field.
-    let h = 0x811c9dc5;
-    for (let i = a; i < b; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  /** The name buf[a, b), whose FNV-1a hash is h: interned by the hash, checked byte by byte (no string per field). */
+  #name(buf: Buffer, a: number, b: number, h: number): Name {
     let nm = this.#byHash.get(h);
     if (nm !== undefined && sameBytes(nm.bytes, buf, a, b)) return nm;
     const s = buf.toString('latin1', a, b);
@@ -337,18 +339,24 @@ export class JournalExportReader {
 
   /** JSON-escapes v[va, vb) into the output; false when the bytes are not valid UTF-8 (then they were written decoded, with replacements). */
   #escape(v: Buffer, va: number, vb: number): boolean {
-    // Most values need no escape and are ASCII: find the first byte that is not, copy the run.
+    // Most values need no escape and are ASCII: copy while checking, in one pass.
+    this.#reserve(vb - va);
+    let out = this.#out;
+    let o = this.#len;
+    const start = o;
     let i = va;
-    while (i < vb && CLASS[v[i]!] === 0) i++;
+    for (; i < vb; i++) {
+      const c = v[i]!;
+      if (CLASS[c] !== 0) break;
+      out[o++] = c;
+    }
     if (i === vb) {
-      this.#bytes(v, va, vb);
+      this.#len = o;
       return true;
     }
-    this.#bytes(v, va, i);
+    this.#len = o;
     this.#reserve((vb - i) * 6);
-    const out = this.#out;
-    let o = this.#len;
-    const start = o - (i - va);
+    out = this.#out;
     let high = false;
     for (; i < vb; i++) {
       const c = v[i]!;
