@@ -88,6 +88,30 @@ class ByteSink {
     this.#len = o;
   }
 
+  /**
+   * jsonString appends s as a JSON string. Printable ASCII without `"` or `\\` (most log
+   * lines) is copied as it is checked; anything else goes through JSON.stringify.
+   */
+  jsonString(s: string): void {
+    const n = s.length;
+    this.#reserve(n + 2);
+    const b = this.#buf;
+    const o0 = this.#len;
+    let o = o0;
+    b[o++] = 0x22;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) {
+        this.#len = o0;
+        this.write(JSON.stringify(s));
+        return;
+      }
+      b[o++] = c;
+    }
+    b[o++] = 0x22;
+    this.#len = o;
+  }
+
   bytes(src: Uint8Array): void {
     const n = src.length;
     this.#reserve(n);
@@ -180,7 +204,7 @@ export class VigilNdjsonEncoder implements BatchEncoder {
     if (t >= 1e12 && t < 1e13 && Number.isInteger(t) && ns >= 0 && ns < 1e6) out.unixNanos(t, ns | 0);
     else out.ascii(rfc3339Nanos(t, ns));
     out.bytes(stream.ndjsonMid);
-    out.write(JSON.stringify(line));
+    out.jsonString(line);
   }
 
   finish(): Buffer {
