@@ -28,6 +28,13 @@ export class ParsedStreams {
   readonly #cache = new Map<string, ShipStream>();
   #lastKey: string | undefined;
   #last: ShipStream | undefined;
+  // The arguments of the last streamOf call: a run of entries of one stream builds no key.
+  #lLevel = '';
+  #lHost = '';
+  #lUnit = '';
+  #lIdent = '';
+  #lContainer = '';
+  #lStream = '';
 
   constructor({ sink, labels, levelLabel = true }: ParsedStreamsOptions) {
     this.#sink = sink;
@@ -43,6 +50,11 @@ export class ParsedStreams {
   /** streamOf returns the stream of an entry with these parsed labels ('' when absent). */
   streamOf(levelFound: string, host: string, unit: string, identifier: string, container: string, stream: string): ShipStream {
     const level = this.#levelLabel ? levelFound : '';
+    if (
+      this.#last !== undefined && level === this.#lLevel && host === this.#lHost && unit === this.#lUnit && identifier === this.#lIdent && container === this.#lContainer && stream === this.#lStream
+    ) {
+      return this.#last;
+    }
     const key = host !== '' || unit !== '' || identifier !== '' || container !== '' || stream !== '' ? `${level}\u0000${host}\u0000${unit}\u0000${identifier}\u0000${container}\u0000${stream}` : level;
     if (key === this.#lastKey) return this.#last!;
     let s = this.#cache.get(key);
@@ -61,6 +73,12 @@ export class ParsedStreams {
     }
     this.#lastKey = key;
     this.#last = s;
+    this.#lLevel = level;
+    this.#lHost = host;
+    this.#lUnit = unit;
+    this.#lIdent = identifier;
+    this.#lContainer = container;
+    this.#lStream = stream;
     return s;
   }
 
