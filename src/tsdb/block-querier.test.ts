@@ -1,8 +1,15 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Labels } from '../model/index.js';
+import { Labels, Matcher, MatchType } from '../model/index.js';
 import { ValueType } from '../storage/index.js';
-import { BlockSeries } from './block-querier.js';
+import { BlockQuerier, BlockSeries } from './block-querier.js';
+import { Block } from './block-reader.js';
+import { writeBlock, type ChunkMeta } from './block-writer.js';
+import { postingsForMatchers } from './index/index.js';
+import { Tombstones } from './tombstones.js';
 import type { ChunkReader } from './chunks-reader.js';
 import { Encoding, newChunk, type Chunk } from './chunkenc/index.js';
 import type { ChunkMetaRef } from './index/index.js';
@@ -96,5 +103,45 @@ describe('BlockSeriesIterator', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('BlockQuerier over a written block', () => {
+  it.each([
+    { name: 'no deletions', dels: [] as [number, Interval][], mint: 0, maxt: 1000 },
+    { name: 'a whole chunk deleted in one series, part of one in the other', dels: [[0, { mint: 100, maxt: 199 }], [1, { mint: 0, maxt: 45 }]] as [number, Interval][], mint: 0, maxt: 1000 },
+    { name: 'query range cutting chunks, with deletions', dels: [[1, { mint: 150, maxt: 260 }]] as [number, Interval][], mint: 55, maxt: 240 },
+  ])('$name', async ({ dels, mint, maxt }) => {
+    const dir = await mkdtemp(join(tmpdir(), 'vigil-bq-'));
+    try {
+      const all: number[] = [];
+      for (let t = 0; t < 300; t += 10) all.push(t);
+      const chunksOf = (): ChunkMeta[] =>
+        [0, 1, 2].map((c) => {
+          const ch = newChunk(Encoding.XOR);
+          const app = ch.appender();
+          for (let k = 0; k < 10; k++) app.append((c * 10 + k) * 10, c * 10 + k);
+          return { mint: c * 100, maxt: c * 100 + 90, chunk: ch };
+        });
+      const meta = await writeBlock({ dir, mint: 0, maxt: 7_200_000, series: [{ labels: Labels.fromStrings('a', '1'), chunks: chunksOf() }, { labels: Labels.fromStrings('a', '2'), chunks: chunksOf() }] });
+      const block = await Block.open(join(dir, meta!.ulid));
+      try {
+        const refs = [...postingsForMatchers(block.index, [new Matcher(MatchType.Regexp, 'a', '.+')])];
+        const tombstones = new Tombstones();
+        for (const [i, iv] of dels) tombstones.add(refs[i]!, iv);
+        const q = new BlockQuerier({ readers: { index: block.index, chunks: block.chunks, tombstones }, mint, maxt });
+        const set = q.selectSync([new Matcher(MatchType.Regexp, 'a', '.+')]);
+        const got: number[][] = [];
+        while (set.next()) got.push(walk(set.at() as BlockSeries));
+        expect(set.err()).toBeUndefined();
+        const want = [0, 1].map((i) => all.filter((t) => t >= mint && t <= maxt && !dels.some(([j, d]) => j === i && t >= d.mint && t <= d.maxt)));
+        expect(got).toEqual(want.filter((w) => w.length > 0));
+        await q.close();
+      } finally {
+        await block.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

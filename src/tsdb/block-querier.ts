@@ -110,26 +110,28 @@ class BlockSeriesSet implements SeriesSet {
     while (this.#i < this.#postings.length) {
       const ref = this.#postings[this.#i++]!;
       let labels: Labels;
-      let metas: ChunkMetaRef[];
+      let metas: Float64Array;
       try {
-        ({ labels, chunks: metas } = ix.series(ref));
+        ({ labels, metas } = ix.seriesInRange(ref, this.#mint, this.#maxt));
       } catch (e) {
         this.#err = e as Error;
         return false;
       }
       const dels = this.#r.tombstones.size > 0 ? this.#r.tombstones.get(ref) : undefined;
-      // Keep the chunks overlapping [mint, maxt] that are not wholly deleted.
-      let keep = 0;
-      for (let k = 0; k < metas.length; k++) {
-        const m = metas[k]!;
-        if (m.maxt < this.#mint || m.mint > this.#maxt) continue;
-        if (dels !== undefined && coveredBy(m, dels)) continue;
-        metas[keep++] = m;
+      // Of the chunks overlapping [mint, maxt], drop those wholly deleted.
+      if (dels !== undefined) {
+        let keep = 0;
+        for (let k = 0; k < metas.length; k += 3) {
+          if (coveredBy(metas[k]!, metas[k + 1]!, dels)) continue;
+          metas[keep++] = metas[k]!;
+          metas[keep++] = metas[k + 1]!;
+          metas[keep++] = metas[k + 2]!;
+        }
+        metas = metas.subarray(0, keep);
       }
-      metas.length = keep;
-      if (keep === 0) continue;
+      if (metas.length === 0) continue;
       this.#cur = this.#labelsOnly
-        ? new BlockSeries(labels, this.#r.chunks, [], this.#mint, this.#maxt, undefined)
+        ? new BlockSeries(labels, this.#r.chunks, NO_METAS, this.#mint, this.#maxt, undefined)
         : new BlockSeries(labels, this.#r.chunks, metas, this.#mint, this.#maxt, dels);
       return true;
     }
@@ -149,22 +151,38 @@ class BlockSeriesSet implements SeriesSet {
   }
 }
 
-function coveredBy(m: ChunkMetaRef, dels: readonly Interval[]): boolean {
-  for (const d of dels) if (d.mint <= m.mint && m.maxt <= d.maxt) return true;
+function coveredBy(mint: number, maxt: number, dels: readonly Interval[]): boolean {
+  for (const d of dels) if (d.mint <= mint && maxt <= d.maxt) return true;
   return false;
 }
 
+const NO_METAS = new Float64Array(0);
+
 /** BlockSeries is a series of a block; its iterator reads chunks lazily. */
 export class BlockSeries implements Series {
+  /** Chunk metas overlapping the query range, in time order, as (mint, maxt, ref) triples. */
+  readonly metas: Float64Array;
+
   constructor(
     readonly labels: Labels,
     readonly chunkReader: ChunkReader,
-    /** Chunk metas overlapping the query range, in time order. */
-    readonly metas: readonly ChunkMetaRef[],
+    /** Chunk metas overlapping the query range, in time order (objects or triples). */
+    metas: readonly ChunkMetaRef[] | Float64Array,
     readonly mint: number,
     readonly maxt: number,
     readonly deleted: readonly Interval[] | undefined,
-  ) {}
+  ) {
+    if (metas instanceof Float64Array) this.metas = metas;
+    else {
+      const m = new Float64Array(3 * metas.length);
+      metas.forEach((c, i) => {
+        m[3 * i] = c.mint;
+        m[3 * i + 1] = c.maxt;
+        m[3 * i + 2] = c.ref;
+      });
+      this.metas = m;
+    }
+  }
 
   iterator(reuse?: SampleIterator): SampleIterator {
     const it = reuse instanceof BlockSeriesIterator ? reuse : new BlockSeriesIterator();
@@ -176,6 +194,7 @@ export class BlockSeries implements Series {
 export class BlockSeriesIterator implements SampleIterator {
   #s: BlockSeries | undefined;
   #ci = -1;
+  #nc = 0; // chunks of the series
   #it: SampleIterator | undefined;
   #inChunk = false;
   // The current chunk lies wholly inside [mint, maxt] and nothing of the series is deleted:
@@ -193,6 +212,7 @@ export class BlockSeriesIterator implements SampleIterator {
     this.#plain = false;
     this.#positioned = false;
     this.#done = s.metas.length === 0;
+    this.#nc = s.metas.length / 3;
     this.#err = undefined;
     return this;
   }
@@ -200,14 +220,13 @@ export class BlockSeriesIterator implements SampleIterator {
   #load(i: number): boolean {
     const s = this.#s!;
     try {
-      this.#it = s.chunkReader.chunk(s.metas[i]!.ref).iterator(this.#it);
+      this.#it = s.chunkReader.chunk(s.metas[3 * i + 2]!).iterator(this.#it);
     } catch (e) {
       return this.#fail(e as Error);
     }
-    const m = s.metas[i]!;
     this.#ci = i;
     this.#inChunk = true;
-    this.#plain = s.deleted === undefined && m.mint >= s.mint && m.maxt <= s.maxt;
+    this.#plain = s.deleted === undefined && s.metas[3 * i]! >= s.mint && s.metas[3 * i + 1]! <= s.maxt;
     return true;
   }
 
@@ -229,7 +248,7 @@ export class BlockSeriesIterator implements SampleIterator {
           this.#fail(e);
           return ValueType.None;
         }
-        if (this.#ci + 1 >= s.metas.length || !this.#load(this.#ci + 1)) {
+        if (this.#ci + 1 >= this.#nc || !this.#load(this.#ci + 1)) {
           this.#done = true;
           this.#positioned = false;
           return ValueType.None;
@@ -272,8 +291,8 @@ export class BlockSeriesIterator implements SampleIterator {
     const target = Math.max(t, s.mint);
     // Skip whole chunks that end before the target without reading them.
     let j = this.#inChunk ? this.#ci : 0;
-    while (j < s.metas.length && s.metas[j]!.maxt < target) j++;
-    if (j >= s.metas.length) {
+    while (j < this.#nc && s.metas[3 * j + 1]! < target) j++;
+    if (j >= this.#nc) {
       this.#done = true;
       this.#positioned = false;
       return ValueType.None;
@@ -316,7 +335,7 @@ export class BlockSeriesIterator implements SampleIterator {
         this.#fail(e);
         return ValueType.None;
       }
-      if (this.#ci + 1 >= s.metas.length || !this.#load(this.#ci + 1)) {
+      if (this.#ci + 1 >= this.#nc || !this.#load(this.#ci + 1)) {
         this.#done = true;
         this.#positioned = false;
         return ValueType.None;

@@ -25,6 +25,15 @@ interface ValueTable {
   readonly offsets: number[];
 }
 
+/**
+ * SeriesInRange is one decoded series for a query: its labels and the chunk metas overlapping
+ * the query range as (mint, maxt, ref) triples, with no object per chunk.
+ */
+export interface SeriesInRange {
+  readonly labels: Labels;
+  readonly metas: Float64Array;
+}
+
 /** SeriesEntry is one decoded series: its labels and chunk metas. */
 export interface SeriesEntry {
   readonly labels: Labels;
@@ -40,6 +49,8 @@ export class IndexReader implements PostingsSource {
   /** The section offsets. */
   readonly toc: TOC;
   readonly #symbols: string[];
+  // Scratch for seriesInRange: chunk metas as triples before the kept ones are copied out.
+  #metaScratch = new Float64Array(48);
   readonly #table = new Map<string, ValueTable>();
   readonly #names: string[];
 
@@ -209,6 +220,54 @@ export class IndexReader implements PostingsSource {
       return out;
     } catch (e) {
       if (e instanceof DecodeError) this.#corrupt(`postings: ${e.message}`, off);
+      throw e;
+    }
+  }
+
+  /**
+   * seriesInRange decodes the series with the given ref for a query over [mint, maxt]: labels
+   * and the metas of the chunks overlapping the range, as (mint, maxt, ref) triples.
+   */
+  seriesInRange(ref: number, mint: number, maxt: number): SeriesInRange {
+    const off = ref * SERIES_ALIGNMENT;
+    try {
+      const d = DecBuf.uvarintSectionAt(this.#b, off);
+      const nl = d.uvarint();
+      const nv: string[] = new Array(nl * 2);
+      const syms = this.#symbols;
+      for (let i = 0; i < nl; i++) {
+        const n = syms[d.uvarint()];
+        const v = syms[d.uvarint()];
+        if (n === undefined || v === undefined) this.#corrupt(`series ${ref} references a missing symbol`, off);
+        if (i > 0 && !(nv[2 * i - 2]! < n)) this.#corrupt(`series ${ref} has unsorted label names`, off);
+        nv[2 * i] = n;
+        nv[2 * i + 1] = v;
+      }
+      const nc = d.uvarint();
+      let tmp = this.#metaScratch;
+      if (tmp.length < 3 * nc) tmp = this.#metaScratch = new Float64Array(Math.max(3 * nc, 2 * tmp.length));
+      let k = 0;
+      let cmaxt = 0;
+      let cref = 0;
+      for (let i = 0; i < nc; i++) {
+        let cmint: number;
+        if (i === 0) {
+          cmint = d.varint();
+          cmaxt = cmint + d.uvarint();
+          cref = d.uvarint();
+        } else {
+          cmint = cmaxt + d.uvarint();
+          cmaxt = cmint + d.uvarint();
+          cref += d.varint();
+        }
+        if (cmaxt < mint || cmint > maxt) continue;
+        tmp[k++] = cmint;
+        tmp[k++] = cmaxt;
+        tmp[k++] = cref;
+      }
+      return { labels: Labels.fromSortedPairs(nv), metas: tmp.slice(0, k) };
+    } catch (e) {
+      if (e instanceof DecodeError) this.#corrupt(`series ${ref}: ${e.message}`, off);
       throw e;
     }
   }

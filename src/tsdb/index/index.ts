@@ -14,7 +14,7 @@ export {
 export type { ChunkMetaRef, TOC } from './format.js';
 export { IndexWriter } from './index-writer.js';
 export { IndexReader } from './index-reader.js';
-export type { SeriesEntry } from './index-reader.js';
+export type { SeriesEntry, SeriesInRange } from './index-reader.js';
 export { ALL_POSTINGS_KEY, EMPTY_POSTINGS, intersectPostings, mergePostings, subtractPostings } from './postings.js';
 export type { Postings } from './postings.js';
 export { postingsForMatchers, valuesWhere } from './postings-for-matchers.js';
