@@ -60,4 +60,23 @@ describe('MemoryLogStore', () => {
       { numRuns: 200 },
     );
   });
+
+  it('keeps fields and filters lines', async () => {
+    const s = new MemoryLogStore();
+    await s.append(APP, [{ t: 2, ns: 0, line: 'beta Two', fields: { k: 'v' } }, e(1, 0, 'alpha one'), e(3, 0, 'gamma')]);
+    const got: LogEntry[] = [];
+    for await (const b of s.select({ matchers: ALL, mint: 1, maxt: 2, direction: 'forward', limit: 0, foldedNeedles: ['TWO'] })) got.push(...b.entries);
+    expect(got).toEqual([{ t: 2, ns: 0, line: 'beta Two', fields: { k: 'v' } }]);
+    expect(await s.indexStats(ALL, 2, 3)).toEqual({ streams: 1, chunks: 1, entries: 2, bytes: 13 });
+  });
+
+  it('a cursor reads what it picked even when a later append and query reorder the stream', async () => {
+    const s = new MemoryLogStore();
+    await s.append(APP, [e(5, 0, 'b'), e(6, 0, 'c')]);
+    const [cur] = await s.cursors({ matchers: ALL, mint: -Infinity, maxt: Infinity, direction: 'forward', lines: true });
+    await s.append(APP, [e(1, 0, 'a')]);
+    expect(await read(s)).toEqual(['a', 'b', 'c']);
+    const batch = await cur!.next();
+    expect(batch?.lines).toEqual(['b', 'c']);
+  });
 });

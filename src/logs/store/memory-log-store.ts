@@ -7,7 +7,6 @@
 import { compareStrings, matchesAll, type Labels, type Matcher } from '../../model/index.js';
 import { mergeCursors } from './cursor-merge.js';
 import {
-  compareEntryTime,
   type AppendListener,
   type CursorQuery,
   type EntryBatch,
@@ -22,7 +21,13 @@ import {
 
 interface MemStream {
   readonly labels: Labels;
-  readonly entries: LogEntry[];
+  // Entries column-wise (no object kept per entry): times, lines and fields by position.
+  t: number[];
+  ns: number[];
+  lines: string[];
+  fields: EntryFields[];
+  /** Entries with fields (0: `fields` holds only undefined). */
+  withFields: number;
   /** False once an entry older than the last one was appended, until the next query sorts. */
   sorted: boolean;
   /** Time of the newest entry appended while sorted. */
@@ -45,16 +50,21 @@ export class MemoryLogStore implements QueryableLogStore {
     const k = stream.key();
     let s = this.#streams.get(k);
     if (s === undefined) {
-      s = { labels: stream, entries: [], sorted: true, lastT: -Infinity, lastNs: 0 };
+      s = { labels: stream, t: [], ns: [], lines: [], fields: [], withFields: 0, sorted: true, lastT: -Infinity, lastNs: 0 };
       this.#streams.set(k, s);
     }
-    const list = s.entries;
+    const { t, ns, lines, fields } = s;
     let sorted = s.sorted;
     let lastT = s.lastT;
     let lastNs = s.lastNs;
+    let withFields = s.withFields;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
-      list.push(e);
+      t.push(e.t);
+      ns.push(e.ns);
+      lines.push(e.line);
+      fields.push(e.fields);
+      if (e.fields !== undefined) withFields++;
       if (!sorted) continue;
       if (e.t > lastT || (e.t === lastT && e.ns >= lastNs)) {
         lastT = e.t;
@@ -66,26 +76,31 @@ export class MemoryLogStore implements QueryableLogStore {
     s.sorted = sorted;
     s.lastT = lastT;
     s.lastNs = lastNs;
+    s.withFields = withFields;
     this.#count += entries.length;
     for (const l of this.#listeners) l(stream, entries);
   }
 
   /** Puts a stream's entries in time order (stable: equal times keep their append order). */
   #ordered(s: MemStream): MemStream {
-    if (!s.sorted) {
-      s.entries.sort(compareEntryTime);
-      s.sorted = true;
-      const last = s.entries[s.entries.length - 1]!;
-      s.lastT = last.t;
-      s.lastNs = last.ns;
-    }
+    if (s.sorted) return s;
+    const { t, ns, lines, fields } = s;
+    const order = Array.from({ length: t.length }, (_, i) => i);
+    order.sort((a, b) => t[a]! - t[b]! || ns[a]! - ns[b]! || a - b);
+    s.t = order.map((i) => t[i]!);
+    s.ns = order.map((i) => ns[i]!);
+    s.lines = order.map((i) => lines[i]!);
+    s.fields = order.map((i) => fields[i]);
+    s.sorted = true;
+    s.lastT = s.t[s.t.length - 1]!;
+    s.lastNs = s.ns[s.ns.length - 1]!;
     return s;
   }
 
   #matching(matchers: readonly Matcher[], mint: number, maxt: number): MemStream[] {
     const out: MemStream[] = [];
     for (const s of this.#streams.values()) {
-      if (matchesAll(matchers, (n) => s.labels.get(n)) && s.entries.some((e) => e.t >= mint && e.t <= maxt)) out.push(this.#ordered(s));
+      if (matchesAll(matchers, (n) => s.labels.get(n)) && anyIn(s.t, mint, maxt)) out.push(this.#ordered(s));
     }
     return out;
   }
@@ -97,17 +112,20 @@ export class MemoryLogStore implements QueryableLogStore {
 
   async cursors(q: CursorQuery, _signal?: AbortSignal): Promise<readonly StreamCursor[]> {
     const out: StreamCursor[] = [];
+    const folded = q.foldedNeedles?.map(foldAscii);
     for (const s of this.#matching(q.matchers, q.mint, q.maxt)) {
-      const picked: LogEntry[] = [];
-      for (const e of s.entries) {
-        if (e.t < q.mint || e.t > q.maxt) continue;
-        if (q.needles !== undefined && !q.needles.every((n) => e.line.includes(n))) continue;
-        if (q.foldedNeedles !== undefined && !q.foldedNeedles.every((n) => foldAscii(e.line).includes(foldAscii(n)))) continue;
-        if (q.filter && !q.filter(e.line)) continue;
-        picked.push(e);
+      const picked: number[] = [];
+      for (let i = 0; i < s.t.length; i++) {
+        const t = s.t[i]!;
+        if (t < q.mint || t > q.maxt) continue;
+        const line = s.lines[i]!;
+        if (q.needles !== undefined && !q.needles.every((n) => line.includes(n))) continue;
+        if (folded !== undefined && !folded.every((n) => foldAscii(line).includes(n))) continue;
+        if (q.filter && !q.filter(line)) continue;
+        picked.push(i);
       }
       if (q.direction === 'backward') picked.reverse();
-      if (picked.length > 0) out.push(new ArrayCursor(s.labels, picked, q.lines));
+      if (picked.length > 0) out.push(new ArrayCursor(s, picked, q.lines));
     }
     return out;
   }
@@ -117,10 +135,11 @@ export class MemoryLogStore implements QueryableLogStore {
     let bytes = 0;
     const ss = this.#matching(matchers, mint, maxt);
     for (const s of ss) {
-      for (const e of s.entries) {
-        if (e.t < mint || e.t > maxt) continue;
+      for (let i = 0; i < s.t.length; i++) {
+        const t = s.t[i]!;
+        if (t < mint || t > maxt) continue;
         entries++;
-        bytes += Buffer.byteLength(e.line);
+        bytes += Buffer.byteLength(s.lines[i]!);
       }
     }
     return { streams: ss.length, chunks: ss.length, entries, bytes };
@@ -157,39 +176,55 @@ export class MemoryLogStore implements QueryableLogStore {
   async close(): Promise<void> {}
 }
 
+function anyIn(t: readonly number[], mint: number, maxt: number): boolean {
+  for (let i = 0; i < t.length; i++) if (t[i]! >= mint && t[i]! <= maxt) return true;
+  return false;
+}
+
 function foldAscii(s: string): string {
   return s.replace(/[A-Z]/g, (c) => c.toLowerCase());
 }
 
-/** ArrayCursor serves a ready list of entries as one batch. */
+/** ArrayCursor serves picked entries of a stream (positions, in the query's direction) as one batch. */
 class ArrayCursor implements StreamCursor {
+  readonly labels: Labels;
+  // The stream's columns as they are now: a later sort replaces them, appends only add to them.
+  readonly #s: Pick<MemStream, 't' | 'ns' | 'lines' | 'fields' | 'withFields'>;
+  readonly #picked: readonly number[];
+  readonly #withLines: boolean;
   #done = false;
-  constructor(
-    readonly labels: Labels,
-    readonly entries: readonly LogEntry[],
-    readonly withLines: boolean,
-  ) {}
+
+  constructor(s: MemStream, picked: readonly number[], withLines: boolean) {
+    this.labels = s.labels;
+    this.#s = { t: s.t, ns: s.ns, lines: s.lines, fields: s.fields, withFields: s.withFields };
+    this.#picked = picked;
+    this.#withLines = withLines;
+  }
 
   async next(): Promise<EntryBatch | undefined> {
     if (this.#done) return undefined;
     this.#done = true;
-    const n = this.entries.length;
+    const s = this.#s;
+    const picked = this.#picked;
+    const n = picked.length;
     const t = new Float64Array(n);
     const ns = new Int32Array(n);
     const bytes = new Int32Array(n);
     const lines: string[] = [];
     let fields: EntryFields[] | undefined;
-    for (let i = 0; i < n; i++) {
-      const e = this.entries[i]!;
-      t[i] = e.t;
-      ns[i] = e.ns;
-      bytes[i] = Buffer.byteLength(e.line);
-      if (this.withLines) lines.push(e.line);
-      if (e.fields !== undefined) {
+    for (let k = 0; k < n; k++) {
+      const i = picked[k]!;
+      t[k] = s.t[i]!;
+      ns[k] = s.ns[i]!;
+      const line = s.lines[i]!;
+      bytes[k] = Buffer.byteLength(line);
+      if (this.#withLines) lines.push(line);
+      const f = s.withFields > 0 ? s.fields[i] : undefined;
+      if (f !== undefined) {
         fields ??= new Array<EntryFields>(n).fill(undefined);
-        fields[i] = e.fields;
+        fields[k] = f;
       }
     }
-    return { count: n, t, ns, bytes, lines: this.withLines ? lines : undefined, fields };
+    return { count: n, t, ns, bytes, lines: this.#withLines ? lines : undefined, fields };
   }
 }
