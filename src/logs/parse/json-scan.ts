@@ -59,16 +59,18 @@ for (const k of ['__CURSOR', '__REALTIME_TIMESTAMP', '_SOURCE_REALTIME_TIMESTAMP
   KEYS.set(k, { mark: Mark.Journal, rank: 0, slot: -1 });
 }
 const MAX_KEY = Math.max(...[...KEYS.keys()].map((k) => k.length));
-// Candidates by key length, so a key is matched with startsWith and no substring.
-const BY_LENGTH: [string, KeyInfo][][] = [];
-for (const [k, info] of KEYS) (BY_LENGTH[k.length] ??= []).push([k, info]);
+// Candidates by key length, so a key is matched with startsWith and no substring; the first
+// character code is compared before calling startsWith.
+const BY_LENGTH: [string, KeyInfo, number][][] = [];
+for (const [k, info] of KEYS) (BY_LENGTH[k.length] ??= []).push([k, info, k.charCodeAt(0)]);
 
 function findKey(s: string, ks: number, len: number): KeyInfo | undefined {
   const cands = BY_LENGTH[len];
   if (cands === undefined) return undefined;
+  const c0 = s.charCodeAt(ks);
   for (let i = 0; i < cands.length; i++) {
     const c = cands[i]!;
-    if (s.startsWith(c[0], ks)) return c[1];
+    if (c[2] === c0 && s.startsWith(c[0], ks)) return c[1];
   }
   return undefined;
 }
