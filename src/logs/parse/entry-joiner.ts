@@ -44,7 +44,10 @@ export class EntryJoiner {
   #blankT = 0;
   #py: number = Py.None;
   #go = false;
-  // Original text and bytes of each line of the pending group, kept only to rebuild raw bytes.
+  // Original text and bytes of each line of the pending group, kept only to rebuild raw bytes:
+  // the head's alone until a continuation line comes (most groups have none), then in the lists.
+  #headText = '';
+  #headRaw: Buffer | undefined;
   readonly #texts: string[] = [];
   readonly #raws: (Buffer | undefined)[] = [];
   #anyRaw = false;
@@ -124,6 +127,10 @@ export class EntryJoiner {
       if (verdict === 'yes') {
         const add = pend.format === LogFormat.JournalShort && p.format === LogFormat.Unknown ? p.line.slice(pend.indent) : p.line;
         pend.line += '\n'.repeat(this.#blanks + 1) + add;
+        if (this.#texts.length === 0) {
+          this.#texts.push(this.#headText);
+          this.#raws.push(this.#headRaw);
+        }
         for (let k = 0; k < this.#blanks; k++) {
           this.#texts.push('');
           this.#raws.push(undefined);
@@ -148,10 +155,12 @@ export class EntryJoiner {
       this.#blanks = 0;
       this.#py = p.line.startsWith(PY_TRACEBACK) ? Py.InTrace : Py.None;
       this.#go = p.format === LogFormat.Unknown && (p.line.startsWith('panic: ') || p.line.startsWith('fatal error: '));
-      this.#texts.length = 0;
-      this.#raws.length = 0;
-      this.#texts.push(text);
-      this.#raws.push(raw);
+      if (this.#texts.length > 0) {
+        this.#texts.length = 0;
+        this.#raws.length = 0;
+      }
+      this.#headText = text;
+      this.#headRaw = raw;
       this.#anyRaw = raw !== undefined;
       return this.#spare();
     }
