@@ -7,6 +7,7 @@
  * in slices that yield to the event loop, so real requests are answered in between.
  * @module
  */
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,9 +123,14 @@ export async function warmUpQueryPath(options: WarmUpOptions = {}): Promise<Warm
   let bytes = 0;
   let dir: string | undefined;
   let db: Db | undefined;
+  let onExit: (() => void) | undefined;
   const over = (): boolean => signal?.aborted === true || performance.now() - began > budgetMs;
   try {
     dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'vigil-warmup-'));
+    // A process that exits mid-warm-up still leaves no folder behind.
+    const d = dir;
+    onExit = () => rmSync(d, { recursive: true, force: true });
+    process.once('exit', onExit);
     db = await warmUpStorage(dir);
     const engine = new Engine({ queryable: db });
     // Across the block/head boundary, as a dashboard over the last hours is.
@@ -148,6 +154,7 @@ export async function warmUpQueryPath(options: WarmUpOptions = {}): Promise<Warm
   } finally {
     await db?.close().catch(() => undefined);
     if (dir !== undefined) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    if (onExit !== undefined) process.removeListener('exit', onExit);
   }
   return { rounds: done, queries, bytes, elapsedMs: performance.now() - began };
 }
