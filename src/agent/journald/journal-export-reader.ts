@@ -57,6 +57,9 @@ interface Name {
   readonly bytes: Buffer;
   /** Record stamp of its last occurrence (duplicate detection). */
   seen: number;
+  /** For the label fields: the last value's bytes and text, reused while the value repeats. */
+  lastBytes: Buffer | undefined;
+  lastText: string;
 }
 
 const SPECIAL: Readonly<Record<string, Kind>> = {
@@ -258,16 +261,16 @@ export class JournalExportReader {
           this.#value(nm, buf, va, vb, dup);
           break;
         case Kind.Unit:
-          if (!dup) e.unit = buf.toString('utf8', va, vb);
+          if (!dup) e.unit = textOf(nm, buf, va, vb);
           break;
         case Kind.Host:
-          if (!dup) e.host = buf.toString('utf8', va, vb);
+          if (!dup) e.host = textOf(nm, buf, va, vb);
           break;
         case Kind.Identifier:
-          if (!dup) e.identifier = buf.toString('utf8', va, vb);
+          if (!dup) e.identifier = textOf(nm, buf, va, vb);
           break;
         case Kind.Container:
-          if (!dup) e.container = buf.toString('utf8', va, vb);
+          if (!dup) e.container = textOf(nm, buf, va, vb);
           break;
         default:
           this.#value(nm, buf, va, vb, dup);
@@ -295,7 +298,7 @@ export class JournalExportReader {
     nm = this.#names.get(s);
     if (nm === undefined) {
       const kind = SPECIAL[s] ?? (s.startsWith('__') ? Kind.Address : Kind.Field);
-      nm = { name: s, kind, key: keyOf(s), bytes: Buffer.from(s, 'latin1'), seen: 0 };
+      nm = { name: s, kind, key: keyOf(s), bytes: Buffer.from(s, 'latin1'), seen: 0, lastBytes: undefined, lastText: '' };
       if (this.#names.size >= MAX_NAMES) {
         this.#names.clear();
         this.#byHash.clear();
@@ -447,6 +450,15 @@ export class JournalExportReader {
     this.#out.copy(nb, 0, 0, this.#len);
     this.#out = nb;
   }
+}
+
+/** The text of a label field's value: the previous one's string when the bytes repeat (as they do along a stream). */
+function textOf(nm: Name, buf: Buffer, va: number, vb: number): string {
+  const last = nm.lastBytes;
+  if (last !== undefined && sameBytes(last, buf, va, vb)) return nm.lastText;
+  nm.lastText = buf.toString('utf8', va, vb);
+  nm.lastBytes = vb - va <= 1024 ? Buffer.from(buf.subarray(va, vb)) : undefined;
+  return nm.lastText;
 }
 
 function sameBytes(x: Buffer, buf: Buffer, a: number, b: number): boolean {
