@@ -6,7 +6,7 @@
 import type { Config } from '../config/index.js';
 import { DiscoveryManager, createDiscoverer, type SDConfig } from '../discovery/index.js';
 import type { Logger, Registry } from '../instrument/index.js';
-import { ScrapeManager } from '../scrape/index.js';
+import { ScrapeManager, jitterSeedFor } from '../scrape/index.js';
 import type { Appendable } from '../storage/index.js';
 import { VERSION } from './version.js';
 
@@ -15,7 +15,8 @@ export class MetricsPipeline {
   readonly discovery: DiscoveryManager;
   readonly scrape: ScrapeManager;
 
-  constructor(opts: { appendable: Appendable; registry: Registry; log: Logger; config: Config }) {
+  /** `fqdn` is the host's name from resolveFqdn, which with the external labels fixes the scrape phase. */
+  constructor(opts: { appendable: Appendable; registry: Registry; log: Logger; config: Config; fqdn?: string }) {
     const log = opts.log;
     this.discovery = new DiscoveryManager({
       jobs: sdJobs(opts.config),
@@ -26,6 +27,7 @@ export class MetricsPipeline {
       appendable: opts.appendable,
       registry: opts.registry,
       userAgent: `vigil/${VERSION}`,
+      jitterSeed: jitterSeedFor(opts.fqdn ?? '', opts.config.global.externalLabels),
       onError: (e) => log.warn('scrape problem', { err: e.message }),
     });
   }

@@ -11,6 +11,7 @@ import { LogfmtLogger, Registry, registerProcessMetrics, type Logger } from '../
 import { Db } from '../tsdb/index.js';
 import { Engine } from '../promql/index.js';
 import { LogsPipeline } from './logs-pipeline.js';
+import { resolveFqdn } from '../scrape/index.js';
 import { MetricsPipeline } from './metrics-pipeline.js';
 import { upAgentService } from './cmd-agent.js';
 import { runGroup, type Service } from './service-group.js';
@@ -51,7 +52,7 @@ export async function buildServer(opts: ServerOptions, mode: 'server' | 'up', fl
   const loadConfig = async (): Promise<Config> =>
     opts.configFile !== undefined ? loadConfigFile(opts.configFile) : parseConfig(defaultConfigYaml(listen), '(built-in)');
   let config = await loadConfig();
-  const pipeline = new MetricsPipeline({ appendable: storage, registry, log, config });
+  const pipeline = new MetricsPipeline({ appendable: storage, registry, log, config, fqdn: await resolveFqdn() });
   const logs = await LogsPipeline.open({
     dir: opts.logsPath,
     config,

@@ -40,7 +40,7 @@ export interface ScrapeLoopOptions extends Omit<AppendSettings, 'cache' | 'targe
   readonly intervalMs: number;
   readonly timeoutMs: number;
   /** Mixed into the target's offset so that several servers spread differently. */
-  readonly jitterSeed?: number;
+  readonly jitterSeed?: bigint | number;
   /** Also report scrape_timeout_seconds, scrape_sample_limit and scrape_body_size_bytes. */
   readonly extraMetrics?: boolean;
   /** Clock, for tests. */
@@ -59,7 +59,7 @@ export class ScrapeLoop {
   readonly #appendable: Appendable;
   readonly #settings: AppendSettings;
   readonly #metrics: ScrapeMetrics;
-  readonly #jitterSeed: number;
+  readonly #jitterSeed: bigint | number;
   readonly #now: () => number;
   readonly #onError: (err: Error) => void;
   readonly #stop = new AbortController();

@@ -9,7 +9,7 @@ import { type Labels, type Matcher, matchesAll } from '../model/index.js';
 import type { Registry } from '../instrument/index.js';
 import type { Appendable } from '../storage/index.js';
 import type { ParserOptions } from '../textparse/index.js';
-import { fnv1a } from './scrape-target.js';
+import { fnv64a } from './fnv64.js';
 import type { ScrapeTarget } from './scrape-target.js';
 import { ScrapeMetrics } from './scrape-metrics.js';
 import { type ScrapeOptions, sameScrapeOptions } from './scrape-options.js';
@@ -24,7 +24,7 @@ export interface ScrapeManagerOptions {
   /** Where the scrape self-metrics are registered. */
   readonly registry: Registry;
   /** Spreads scrape offsets differently per server (see jitterSeedFor). */
-  readonly jitterSeed?: number;
+  readonly jitterSeed?: bigint | number;
   /** Minimum time between two applications of target sets; Prometheus uses 5 s. */
   readonly reloadIntervalMs?: number;
   readonly userAgent?: string;
@@ -43,7 +43,7 @@ export interface ScrapeManagerOptions {
 export class ScrapeManager {
   readonly #appendable: Appendable;
   readonly #metrics: ScrapeMetrics;
-  readonly #jitterSeed: number;
+  readonly #jitterSeed: bigint | number;
   readonly #reloadIntervalMs: number;
   readonly #userAgent: string | undefined;
   readonly #parserOptions: ParserOptions | undefined;
@@ -310,7 +310,10 @@ export interface TargetMetadata {
   readonly unit: string;
 }
 
-/** jitterSeedFor derives a server's offset seed from its host name and external labels, as Prometheus does. */
-export function jitterSeedFor(hostname: string, externalLabels: Labels): number {
-  return fnv1a(hostname + externalLabels.toString());
+/**
+ * jitterSeedFor derives a server's offset seed as Prometheus 2.42 does: FNV-1a 64 of the host's
+ * FQDN (see resolveFqdn) followed by the external labels printed as `{a="b", c="d"}`.
+ */
+export function jitterSeedFor(hostname: string, externalLabels: Labels): bigint {
+  return fnv64a(hostname + externalLabels.toString());
 }

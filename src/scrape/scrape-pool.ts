@@ -38,7 +38,7 @@ export interface ScrapePoolOptions {
   readonly metrics: ScrapeMetrics;
   /** Aborted on shutdown or when the pool is stopped: no staleness markers are written then. */
   readonly signal: AbortSignal;
-  readonly jitterSeed?: number;
+  readonly jitterSeed?: bigint | number;
   readonly userAgent?: string;
   readonly parserOptions?: ParserOptions;
   readonly newScraper?: NewScraper;
@@ -57,7 +57,7 @@ export class ScrapePool {
   readonly #metrics: ScrapeMetrics;
   readonly #ctl = new AbortController();
   readonly #signal: AbortSignal;
-  readonly #jitterSeed: number;
+  readonly #jitterSeed: bigint | number;
   readonly #userAgent: string | undefined;
   readonly #parserOptions: ParserOptions | undefined;
   readonly #newScraper: NewScraper;

@@ -5,6 +5,8 @@
 import type { Labels } from '../model/index.js';
 import { TargetLabel, targetIntervalMs, targetTimeoutMs, targetURL } from '../relabel/index.js';
 import { TargetIntervalError } from './errors.js';
+import { fnv64a } from './fnv64.js';
+import { xxhash64 } from './xxhash64.js';
 import type { MetricMetadata, ScrapeCache } from './scrape-cache.js';
 
 /** TargetHealth is the state of a target after its last scrape. */
@@ -34,6 +36,8 @@ export class ScrapeTarget {
   readonly url: string;
   /** Identity within the pool: two targets with the same labels and URL are one. */
   readonly identity: string;
+  /** Prometheus's target hash (FNV-1a 64 of the label hash and URL), which fixes the scrape phase. */
+  readonly hash: bigint;
   #discovered: Labels;
   #health: TargetHealth = TargetHealth.Unknown;
   #lastError: Error | undefined;
@@ -50,6 +54,7 @@ export class ScrapeTarget {
     this.scrapePool = scrapePool;
     this.url = targetURL(internal, params);
     this.identity = internal.key() + '\u0000' + this.url;
+    this.hash = targetHash(internal, this.url);
   }
 
   /** discoveredLabels are the labels before relabeling (updated when rediscovered). */
@@ -138,21 +143,42 @@ export class ScrapeTarget {
   }
 
   /**
-   * offsetMs is how long to wait before the first scrape so that the target is scraped at a
-   * fixed phase of the interval derived from its identity, spreading targets over the interval.
+   * offsetMs is how long to wait before the first scrape so that the target is scraped at the
+   * phase Prometheus 2.42 gives it: (target hash XOR jitter seed) mod interval, in nanoseconds.
+   * The result is in ms with the sub-ms part kept; `now` is Unix ms (fractions allowed).
    */
-  offsetMs(intervalMs: number, jitterSeed: number, now: number): number {
-    const base = intervalMs - (now % intervalMs);
-    const offset = ((fnv1a(this.identity) ^ jitterSeed) >>> 0) % intervalMs;
-    let next = base + offset;
-    if (next > intervalMs) next -= intervalMs;
-    return next;
+  offsetMs(intervalMs: number, jitterSeed: bigint | number, now: number): number {
+    return scrapeOffsetNs(this.hash, BigInt.asUintN(64, BigInt(jitterSeed)), intervalMs, now) / 1e6;
   }
 }
 
-/** fnv1a hashes a string's UTF-16 code units with 32-bit FNV-1a. */
-export function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+/** labelsHash is Prometheus's Labels.Hash: XXH64 over each name, 0xFF, value, 0xFF in name order. */
+export function labelsHash(ls: Labels): bigint {
+  const parts: Buffer[] = [];
+  const sep = Buffer.from([0xff]);
+  ls.forEach((name, value) => {
+    parts.push(Buffer.from(name, 'utf8'), sep, Buffer.from(value, 'utf8'), sep);
+  });
+  return xxhash64(Buffer.concat(parts));
+}
+
+/** targetHash is Prometheus's Target.hash: FNV-1a 64 of the label hash as `%016d`, then the scrape URL. */
+export function targetHash(internal: Labels, url: string): bigint {
+  return fnv64a(labelsHash(internal).toString().padStart(16, '0') + url);
+}
+
+/**
+ * scrapeOffsetNs is Prometheus's Target.offset in nanoseconds: the wait from `nowMs` (Unix ms)
+ * until the target's phase, base = interval − now mod interval plus (hash XOR seed) mod interval,
+ * less one interval when beyond it.
+ */
+export function scrapeOffsetNs(hash: bigint, jitterSeed: bigint, intervalMs: number, nowMs: number): number {
+  const interval = BigInt(Math.round(intervalMs * 1e6));
+  if (interval <= 0n) return 0;
+  const now = BigInt(Math.floor(nowMs)) * 1_000_000n + BigInt(Math.round((nowMs - Math.floor(nowMs)) * 1e6));
+  const base = interval - (now % interval);
+  const offset = ((hash ^ jitterSeed) & 0xffffffffffffffffn) % interval;
+  let next = base + offset;
+  if (next > interval) next -= interval;
+  return Number(next);
 }
