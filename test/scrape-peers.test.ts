@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_HTTP_CLIENT_CONFIG, type TargetGroup } from '../src/discovery/index.js';
 import { Registry } from '../src/instrument/index.js';
 import { Labels } from '../src/model/index.js';
-import { type ScrapeOptions, ScrapeManager } from '../src/scrape/index.js';
+import { type ScrapeOptions, ScrapeManager, jitterSeedFor, resolveFqdn } from '../src/scrape/index.js';
 import { type PeerProcess, startPeer } from './support/peer-process.js';
 import { peer } from './support/peers.js';
 import { RecordingStorage } from './support/recording-storage.js';
@@ -169,6 +169,50 @@ describe.skipIf(nodeBin === undefined || blackboxBin === undefined)('scraping re
         }
         expect(differ).toEqual([]);
         expect(compared).toBeGreaterThan(jobName === 'node' ? 100 : 10);
+      }
+    } finally {
+      await prom.stop();
+      rmSync(promDir, { recursive: true, force: true });
+    }
+  });
+
+  // The decisive check of the scrape phase: Prometheus puts each target at (target hash XOR
+  // jitter seed) mod interval; vigil must pick the same instant within the interval on this host.
+  it.skipIf(prometheusBin === undefined)('scrapes each target at the same phase of the interval as Prometheus 2.42', async () => {
+    const promDir = mkdtempSync(join(tmpdir(), 'vigil-prom-phase-'));
+    writeFileSync(
+      join(promDir, 'prometheus.yml'),
+      `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  external_labels: {replica: a, region: "eu west"}\nscrape_configs:\n` +
+        `  - job_name: node\n    static_configs: [{targets: ['127.0.0.1:${node!.port}']}]\n` +
+        `  - job_name: blackbox\n    params: {module: [http_2xx]}\n    static_configs: [{targets: ['127.0.0.1:${blackbox!.port}']}]\n`,
+    );
+    const prom = await startPeer(prometheusBin!, (p) => [`--config.file=${join(promDir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(promDir, 'data')}`, `--web.listen-address=127.0.0.1:${p}`], '/-/ready');
+    const store = new RecordingStorage();
+    const ext = Labels.fromStrings('replica', 'a', 'region', 'eu west');
+    const m = new ScrapeManager({ appendable: store, registry: new Registry(), reloadIntervalMs: 0, jitterSeed: jitterSeedFor(await resolveFqdn(), ext) });
+    await m.applyConfig([job('node'), { ...job('blackbox'), params: { module: ['http_2xx'] } }]);
+    const shutdown = new AbortController();
+    const done = m.run(shutdown.signal);
+    m.sync(new Map([
+      ['node', staticGroup(`127.0.0.1:${node!.port}`)],
+      ['blackbox', staticGroup(`127.0.0.1:${blackbox!.port}`)],
+    ]));
+    try {
+      await wait(9500);
+      shutdown.abort();
+      await done;
+      const phases = (ts: readonly number[]): number[] => ts.map((t) => ((t % 1000) + 1000) % 1000);
+      const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+      const circular = (a: number, b: number): number => Math.min(Math.abs(a - b), 1000 - Math.abs(a - b));
+      for (const jobName of ['node', 'blackbox']) {
+        const p = await prometheusSeries(prom.url, jobName, 4);
+        const pUp = [...p].find(([k]) => k.startsWith('{__name__="up"'))![1].map((s) => s.t);
+        const vUp = store.valuesOf('up').filter((s) => s.series.includes(`job="${jobName}"`)).map((s) => s.t);
+        expect(pUp.length).toBeGreaterThanOrEqual(2);
+        expect(vUp.length).toBeGreaterThanOrEqual(2);
+        const pp = median(phases(pUp));
+        const vp = median(phases(vUp));
+        expect({ jobName, prometheus: pp, vigil: vp, close: circular(pp, vp) <= 25 }).toEqual({ jobName, prometheus: pp, vigil: vp, close: true });
       }
     } finally {
       await prom.stop();
