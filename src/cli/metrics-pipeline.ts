@@ -14,10 +14,12 @@ import { VERSION } from './version.js';
 export class MetricsPipeline {
   readonly discovery: DiscoveryManager;
   readonly scrape: ScrapeManager;
+  readonly #fqdn: string;
 
   /** `fqdn` is the host's name from resolveFqdn, which with the external labels fixes the scrape phase. */
   constructor(opts: { appendable: Appendable; registry: Registry; log: Logger; config: Config; fqdn?: string }) {
     const log = opts.log;
+    this.#fqdn = opts.fqdn ?? '';
     this.discovery = new DiscoveryManager({
       jobs: sdJobs(opts.config),
       newDiscoverer: (c) => createDiscoverer(c, (e) => log.warn('discovery error', { err: e.message })),
@@ -27,7 +29,7 @@ export class MetricsPipeline {
       appendable: opts.appendable,
       registry: opts.registry,
       userAgent: `vigil/${VERSION}`,
-      jitterSeed: jitterSeedFor(opts.fqdn ?? '', opts.config.global.externalLabels),
+      jitterSeed: jitterSeedFor(this.#fqdn, opts.config.global.externalLabels),
       onError: (e) => log.warn('scrape problem', { err: e.message }),
     });
   }
@@ -35,6 +37,7 @@ export class MetricsPipeline {
   /** apply reconfigures discovery and scraping from a (re)loaded configuration. */
   async apply(config: Config): Promise<void> {
     this.discovery.applyConfig(sdJobs(config));
+    this.scrape.setJitterSeed(jitterSeedFor(this.#fqdn, config.global.externalLabels));
     await this.scrape.applyConfig(config.scrapeConfigs);
   }
 

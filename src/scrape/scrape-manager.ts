@@ -43,7 +43,7 @@ export interface ScrapeManagerOptions {
 export class ScrapeManager {
   readonly #appendable: Appendable;
   readonly #metrics: ScrapeMetrics;
-  readonly #jitterSeed: bigint | number;
+  #jitterSeed: bigint | number;
   readonly #reloadIntervalMs: number;
   readonly #userAgent: string | undefined;
   readonly #parserOptions: ParserOptions | undefined;
@@ -74,6 +74,14 @@ export class ScrapeManager {
     this.#newScraper = newScraper;
     this.#now = now;
     this.#extraMetrics = extraScrapeMetrics;
+  }
+
+  /**
+   * setJitterSeed changes the seed pools created from now on use (Prometheus re-derives it from
+   * the external labels on each config load; pools already running keep theirs).
+   */
+  setJitterSeed(seed: bigint | number): void {
+    this.#jitterSeed = seed;
   }
 
   /**
