@@ -36,8 +36,6 @@ export class ScrapeTarget {
   readonly url: string;
   /** Identity within the pool: two targets with the same labels and URL are one. */
   readonly identity: string;
-  /** Prometheus's target hash (FNV-1a 64 of the label hash and URL), which fixes the scrape phase. */
-  readonly hash: bigint;
   #discovered: Labels;
   #health: TargetHealth = TargetHealth.Unknown;
   #lastError: Error | undefined;
@@ -45,6 +43,7 @@ export class ScrapeTarget {
   #lastScrapeDurationMs = 0;
   #lastWarnings: readonly string[] = [];
   #cache: ScrapeCache | undefined;
+  #hash: bigint | undefined;
 
   constructor(options: ScrapeTargetOptions) {
     const { internal, labels, discovered, params, scrapePool } = options;
@@ -54,7 +53,14 @@ export class ScrapeTarget {
     this.scrapePool = scrapePool;
     this.url = targetURL(internal, params);
     this.identity = internal.key() + '\u0000' + this.url;
-    this.hash = targetHash(internal, this.url);
+  }
+
+  /**
+   * hash is Prometheus's target hash (FNV-1a 64 of the label hash and URL), which fixes the
+   * scrape phase; computed on first use, as most targets built by a sync are duplicates.
+   */
+  get hash(): bigint {
+    return (this.#hash ??= targetHash(this.internal, this.url));
   }
 
   /** discoveredLabels are the labels before relabeling (updated when rediscovered). */
