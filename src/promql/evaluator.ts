@@ -224,18 +224,9 @@ export class Evaluator {
             // The sample stays current until the next one or until it leaves the lookback:
             // with steps finer than the samples (a subquery at 1s) fill its run at once.
             const until = curT < lastT + lb ? curT : lastT + lb;
-            if (ref + step >= until) {
-              out.set(row, k, x);
-              held++;
-            } else {
-              let end = Math.ceil((until - off) / step);
-              if (end > s.n) end = s.n;
-              const base = row * s.n;
-              out.v.fill(x, base + k, base + end);
-              out.p.fill(1, base + k, base + end);
-              held += end - k;
-              k = end - 1;
-            }
+            const last = holdRun(out, row, k, x, ref + step >= until ? k + 1 : Math.ceil((until - off) / step), s.n);
+            held += last - k + 1;
+            k = last;
           } else if (curT > ref + step && vt !== ValueType.None) {
             // Nothing current: skip the steps before the next sample.
             k = Math.ceil((curT - off) / step) - 1;
@@ -284,18 +275,9 @@ export class Evaluator {
         const x = timestamps ? lastT / 1000 : lastV;
         // The sample stays current until the next one or until it leaves the lookback.
         const until = curT < lastT + lb ? curT : lastT + lb;
-        if (ref + step >= until) {
-          out.set(row, k, x);
-          held++;
-        } else {
-          let end = Math.ceil((until - off) / step);
-          if (end > s.n) end = s.n;
-          const base = row * s.n;
-          out.v.fill(x, base + k, base + end);
-          out.p.fill(1, base + k, base + end);
-          held += end - k;
-          k = end - 1;
-        }
+        const last = holdRun(out, row, k, x, ref + step >= until ? k + 1 : Math.ceil((until - off) / step), s.n);
+        held += last - k + 1;
+        k = last;
       } else if (j < n && curT > ref + step) {
         // Nothing current: skip the steps before the next sample.
         k = Math.ceil((curT - off) / step) - 1;
@@ -620,4 +602,20 @@ export function assertUniqueLabels(v: StepVector): void {
     if (seen.has(k)) throw new QueryError(SAME_LABELSET);
     seen.add(k);
   }
+}
+
+/**
+ * holdRun sets `x` at steps [k, end) of a row (end capped at n): a sample stays current over
+ * every step until the next sample or the end of the lookback. Returns the last step set.
+ */
+function holdRun(out: StepVector, row: number, k: number, x: number, end: number, n: number): number {
+  if (end > n) end = n;
+  if (end === k + 1) {
+    out.set(row, k, x);
+    return k;
+  }
+  const base = row * n;
+  out.v.fill(x, base + k, base + end);
+  out.p.fill(1, base + k, base + end);
+  return end - 1;
 }

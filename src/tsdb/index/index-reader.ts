@@ -224,6 +224,22 @@ export class IndexReader implements PostingsSource {
     }
   }
 
+  // labelPairs reads a series entry's label references as name, value, name, value… strings.
+  #labelPairs(d: DecBuf, ref: number, off: number): string[] {
+    const nl = d.uvarint();
+    const nv: string[] = new Array(nl * 2);
+    const syms = this.#symbols;
+    for (let i = 0; i < nl; i++) {
+      const n = syms[d.uvarint()];
+      const v = syms[d.uvarint()];
+      if (n === undefined || v === undefined) this.#corrupt(`series ${ref} references a missing symbol`, off);
+      if (i > 0 && !(nv[2 * i - 2]! < n)) this.#corrupt(`series ${ref} has unsorted label names`, off);
+      nv[2 * i] = n;
+      nv[2 * i + 1] = v;
+    }
+    return nv;
+  }
+
   /**
    * seriesInRange decodes the series with the given ref for a query over [mint, maxt]: labels
    * and the metas of the chunks overlapping the range, as (mint, maxt, ref) triples.
@@ -232,17 +248,7 @@ export class IndexReader implements PostingsSource {
     const off = ref * SERIES_ALIGNMENT;
     try {
       const d = DecBuf.uvarintSectionAt(this.#b, off);
-      const nl = d.uvarint();
-      const nv: string[] = new Array(nl * 2);
-      const syms = this.#symbols;
-      for (let i = 0; i < nl; i++) {
-        const n = syms[d.uvarint()];
-        const v = syms[d.uvarint()];
-        if (n === undefined || v === undefined) this.#corrupt(`series ${ref} references a missing symbol`, off);
-        if (i > 0 && !(nv[2 * i - 2]! < n)) this.#corrupt(`series ${ref} has unsorted label names`, off);
-        nv[2 * i] = n;
-        nv[2 * i + 1] = v;
-      }
+      const nv = this.#labelPairs(d, ref, off);
       const nc = d.uvarint();
       let tmp = this.#metaScratch;
       if (tmp.length < 3 * nc) tmp = this.#metaScratch = new Float64Array(Math.max(3 * nc, 2 * tmp.length));
@@ -280,17 +286,7 @@ export class IndexReader implements PostingsSource {
     const off = ref * SERIES_ALIGNMENT;
     try {
       const d = DecBuf.uvarintSectionAt(this.#b, off);
-      const nl = d.uvarint();
-      const nv: string[] = new Array(nl * 2);
-      const syms = this.#symbols;
-      for (let i = 0; i < nl; i++) {
-        const n = syms[d.uvarint()];
-        const v = syms[d.uvarint()];
-        if (n === undefined || v === undefined) this.#corrupt(`series ${ref} references a missing symbol`, off);
-        if (i > 0 && !(nv[2 * i - 2]! < n)) this.#corrupt(`series ${ref} has unsorted label names`, off);
-        nv[2 * i] = n;
-        nv[2 * i + 1] = v;
-      }
+      const nv = this.#labelPairs(d, ref, off);
       const nc = d.uvarint();
       chunksOut.length = 0;
       let maxt = 0;
