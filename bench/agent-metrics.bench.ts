@@ -18,95 +18,23 @@
 // 8 of them the snappy addon; V8 heap 17–25 MB); node_exporter 1.5 in the same window, host
 // metrics only, scraped every 10 s: 0.13–0.15 % of one core, RSS 19–20 MB.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { makeContainers } from './support/agent-load-cgroups.js';
+import { freePort, loadAverage, procCpuSeconds, procRssBytes } from './support/agent-load-proc.js';
 
 const WINDOW_S = Number(process.env.SECONDS ?? 60);
 const WARMUP_S = Number(process.env.WARMUP ?? 15);
 const CONTAINERS = Number(process.env.CONTAINERS ?? 100);
 const BIN = resolve(import.meta.dirname, '../bin/vigil.js');
-const CLK_TCK = 100;
-
-/** procCpuSeconds reads utime + stime of a process. */
-function procCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-}
-
-/** procRssBytes reads VmRSS. */
-function procRssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m !== null ? Number(m[1]) * 1024 : 0;
-}
-
-/** Containers are real v1 (or v2) cgroups named like Docker's, each with a sleeping process. */
-function makeContainers(n: number): { ids: string[]; cleanup: () => void } {
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
-  const roots: string[] = [];
-  for (const line of mounts) {
-    const f = line.split(' ');
-    const dash = f.indexOf('-');
-    if (dash < 0) continue;
-    const fstype = f[dash + 1];
-    const opts = f[dash + 3] ?? '';
-    if (fstype === 'cgroup' && /(^|,)(cpu|cpuacct|memory|blkio|pids)(,|$)/.test(opts)) roots.push(f[4]!);
-    if (fstype === 'cgroup2' && readFileSync(join(f[4]!, 'cgroup.controllers'), 'utf8').includes('memory')) roots.push(f[4]!);
-  }
-  const procs: ChildProcess[] = [];
-  const dirs: string[] = [];
-  const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const id = (i + 1).toString(16).padStart(64, 'b');
-    const p = spawn('sleep', ['7200'], { stdio: 'ignore' });
-    procs.push(p);
-    for (const r of [...new Set(roots)]) {
-      const d = join(r, 'docker', id);
-      mkdirSync(d, { recursive: true });
-      dirs.push(d);
-      writeFileSync(join(d, 'cgroup.procs'), String(p.pid));
-      if (existsSync(join(d, 'memory.limit_in_bytes'))) writeFileSync(join(d, 'memory.limit_in_bytes'), String(256 << 20));
-    }
-    ids.push(id);
-  }
-  return {
-    ids,
-    cleanup: () => {
-      for (const p of procs) p.kill('SIGKILL');
-      const deadline = Date.now() + 5000;
-      for (const d of dirs.reverse()) {
-        for (;;) {
-          try {
-            rmdirSync(d);
-            break;
-          } catch {
-            if (Date.now() > deadline) break;
-            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
-          }
-        }
-      }
-    },
-  };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as AddressInfo).port;
-      s.close(() => res(p));
-    });
-  });
-}
 
 async function main(): Promise<void> {
   if (!existsSync(BIN)) throw new Error('build first: npm run build');
   const root = process.getuid?.() === 0;
-  const containers = root ? makeContainers(CONTAINERS) : { ids: [], cleanup: () => undefined };
+  const containers = makeContainers(root ? CONTAINERS : 0);
   if (!root) process.stdout.write('not root: no containers, host metrics only\n');
 
   // A receiver that accepts remote write and counts what it gets.
@@ -166,7 +94,7 @@ async function main(): Promise<void> {
     const n1 = ne !== undefined ? procCpuSeconds(ne.pid!) : 0;
     const mb = (x: number): string => (x / 2 ** 20).toFixed(1);
     const avg = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
-    const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+    const load = loadAverage();
     process.stdout.write(`window ${WINDOW_S} s, ${containers.ids.length} containers, push every 10 s, load ${load}\n`);
     process.stdout.write(
       `vigil agent:    CPU ${((100 * (a1 - a0)) / WINDOW_S).toFixed(2)} % of one core (${(((a1 - a0) * 1000) / (WINDOW_S / 10)).toFixed(0)} ms per 10 s cycle), RSS avg ${mb(avg(rssA))} MB max ${mb(Math.max(...rssA))} MB (first 20 s ${mb(avg(rssA.slice(0, 20)))}, last 20 s ${mb(avg(rssA.slice(-20)))}), ${requests - r0} requests, ${((bytes - b0) / 1024).toFixed(0)} KiB pushed\n`,

@@ -1,0 +1,62 @@
+// Containers for the agent benches: real v1 (or v2) cgroups named like Docker's cgroupfs
+// layout (/docker/<64 hex> in every hierarchy), each holding a sleeping process and a 256 MiB
+// memory limit, made here and removed by cleanup().
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** BenchContainers are the cgroups made and how to remove them. */
+export interface BenchContainers {
+  readonly ids: readonly string[];
+  cleanup(): void;
+}
+
+/** makeContainers makes n container cgroups (needs root); without root it makes none. */
+export function makeContainers(n: number): BenchContainers {
+  if (process.getuid?.() !== 0 || n === 0) return { ids: [], cleanup: () => undefined };
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
+  const roots: string[] = [];
+  for (const line of mounts) {
+    const f = line.split(' ');
+    const dash = f.indexOf('-');
+    if (dash < 0) continue;
+    const fstype = f[dash + 1];
+    const opts = f[dash + 3] ?? '';
+    if (fstype === 'cgroup' && /(^|,)(cpu|cpuacct|memory|blkio|pids)(,|$)/.test(opts)) roots.push(f[4]!);
+    if (fstype === 'cgroup2' && readFileSync(join(f[4]!, 'cgroup.controllers'), 'utf8').includes('memory')) roots.push(f[4]!);
+  }
+  const procs: ChildProcess[] = [];
+  const dirs: string[] = [];
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = (i + 1).toString(16).padStart(64, 'b');
+    const p = spawn('sleep', ['7200'], { stdio: 'ignore' });
+    procs.push(p);
+    for (const r of [...new Set(roots)]) {
+      const d = join(r, 'docker', id);
+      mkdirSync(d, { recursive: true });
+      dirs.push(d);
+      writeFileSync(join(d, 'cgroup.procs'), String(p.pid));
+      if (existsSync(join(d, 'memory.limit_in_bytes'))) writeFileSync(join(d, 'memory.limit_in_bytes'), String(256 << 20));
+    }
+    ids.push(id);
+  }
+  return {
+    ids,
+    cleanup: () => {
+      for (const p of procs) p.kill('SIGKILL');
+      const deadline = Date.now() + 5000;
+      for (const d of dirs.reverse()) {
+        for (;;) {
+          try {
+            rmdirSync(d);
+            break;
+          } catch {
+            if (Date.now() > deadline) break;
+            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+          }
+        }
+      }
+    },
+  };
+}
