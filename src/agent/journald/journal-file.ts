@@ -1,0 +1,411 @@
+/**
+ * JournalFile: reads one systemd journal file (signature `LPKSHHRH`) through positioned reads
+ * into a reused window, never the whole (mostly sparse) file. It follows the entry array chain
+ * from the header, decodes ENTRY objects (64-bit items, or 32-bit in COMPACT files) and DATA
+ * objects (plain, zstd, LZ4; XZ is reported as unsupported per field), and keeps recently used
+ * DATA objects by offset. For a file being written (state ONLINE) refresh() re-reads the header,
+ * and nothing past the header's n_entries is read.
+ * @module
+ */
+import { isUtf8 } from 'node:buffer';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { decompress as zstdDecompress } from 'fzstd';
+import { JournalFileError } from './errors.js';
+import { decodeLz4Block } from './lz4-block.js';
+
+/** JournalState values of the header's state byte. */
+export const JournalState = { Offline: 0, Online: 1, Archived: 2 } as const;
+
+/** IncompatibleFlag bits of the header (a reader must know every one set). */
+export const IncompatibleFlag = { CompressedXz: 1, CompressedLz4: 2, KeyedHash: 4, CompressedZstd: 8, Compact: 16 } as const;
+const KNOWN_INCOMPATIBLE = 31;
+const OBJ_XZ = 1;
+const OBJ_LZ4 = 2;
+const OBJ_ZSTD = 4;
+const TYPE_DATA = 1;
+const TYPE_ENTRY = 3;
+const TYPE_ENTRY_ARRAY = 6;
+const HEADER_MIN = 208;
+const WINDOW = 32 * 1024;
+const SIGNATURE = Buffer.from('LPKSHHRH', 'latin1');
+
+/** JournalHeader is the part of a journal file's header the reader uses. */
+export interface JournalHeader {
+  readonly state: number;
+  readonly compatibleFlags: number;
+  readonly incompatibleFlags: number;
+  /** 128-bit ids as 32 lower-case hex digits. */
+  readonly fileId: string;
+  readonly machineId: string;
+  readonly seqnumId: string;
+  readonly headerSize: number;
+  readonly arenaSize: number;
+  readonly tailObjectOffset: number;
+  readonly nEntries: number;
+  readonly headEntrySeqnum: number;
+  readonly tailEntrySeqnum: number;
+  readonly entryArrayOffset: number;
+  readonly headEntryRealtime: number;
+  readonly tailEntryRealtime: number;
+}
+
+/** JournalEntry is a decoded ENTRY object; readEntry fills a caller's object (reused, no allocation per entry). */
+export interface JournalEntry {
+  offset: number;
+  seqnum: number;
+  /** µs since the epoch. */
+  realtime: number;
+  /** µs since boot. */
+  monotonic: number;
+  /** 32 hex digits (the same string while it repeats). */
+  bootId: string;
+  /** xor_hash as two unsigned 32-bit halves. */
+  xorHi: number;
+  xorLo: number;
+  nItems: number;
+  /** DATA object offsets of the items (the first nItems are valid). */
+  items: Float64Array;
+}
+
+/** JournalData is one DATA object: its `NAME=value` payload, decoded, and its export-format encoding. */
+export interface JournalData {
+  readonly offset: number;
+  /** The payload (decompressed); empty when `error` is set. */
+  readonly payload: Buffer;
+  /** Length of the field name (the position of '='). */
+  readonly nameLength: number;
+  /** The field as export format writes it (`NAME=value\n`, or binary-safe when the value holds a newline). */
+  readonly exported: Buffer;
+  /** Why the payload could not be read ('' when it could). */
+  readonly error: string;
+  /** Whether the name is a valid journal field name (upper-case letters, digits, underscores, not a digit first, ≤ 64): export output skips others. */
+  readonly validName: boolean;
+  /** The payload as a latin1 string, made on first use by field matching. */
+  key: string | undefined;
+}
+
+/** newJournalEntry returns an empty entry record for readEntry. */
+export function newJournalEntry(): JournalEntry {
+  return { offset: 0, seqnum: 0, realtime: 0, monotonic: 0, bootId: '', xorHi: 0, xorLo: 0, nItems: 0, items: new Float64Array(64) };
+}
+
+/** JournalFileOptions configure a JournalFile. */
+export interface JournalFileOptions {
+  readonly path: string;
+  /** DATA objects kept by offset (default 4096). */
+  readonly cacheEntries?: number;
+  /** Larger decoded payloads are not kept (default 16 KiB). */
+  readonly cacheMaxPayload?: number;
+}
+
+/** JournalFile is one open journal file. */
+export class JournalFile {
+  readonly path: string;
+  readonly #fd: number;
+  readonly #cacheMax: number;
+  readonly #cacheMaxPayload: number;
+  readonly #cache = new Map<number, JournalData>();
+  #header!: JournalHeader;
+  #compact = false;
+  #limit = 0;
+  #win = Buffer.allocUnsafe(WINDOW);
+  #winStart = 0;
+  #winLen = 0;
+  /** The buffer #at last returned a position in. */
+  #b: Buffer = this.#win;
+  // The entry array chain as far as read: offset, index of its first item, capacity.
+  readonly #arrays: number[] = [];
+  readonly #bases: number[] = [];
+  readonly #caps: number[] = [];
+  #hint = 0;
+  #lastBoot = Buffer.alloc(16);
+  #lastBootHex = '00000000000000000000000000000000';
+  #closed = false;
+
+  constructor({ path, cacheEntries = 4096, cacheMaxPayload = 16 * 1024 }: JournalFileOptions) {
+    this.path = path;
+    this.#cacheMax = cacheEntries;
+    this.#cacheMaxPayload = cacheMaxPayload;
+    try {
+      this.#fd = openSync(path, 'r');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? '';
+      throw new JournalFileError(path, -1, `cannot open: ${(e as Error).message}`, code === 'EACCES' || code === 'EPERM');
+    }
+    try {
+      this.refresh();
+    } catch (e) {
+      closeSync(this.#fd);
+      throw e;
+    }
+  }
+
+  /** header is the header as last read. */
+  get header(): JournalHeader {
+    return this.#header;
+  }
+
+  /** refresh re-reads the header; true when it changed (new entries or a new state). The read window is dropped then. */
+  refresh(): boolean {
+    const h = Buffer.allocUnsafe(HEADER_MIN);
+    const n = this.#read(h, 0, HEADER_MIN);
+    if (n < HEADER_MIN) throw new JournalFileError(this.path, -1, `file too short for a header (${n} bytes)`);
+    if (!h.subarray(0, 8).equals(SIGNATURE)) throw new JournalFileError(this.path, 0, 'not a journal file (signature is not LPKSHHRH)');
+    const incompatible = h.readUInt32LE(12);
+    if ((incompatible & ~KNOWN_INCOMPATIBLE) !== 0) {
+      throw new JournalFileError(this.path, 12, `unknown incompatible flags 0x${(incompatible & ~KNOWN_INCOMPATIBLE).toString(16)}`, true);
+    }
+    const next: JournalHeader = {
+      state: h[16]!,
+      compatibleFlags: h.readUInt32LE(8),
+      incompatibleFlags: incompatible,
+      fileId: h.toString('hex', 24, 40),
+      machineId: h.toString('hex', 40, 56),
+      seqnumId: h.toString('hex', 72, 88),
+      headerSize: u64(h, 88),
+      arenaSize: u64(h, 96),
+      tailObjectOffset: u64(h, 136),
+      nEntries: u64(h, 152),
+      tailEntrySeqnum: u64(h, 160),
+      headEntrySeqnum: u64(h, 168),
+      entryArrayOffset: u64(h, 176),
+      headEntryRealtime: u64(h, 184),
+      tailEntryRealtime: u64(h, 192),
+    };
+    if (next.headerSize < HEADER_MIN || next.headerSize % 8 !== 0) throw new JournalFileError(this.path, 88, `bad header size ${next.headerSize}`);
+    const prev = this.#header as JournalHeader | undefined;
+    this.#header = next;
+    this.#compact = (incompatible & IncompatibleFlag.Compact) !== 0;
+    this.#limit = next.headerSize + next.arenaSize;
+    const changed = prev === undefined || prev.nEntries !== next.nEntries || prev.state !== next.state || prev.tailObjectOffset !== next.tailObjectOffset;
+    if (changed) this.#winLen = 0;
+    if (prev !== undefined && prev.entryArrayOffset !== next.entryArrayOffset) {
+      // Not a file that only grows (never done by journald): forget the chain.
+      this.#arrays.length = this.#bases.length = this.#caps.length = 0;
+      this.#hint = 0;
+    }
+    return changed;
+  }
+
+  /** entryOffset returns the offset of entry `i` (0 ≤ i < nEntries) through the entry array chain; -1 when not linked yet. */
+  entryOffset(i: number): number {
+    if (i < 0 || i >= this.#header.nEntries) return -1;
+    let k = this.#hint;
+    if (!(k < this.#arrays.length && this.#bases[k]! <= i && i < this.#bases[k]! + this.#caps[k]!)) {
+      k = this.#findArray(i);
+      if (k < 0) return -1;
+      this.#hint = k;
+    }
+    const size = this.#compact ? 4 : 8;
+    const pos = this.#at(this.#arrays[k]! + 24 + (i - this.#bases[k]!) * size, size);
+    const off = this.#compact ? this.#b.readUInt32LE(pos) : u64(this.#b, pos);
+    return off === 0 ? -1 : off;
+  }
+
+  /** readEntry decodes the ENTRY object at `offset` into `e`. */
+  readEntry(offset: number, e: JournalEntry): void {
+    const size = this.#object(offset, TYPE_ENTRY, 64);
+    const pos = this.#at(offset, size);
+    const b = this.#b;
+    e.offset = offset;
+    e.seqnum = u64(b, pos + 16);
+    e.realtime = u64(b, pos + 24);
+    e.monotonic = u64(b, pos + 32);
+    const last = this.#lastBoot;
+    let same = true;
+    for (let k = 0; k < 16; k++) if (last[k] !== b[pos + 40 + k]) same = false;
+    if (!same) {
+      b.copy(last, 0, pos + 40, pos + 56);
+      this.#lastBootHex = last.toString('hex');
+    }
+    e.bootId = this.#lastBootHex;
+    e.xorLo = b.readUInt32LE(pos + 56);
+    e.xorHi = b.readUInt32LE(pos + 60);
+    const itemSize = this.#compact ? 4 : 16;
+    const n = Math.floor((size - 64) / itemSize);
+    if (e.items.length < n) e.items = new Float64Array(Math.max(n, e.items.length * 2));
+    const items = e.items;
+    for (let k = 0; k < n; k++) items[k] = this.#compact ? b.readUInt32LE(pos + 64 + k * 4) : u64(b, pos + 64 + k * 16);
+    e.nItems = n;
+  }
+
+  /** data returns the DATA object at `offset` (kept in a small cache); a payload that cannot be decoded gives `error`, a misplaced object throws. */
+  data(offset: number): JournalData {
+    const hit = this.#cache.get(offset);
+    if (hit !== undefined) return hit;
+    const headerSize = this.#compact ? 72 : 64;
+    const size = this.#object(offset, TYPE_DATA, headerSize);
+    const flags = this.#objFlags;
+    const pos = this.#at(offset, size);
+    const b = this.#b;
+    const a = pos + headerSize;
+    const z = pos + size;
+    let payload: Buffer;
+    let error = '';
+    try {
+      if ((flags & OBJ_ZSTD) !== 0) {
+        const u = zstdDecompress(b.subarray(a, z));
+        payload = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+      } else if ((flags & OBJ_LZ4) !== 0) {
+        if (z - a < 8) throw new Error('lz4 payload shorter than its size field');
+        const n = u64(b, a);
+        if (n > 1 << 30) throw new Error(`lz4 size ${n} too large`);
+        payload = decodeLz4Block(b, a + 8, z, n);
+      } else if ((flags & OBJ_XZ) !== 0) {
+        payload = Buffer.alloc(0);
+        error = 'xz-compressed field (not supported by the file reader)';
+      } else payload = Buffer.from(b.subarray(a, z));
+    } catch (e) {
+      payload = Buffer.alloc(0);
+      error = `cannot decompress: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    let eq = error === '' ? payload.indexOf(61) : -1;
+    if (error === '' && eq <= 0) {
+      error = 'payload is not FIELD=value';
+      eq = -1;
+    }
+    const d: JournalData = { offset, payload, nameLength: eq, exported: error === '' ? exportField(payload, eq) : payload, error, validName: eq > 0 && validName(payload, eq), key: undefined };
+    if (payload.length <= this.#cacheMaxPayload) {
+      if (this.#cache.size >= this.#cacheMax) this.#cache.delete(this.#cache.keys().next().value!);
+      this.#cache.set(offset, d);
+    }
+    return d;
+  }
+
+  /** close releases the file descriptor. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    closeSync(this.#fd);
+  }
+
+  #objFlags = 0;
+
+  /** Checks the object header at `offset`: its type and a size in the file; returns the size. */
+  #object(offset: number, type: number, minSize: number): number {
+    if (offset < this.#header.headerSize || offset % 8 !== 0 || offset + 16 > this.#limit) throw new JournalFileError(this.path, offset, 'object offset outside the arena or unaligned');
+    const pos = this.#at(offset, 16);
+    const b = this.#b;
+    const t = b[pos]!;
+    if (t !== type) throw new JournalFileError(this.path, offset, `object type ${t}, want ${type}`);
+    this.#objFlags = b[pos + 1]!;
+    const size = u64(b, pos + 8);
+    if (size < minSize || offset + size > this.#limit) throw new JournalFileError(this.path, offset, `object size ${size} out of range`);
+    return size;
+  }
+
+  /** The array holding entry i, reading further along the chain as needed; -1 when the chain ends before it. */
+  #findArray(i: number): number {
+    const arrays = this.#arrays;
+    for (let k = 0; k < arrays.length; k++) if (this.#bases[k]! <= i && i < this.#bases[k]! + this.#caps[k]!) return k;
+    const itemSize = this.#compact ? 4 : 8;
+    for (;;) {
+      let next: number;
+      let base: number;
+      if (arrays.length === 0) {
+        next = this.#header.entryArrayOffset;
+        base = 0;
+      } else {
+        const last = arrays[arrays.length - 1]!;
+        const pos = this.#at(last + 16, 8);
+        next = u64(this.#b, pos);
+        base = this.#bases[arrays.length - 1]! + this.#caps[arrays.length - 1]!;
+        if (next !== 0 && next <= last) throw new JournalFileError(this.path, last, `entry array points back to ${next}`);
+      }
+      if (next === 0) return -1;
+      const size = this.#object(next, TYPE_ENTRY_ARRAY, 24);
+      const cap = Math.floor((size - 24) / itemSize);
+      if (cap === 0) throw new JournalFileError(this.path, next, 'empty entry array');
+      arrays.push(next);
+      this.#bases.push(base);
+      this.#caps.push(cap);
+      if (i < base + cap) return arrays.length - 1;
+    }
+  }
+
+  /** Makes [off, off+len) readable in this.#b; returns its position there. */
+  #at(off: number, len: number): number {
+    if (off >= this.#winStart && off + len <= this.#winStart + this.#winLen) {
+      this.#b = this.#win;
+      return off - this.#winStart;
+    }
+    if (off + len > this.#limit) throw new JournalFileError(this.path, off, `read of ${len} bytes past the arena end ${this.#limit}`);
+    if (len > WINDOW) {
+      const big = Buffer.allocUnsafe(len);
+      if (this.#read(big, off, len) < len) throw new JournalFileError(this.path, off, 'file ends inside an object');
+      this.#b = big;
+      return 0;
+    }
+    const start = off - (off % 4096);
+    const want = Math.min(WINDOW, this.#limit - start);
+    const n = this.#read(this.#win, start, want);
+    this.#winStart = start;
+    this.#winLen = n;
+    if (off + len > start + n) {
+      this.#winLen = 0;
+      throw new JournalFileError(this.path, off, 'file ends inside an object');
+    }
+    this.#b = this.#win;
+    return off - start;
+  }
+
+  #read(buf: Buffer, pos: number, len: number): number {
+    let got = 0;
+    while (got < len) {
+      const n = readSync(this.#fd, buf, got, len - got, pos + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got;
+  }
+}
+
+/** An unsigned 64-bit little-endian number (exact below 2^53). */
+function u64(b: Buffer, pos: number): number {
+  return b.readUInt32LE(pos) + b.readUInt32LE(pos + 4) * 0x1_0000_0000;
+}
+
+/** journal_field_valid with protected (leading underscore) names allowed. */
+function validName(p: Buffer, n: number): boolean {
+  if (n > 64 || (p[0]! >= 48 && p[0]! <= 57)) return false;
+  for (let i = 0; i < n; i++) {
+    const c = p[i]!;
+    if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95)) return false;
+  }
+  return true;
+}
+
+/** Whether export format writes the value as text: valid UTF-8 without control characters (tab allowed; newline, DEL and C1 not). */
+function printable(p: Buffer, a: number): boolean {
+  let high = false;
+  for (let i = a; i < p.length; i++) {
+    const c = p[i]!;
+    if (c < 32) {
+      if (c !== 9) return false;
+    } else if (c === 127) return false;
+    else if (c >= 128) {
+      high = true;
+      if (c === 0xc2 && i + 1 < p.length && p[i + 1]! >= 0x80 && p[i + 1]! <= 0x9f) return false;
+    }
+  }
+  return !high || isUtf8(p.subarray(a));
+}
+
+/** The export-format encoding of a `NAME=value` payload. */
+function exportField(payload: Buffer, eq: number): Buffer {
+  if (printable(payload, eq + 1)) {
+    const out = Buffer.allocUnsafe(payload.length + 1);
+    payload.copy(out, 0);
+    out[payload.length] = 10;
+    return out;
+  }
+  const n = payload.length - eq - 1;
+  const out = Buffer.allocUnsafe(eq + 1 + 8 + n + 1);
+  payload.copy(out, 0, 0, eq);
+  out[eq] = 10;
+  out.writeUInt32LE(n >>> 0, eq + 1);
+  out.writeUInt32LE(Math.floor(n / 0x1_0000_0000), eq + 5);
+  payload.copy(out, eq + 9, eq + 1);
+  out[out.length - 1] = 10;
+  return out;
+}

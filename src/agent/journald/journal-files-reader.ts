@@ -1,0 +1,360 @@
+/**
+ * JournalFilesReader: the entries of a set of journal directories (active `system.journal`,
+ * `user-*.journal`, archived `system@…journal`, `*.journal~`), merged in journalctl's order (by
+ * seqnum within one seqnum id, else by monotonic time within one boot, else realtime, then
+ * xor_hash) and written out in journal export format, exactly as `journalctl -o export` writes
+ * them (so JournalExportReader gives them the meaning the journalctl path does). Each file keeps
+ * its own read position while the reader runs, so an entry that lands late in one file (or a
+ * file renamed to an archive and replaced) is still read exactly once; a cursor places every
+ * file after it on start, as `--after-cursor` does.
+ * @module
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { JournalFileError } from './errors.js';
+import { writeDecimal, writeJournalCursor, type JournalCursor } from './journal-cursor.js';
+import { JournalFile, JournalState, newJournalEntry, type JournalData, type JournalEntry } from './journal-file.js';
+import type { JournalMatch } from './journal-match.js';
+
+/** JournalRoot is a directory to read: its journal files, and those of its subdirectories `subdir` accepts. */
+export interface JournalRoot {
+  readonly path: string;
+  /** Which subdirectories (by name) hold journal files too (default none). */
+  readonly subdir?: (name: string) => boolean;
+}
+
+/** JournalFilesReaderOptions configure a reader. */
+export interface JournalFilesReaderOptions {
+  readonly roots: readonly JournalRoot[];
+  /** Only entries passing this filter are written. */
+  readonly match?: JournalMatch;
+  /** Called for a file skipped (not a journal file, broken); unreadable (permission) and unsupported files throw from scan() instead. */
+  readonly onSkip?: (path: string, reason: string) => void;
+}
+
+interface Tracked {
+  readonly file: JournalFile;
+  path: string;
+  /** Index of the next entry to read. */
+  next: number;
+  /** The entry at `next`, once read. */
+  readonly head: JournalEntry;
+  loaded: boolean;
+  /** Failed reads of the entry at `next` (a file being written may show an entry half linked). */
+  failures: number;
+  seen: boolean;
+}
+
+const JOURNAL_NAME = /\.journal~?$/;
+const BOOT_PREFIX = Buffer.from('_BOOT_ID=', 'latin1');
+
+/** JournalFilesReader reads and merges the journal files of its roots. */
+export class JournalFilesReader {
+  readonly #roots: readonly JournalRoot[];
+  readonly #match: JournalMatch | undefined;
+  readonly #onSkip: (path: string, reason: string) => void;
+  readonly #files = new Map<string, Tracked>();
+  /** Paths that failed to open, with how many scans in a row they did (a new file may not have its header yet). */
+  readonly #failed = new Map<string, number>();
+  #data: JournalData[] = [];
+  #out = Buffer.allocUnsafe(256 * 1024);
+  #len = 0;
+  #lastSeqnumId = '';
+  #lastSeqnum = -1;
+  #lastXorHi = 0;
+  #lastXorLo = 0;
+  /** Record index (in the last read) → the fields that could not be decoded. */
+  readonly errors = new Map<number, string>();
+  /** Entries skipped because an object could not be read. */
+  brokenEntries = 0;
+
+  constructor({ roots, match, onSkip = () => undefined }: JournalFilesReaderOptions) {
+    this.#roots = roots;
+    this.#match = match;
+    this.#onSkip = onSkip;
+  }
+
+  /** files lists the paths of the open files. */
+  get files(): readonly string[] {
+    return [...this.#files.values()].map((t) => t.path);
+  }
+
+  /** output is the export-format bytes of the last read. */
+  get output(): Buffer {
+    return this.#out.subarray(0, this.#len);
+  }
+
+  /**
+   * scan lists the roots: new journal files are opened (read from their first entry), renamed
+   * ones keep their position, deleted ones are closed once read to their end. Throws a
+   * JournalFileError with `unsupported` when a file needs journalctl (an unknown incompatible
+   * flag, no permission). Returns true when a file was added.
+   */
+  scan(): boolean {
+    let added = false;
+    for (const t of this.#files.values()) t.seen = false;
+    for (const path of this.#list()) {
+      let st;
+      try {
+        st = statSync(path, { bigint: false });
+      } catch {
+        continue; // gone between listing and stat
+      }
+      const key = `${st.dev}:${st.ino}`;
+      const t = this.#files.get(key);
+      if (t !== undefined) {
+        t.seen = true;
+        t.path = path;
+        continue;
+      }
+      let file: JournalFile;
+      try {
+        file = new JournalFile({ path });
+      } catch (e) {
+        if (e instanceof JournalFileError && e.unsupported) throw e;
+        const n = (this.#failed.get(path) ?? 0) + 1;
+        this.#failed.set(path, n);
+        if (n === 5) this.#onSkip(path, e instanceof Error ? e.message : String(e));
+        continue;
+      }
+      this.#failed.delete(path);
+      this.#files.set(key, { file, path, next: 0, head: newJournalEntry(), loaded: false, failures: 0, seen: true });
+      added = true;
+    }
+    for (const [key, t] of this.#files) {
+      if (t.seen) continue;
+      // Deleted: keep reading what the header says is there, then let go.
+      t.file.refresh();
+      if (t.next >= t.file.header.nEntries) {
+        t.file.close();
+        this.#files.delete(key);
+      }
+    }
+    return added;
+  }
+
+  /** refresh re-reads the headers of the files still written; true when one has new entries or a new state (ARCHIVED: rotated). */
+  refresh(): { grew: boolean; archived: boolean } {
+    let grew = false;
+    let archived = false;
+    for (const t of this.#files.values()) {
+      const h = t.file.header;
+      if (h.state === JournalState.Archived && t.next >= h.nEntries) continue;
+      const before = h.nEntries;
+      if (t.file.refresh()) {
+        if (t.file.header.nEntries !== before) grew = true;
+        if (t.file.header.state === JournalState.Archived) archived = true;
+        t.loaded = false;
+      }
+    }
+    return { grew, archived };
+  }
+
+  /** seekHead places every file at its first entry. */
+  seekHead(): void {
+    for (const t of this.#files.values()) this.#place(t, 0);
+  }
+
+  /** seekTail places every file after its last entry. */
+  seekTail(): void {
+    for (const t of this.#files.values()) this.#place(t, t.file.header.nEntries);
+  }
+
+  /** seekRealtime places every file at its first entry at or after `us` (µs since the epoch). */
+  seekRealtime(us: number): void {
+    for (const t of this.#files.values()) this.#place(t, this.#bisect(t, (e) => e.realtime >= us));
+  }
+
+  /** seekAfterCursor places every file after the cursor's entry: by seqnum in a file of its seqnum id, else by realtime. */
+  seekAfterCursor(c: JournalCursor): void {
+    for (const t of this.#files.values()) {
+      const h = t.file.header;
+      if (c.seqnumId === h.seqnumId && c.seqnum !== undefined) this.#place(t, this.#bisect(t, (e) => e.seqnum > c.seqnum!));
+      else if (c.realtime !== undefined) this.#place(t, this.#bisect(t, (e) => e.realtime > c.realtime!));
+      else this.#place(t, 0);
+    }
+    if (c.seqnumId !== undefined && c.seqnum !== undefined) {
+      this.#lastSeqnumId = c.seqnumId;
+      this.#lastSeqnum = c.seqnum;
+    }
+  }
+
+  /**
+   * read writes up to `max` entries, in order, into `output` as export records; returns how
+   * many. `errors` tells which records had fields that could not be decoded.
+   */
+  read(max: number): number {
+    this.#len = 0;
+    this.errors.clear();
+    let n = 0;
+    const e2: Tracked[] = [];
+    for (const t of this.#files.values()) e2.push(t);
+    while (n < max) {
+      let best: Tracked | undefined;
+      for (const t of e2) {
+        if (!this.#load(t)) continue;
+        if (best === undefined || compare(t, best) < 0) best = t;
+      }
+      if (best === undefined) break;
+      best.next++;
+      best.loaded = false;
+      const e = best.head;
+      const id = best.file.header.seqnumId;
+      if (id === this.#lastSeqnumId && e.seqnum === this.#lastSeqnum && e.xorHi === this.#lastXorHi && e.xorLo === this.#lastXorLo) continue; // the same entry in two files
+      this.#lastSeqnumId = id;
+      this.#lastSeqnum = e.seqnum;
+      this.#lastXorHi = e.xorHi;
+      this.#lastXorLo = e.xorLo;
+      if (this.#write(best, e, n)) n++;
+    }
+    // Files read to their end that are no longer written give back their cache.
+    return n;
+  }
+
+  /** close closes every file. */
+  close(): void {
+    for (const t of this.#files.values()) t.file.close();
+    this.#files.clear();
+  }
+
+  /** Loads the entry at t.next; false when there is none (yet). */
+  #load(t: Tracked): boolean {
+    if (t.loaded) return true;
+    const f = t.file;
+    while (t.next < f.header.nEntries) {
+      try {
+        const off = f.entryOffset(t.next);
+        if (off < 0) throw new JournalFileError(f.path, -1, `entry ${t.next} is not linked`);
+        f.readEntry(off, t.head);
+        t.loaded = true;
+        t.failures = 0;
+        return true;
+      } catch (e) {
+        if (!(e instanceof JournalFileError)) throw e;
+        // A file being written may be caught between linking and counting: try again later, a few times.
+        if (f.header.state === JournalState.Online && ++t.failures < 5) return false;
+        this.brokenEntries++;
+        this.#onSkip(f.path, `entry ${t.next} skipped: ${e.message}`);
+        t.failures = 0;
+        t.next++;
+      }
+    }
+    return false;
+  }
+
+  /** Writes the export record of `e` (from t's file) if it passes the filter; false when it does not. */
+  #write(t: Tracked, e: JournalEntry, index: number): boolean {
+    const f = t.file;
+    if (this.#data.length < e.nItems) this.#data = new Array<JournalData>(e.nItems * 2);
+    const data = this.#data;
+    let n = 0;
+    let bad = '';
+    for (let k = 0; k < e.nItems; k++) {
+      try {
+        const d = f.data(e.items[k]!);
+        if (d.error !== '') bad += `${bad === '' ? '' : '; '}field at ${d.offset}: ${d.error}`;
+        else data[n++] = d;
+      } catch (err) {
+        bad += `${bad === '' ? '' : '; '}${err instanceof Error ? err.message : String(err)}`;
+      }
+    }
+    if (this.#match !== undefined && !this.#match.test(data, n)) return false;
+    let size = 200;
+    for (let k = 0; k < n; k++) size += data[k]!.exported.length;
+    this.#reserve(size);
+    const out = this.#out;
+    let p = this.#len;
+    p += out.write('__CURSOR=', p, 'latin1');
+    p = writeJournalCursor(out, p, f.header.seqnumId, e);
+    p += out.write('\n__REALTIME_TIMESTAMP=', p, 'latin1');
+    p = writeDecimal(out, p, e.realtime);
+    p += out.write('\n__MONOTONIC_TIMESTAMP=', p, 'latin1');
+    p = writeDecimal(out, p, e.monotonic);
+    p += out.write('\n_BOOT_ID=', p, 'latin1');
+    p += out.write(e.bootId, p, 'latin1');
+    out[p++] = 10;
+    for (let k = 0; k < n; k++) {
+      const d = data[k]!;
+      if (d.nameLength === 8 && d.payload.compare(BOOT_PREFIX, 0, 9, 0, 9) === 0) continue; // written above, as journalctl does
+      if (!d.validName) continue;
+      const x = d.exported;
+      if (x.length > 64) p += x.copy(out, p);
+      else for (let i = 0; i < x.length; i++) out[p++] = x[i]!;
+    }
+    out[p++] = 10;
+    this.#len = p;
+    if (bad !== '') this.errors.set(index, bad);
+    return true;
+  }
+
+  /** The index of the first entry of t's file for which `ok` holds (entries ordered by it); nEntries when none. */
+  #bisect(t: Tracked, ok: (e: JournalEntry) => boolean): number {
+    const f = t.file;
+    let lo = 0;
+    let hi = f.header.nEntries;
+    const e = t.head;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      let pass: boolean;
+      try {
+        const off = f.entryOffset(mid);
+        if (off < 0) {
+          hi = mid;
+          continue;
+        }
+        f.readEntry(off, e);
+        pass = ok(e);
+      } catch {
+        pass = false;
+      }
+      if (pass) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  #place(t: Tracked, i: number): void {
+    t.next = i;
+    t.loaded = false;
+    t.failures = 0;
+  }
+
+  /** The journal files of the roots. */
+  #list(): string[] {
+    const out: string[] = [];
+    const add = (dir: string, sub: ((name: string) => boolean) | undefined): void => {
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EACCES' || code === 'EPERM') throw new JournalFileError(dir, -1, `cannot list: ${(e as Error).message}`, true);
+        return;
+      }
+      for (const name of names) {
+        if (JOURNAL_NAME.test(name)) out.push(join(dir, name));
+        else if (sub?.(name) === true) add(join(dir, name), undefined);
+      }
+    };
+    for (const r of this.#roots) add(r.path, r.subdir);
+    return out;
+  }
+
+  #reserve(n: number): void {
+    if (this.#len + n <= this.#out.length) return;
+    const nb = Buffer.allocUnsafe(Math.max(this.#out.length * 2, this.#len + n));
+    this.#out.copy(nb, 0, 0, this.#len);
+    this.#out = nb;
+  }
+}
+
+/** journalctl's order of two files' next entries. */
+function compare(a: Tracked, b: Tracked): number {
+  const x = a.head;
+  const y = b.head;
+  if (a.file.header.seqnumId === b.file.header.seqnumId && x.seqnum !== y.seqnum) return x.seqnum - y.seqnum;
+  if (x.bootId === y.bootId && x.monotonic !== y.monotonic) return x.monotonic - y.monotonic;
+  if (x.realtime !== y.realtime) return x.realtime - y.realtime;
+  if (x.xorHi !== y.xorHi) return x.xorHi - y.xorHi;
+  return x.xorLo - y.xorLo;
+}
