@@ -13,6 +13,15 @@ import { LogFormat, type ParsedLine } from './parsed-line.js';
 import { parseEpoch, parseEpochNumber, parseIso, parseTimeValue } from './timestamp.js';
 
 const journalRecord = new JournalRecord();
+const JOURNAL_JSON_START = '{"__CURSOR":';
+const DOCKER_JSON_START = '{"log":';
+
+/** Whether `v` is what Docker's json-file driver writes: a string `log` and only `stream`, `time`, `attrs` besides. */
+function isDockerObject(v: unknown): v is { log: string; stream?: unknown; time?: unknown; attrs?: unknown } {
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || typeof (v as { log?: unknown }).log !== 'string') return false;
+  for (const k in v) if (k !== 'log' && k !== 'stream' && k !== 'time' && k !== 'attrs') return false;
+  return true;
+}
 
 /** Fields of an audit event that are kept in the line only (they can be large). */
 const AUDIT_SKIP: ReadonlySet<string> = new Set(['requestObject', 'responseObject', 'kind', 'apiVersion']);
@@ -22,6 +31,33 @@ const AUDIT_SKIP: ReadonlySet<string> = new Set(['requestObject', 'responseObjec
  * then, if it starts with `{"`, `out` carries a `parse_error` field for the caller to keep.
  */
 export function parseJsonLine(ctx: ParseContext, s: string, refMs: number, out: ParsedLine): boolean {
+  // `journalctl -o json` lines start with the cursor: V8's own parser reads them faster than
+  // the scan would (they are long, every member is wanted). Anything JSON.parse refuses goes
+  // the scanning way, which reports where the line is broken.
+  if (s.startsWith(DOCKER_JSON_START)) {
+    // Docker json-file lines: JSON.parse unescapes `log` on the way; other shapes are scanned.
+    let obj: unknown;
+    try {
+      obj = JSON.parse(s);
+    } catch {
+      obj = undefined;
+    }
+    if (isDockerObject(obj)) {
+      const attrs = obj.attrs;
+      return parseDocker(ctx, obj.log, typeof obj.stream === 'string' ? obj.stream : '', typeof obj.time === 'string' ? obj.time : undefined, attrs !== null && typeof attrs === 'object' ? (attrs as Record<string, unknown>) : undefined, refMs, out);
+    }
+  } else if (s.startsWith(JOURNAL_JSON_START)) {
+    let obj: unknown;
+    try {
+      obj = JSON.parse(s);
+    } catch {
+      obj = undefined;
+    }
+    if (obj !== null && typeof obj === 'object' && !Array.isArray(obj)) {
+      parseJournalJson(ctx, obj as Record<string, unknown>, journalRecord, out.t, out);
+      return true;
+    }
+  }
   const sc = ctx.json;
   if (!sc.scan(s)) {
     if (s.charCodeAt(1) === 34) out.setField(PARSE_ERROR_FIELD, `json: ${sc.error} at offset ${sc.errorAt}`);
@@ -74,7 +110,14 @@ function parseScanned(ctx: ParseContext, s: string, refMs: number, out: ParsedLi
   const sc = ctx.json;
   // Docker json-file: only log/stream/time/attrs, with a string log.
   if (sc.kind[JsonSlot.DockerLog] === JsonValueKind.String && sc.nonDockerMembers === 0) {
-    return parseDocker(ctx, s, refMs, out);
+    let attrs: Record<string, unknown> | undefined;
+    if (sc.members > 1 && s.includes('"attrs"')) {
+      const obj = JSON.parse(s) as Record<string, unknown>;
+      if (obj.attrs !== null && typeof obj.attrs === 'object') attrs = obj.attrs as Record<string, unknown>;
+    }
+    const stream = sc.kind[JsonSlot.DockerStream] === JsonValueKind.String ? sc.value(JsonSlot.DockerStream)! : '';
+    const time = sc.kind[JsonSlot.DockerTime] === JsonValueKind.String ? sc.value(JsonSlot.DockerTime)! : undefined;
+    return parseDocker(ctx, sc.value(JsonSlot.DockerLog)!, stream, time, attrs, refMs, out);
   }
   if (sc.journalMarkers > 0 || (sc.hasJournalMessage && sc.hasPriority)) {
     const obj = JSON.parse(s) as Record<string, unknown>;
@@ -105,7 +148,7 @@ function setJsonTime(ctx: ParseContext, refMs: number, out: ParsedLine): void {
   let best = 0x7fffffff;
   for (let i = 0; i < sc.timeCount; i++) {
     const rank = sc.timeRanks[i]!;
-    if (rank >= best) continue;
+    if (rank > best) continue;
     let ok: boolean;
     const a = sc.timeStarts[i]!;
     const b = sc.timeEnds[i]!;
@@ -138,28 +181,20 @@ function jsonLevel(ctx: ParseContext): Level | '' {
  * `stream` is a label, `time` the timestamp, `attrs` (from `--log-opt labels/env`) fields.
  * The level is looked for in the message as for any line.
  */
-function parseDocker(ctx: ParseContext, s: string, refMs: number, out: ParsedLine): boolean {
-  const sc = ctx.json;
-  let log = sc.value(JsonSlot.DockerLog)!;
-  const stream = sc.kind[JsonSlot.DockerStream] === JsonValueKind.String ? sc.value(JsonSlot.DockerStream)! : '';
+function parseDocker(ctx: ParseContext, log: string, stream: string, time: string | undefined, attrs: Record<string, unknown> | undefined, refMs: number, out: ParsedLine): boolean {
   let t = -1;
   let ns = 0;
-  if (sc.kind[JsonSlot.DockerTime] === JsonValueKind.String) {
+  if (time !== undefined) {
     const tr = ctx.time;
-    if (parseTimeValue(sc.value(JsonSlot.DockerTime)!, ctx.tz, refMs, tr)) {
+    if (parseTimeValue(time, ctx.tz, refMs, tr)) {
       t = tr.t;
       ns = tr.ns;
     }
   }
-  let attrs: Record<string, unknown> | undefined;
-  if (sc.members > 1 && s.includes('"attrs"')) {
-    const obj = JSON.parse(s) as Record<string, unknown>;
-    if (obj.attrs !== null && typeof obj.attrs === 'object') attrs = obj.attrs as Record<string, unknown>;
-  }
   const partial = !log.endsWith('\n');
-  if (!partial) log = log.slice(0, log.endsWith('\r\n') ? -2 : -1);
+  const line = partial ? log : log.slice(0, log.endsWith('\r\n') ? -2 : -1);
   out.format = LogFormat.DockerJson;
-  out.line = log;
+  out.line = line;
   out.stream = stream;
   out.partial = partial;
   if (t >= 0) out.setTime(t, ns);

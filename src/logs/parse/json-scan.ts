@@ -227,7 +227,8 @@ export class JsonLineScan {
   }
 
   #capture(slot: number, rank: number, vk: number, vs: number, ve: number, esc: number): void {
-    if (rank >= this.rank[slot]!) return;
+    // A better-ranked key was captured: keep it. The same key again replaces its value (the last one counts, as for JSON.parse).
+    if (rank > this.rank[slot]!) return;
     this.rank[slot] = rank;
     this.kind[slot] = vk;
     this.start[slot] = vs;

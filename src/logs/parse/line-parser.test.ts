@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LineParser } from './line-parser.js';
 import { ParsedLine } from './parsed-line.js';
@@ -117,5 +118,49 @@ describe('LineParser.parse', () => {
     expect(out.t).toBe(iso('2026-01-15T17:00:00Z'));
     p.parse('2026-07-15 12:00:00 summer', ARRIVAL, out);
     expect(out.t).toBe(iso('2026-07-15T16:00:00Z'));
+  });
+});
+
+describe('LineParser: the JSON.parse paths for Docker and journald lines agree with the scanning path', () => {
+  // Docker's and journalctl's own key order takes the JSON.parse path; the same members in
+  // another order are scanned. Both must give the same entry.
+  const text = fc.string({ unit: fc.constantFrom('a', 'Z', ' ', '"', '\\', '\n', '\t', 'é', '\u0001', '{', '=', '0') });
+  const parseOut = (line: string): ParsedLine => {
+    const out = new ParsedLine();
+    new LineParser().parse(line, ARRIVAL, out);
+    return out;
+  };
+  it('Docker json-file', () => {
+    fc.assert(
+      fc.property(text, fc.constantFrom('stdout', 'stderr'), fc.option(fc.constantFrom('2019-04-01T17:58:33.598656444Z', 'nope', '2019-04-01T17:58:33Z')), fc.option(fc.dictionary(fc.constantFrom('tag', 'env', 'a.b'), text)), (log, stream, time, attrs) => {
+        const o: Record<string, unknown> = { log, stream };
+        if (time !== null) o.time = time;
+        if (attrs !== null) o.attrs = attrs;
+        const fast = JSON.stringify(o);
+        const scanned = JSON.stringify(Object.fromEntries(Object.entries(o).reverse()));
+        expect(fast.startsWith('{"log":')).toBe(true);
+        expect(parseOut(fast)).toEqual(parseOut(scanned));
+      }),
+    );
+  });
+  it('journalctl -o json', () => {
+    fc.assert(
+      fc.property(text, fc.constantFrom('3', '6', 'x'), fc.option(fc.constantFrom('api.service', 'a b')), fc.option(fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 6 })), (msg, prio, unit, bytes) => {
+        const o: Record<string, unknown> = { __CURSOR: 's=1;i=2', __REALTIME_TIMESTAMP: '1700000000123456', PRIORITY: prio, MESSAGE: msg };
+        if (unit !== null) o._SYSTEMD_UNIT = unit;
+        if (bytes !== null) o.BLOB = bytes;
+        const fast = JSON.stringify(o);
+        const scanned = JSON.stringify(Object.fromEntries(Object.entries(o).reverse()));
+        const a = parseOut(fast);
+        expect(a.format).toBe('journal-json');
+        expect(a).toEqual(parseOut(scanned));
+      }),
+    );
+  });
+  it('a key given twice counts with its last value on both paths', () => {
+    const fast = parseOut('{"log":"a\\n","stream":"stdout","log":"b\\n"}');
+    const scanned = parseOut('{"stream":"stdout","log":"a\\n","log":"b\\n"}');
+    expect(fast.line).toBe('b');
+    expect(scanned.line).toBe('b');
   });
 });

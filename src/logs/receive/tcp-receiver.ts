@@ -54,6 +54,11 @@ interface Conn {
   readonly decoder: LogStreamDecoder;
   readonly batcher: StreamBatcher;
   readonly sink: (p: ParsedLine) => void;
+  /** Chunks received in this turn of the event loop, decoded together in the next (see #decode). */
+  queue: Buffer[];
+  queuedBytes: number;
+  queuedAt: number;
+  scheduled: boolean;
   last: number;
   flushing: Promise<void> | undefined;
   paused: boolean;
@@ -61,6 +66,8 @@ interface Conn {
 }
 
 const HOUSEKEEPING_MS = 100;
+/** Most bytes queued before they are decoded without waiting for the next turn of the event loop (bounds what piles up beyond maxPendingEntries). */
+const COALESCE_BYTES = 256 * 1024;
 
 /** TcpReceiver accepts newline-delimited logs over TCP or TLS. Start it with `run(signal)`. */
 export class TcpReceiver {
@@ -148,6 +155,7 @@ export class TcpReceiver {
       await Promise.all(
         [...this.#conns].map(async (c) => {
           c.sock.pause();
+          this.#decode(c);
           if (!c.ended) {
             c.ended = true;
             c.decoder.end(now, c.sink);
@@ -169,6 +177,10 @@ export class TcpReceiver {
       decoder: new LogStreamDecoder({ parser: this.#parser, maxLineBytes: o.maxLineBytes, longLines: o.longLines, multiline: o.multiline }),
       batcher,
       sink: (p) => batcher.add(p),
+      queue: [],
+      queuedBytes: 0,
+      queuedAt: 0,
+      scheduled: false,
       last: Date.now(),
       flushing: undefined,
       paused: false,
@@ -181,10 +193,17 @@ export class TcpReceiver {
       const now = Date.now();
       c.last = now;
       this.#metrics.bytes.value += chunk.length;
-      c.decoder.write(chunk, now, c.sink);
-      this.#kick(c);
+      if (c.queue.length === 0) c.queuedAt = now;
+      c.queue.push(chunk);
+      c.queuedBytes += chunk.length;
+      if (c.queuedBytes >= COALESCE_BYTES) this.#decode(c);
+      else if (!c.scheduled) {
+        c.scheduled = true;
+        setImmediate(() => this.#decode(c));
+      }
     });
     const finish = (): void => {
+      this.#decode(c);
       if (!c.ended) {
         c.ended = true;
         c.decoder.end(Date.now(), c.sink);
@@ -200,6 +219,23 @@ export class TcpReceiver {
       this.#conns.delete(c);
       this.#metrics.connections.dec();
     });
+  }
+
+  /**
+   * Decodes the chunks queued since the last call as one buffer. A busy socket hands over up
+   * to 64 KiB per read and many reads per turn of the event loop; decoding them together makes
+   * fewer, larger strings, which V8 keeps outside the young generation when they are large (the
+   * stored lines are slices of them, so the scavenger does not copy their text again and again).
+   */
+  #decode(c: Conn): void {
+    c.scheduled = false;
+    const q = c.queue;
+    if (q.length === 0) return;
+    c.queue = [];
+    c.queuedBytes = 0;
+    const buf = q.length === 1 ? q[0]! : Buffer.concat(q);
+    c.decoder.write(buf, c.queuedAt, c.sink);
+    this.#kick(c);
   }
 
   /** Starts a flush unless one runs; pauses reading while too much waits for the store. */
@@ -239,6 +275,7 @@ export class TcpReceiver {
     const o = this.#o;
     for (const c of this.#conns) {
       if (c.ended) continue;
+      this.#decode(c);
       if (c.decoder.holding && now - c.last >= o.multilineWaitMs) {
         c.decoder.flushHeld(c.sink);
         this.#kick(c);
