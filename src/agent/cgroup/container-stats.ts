@@ -139,34 +139,39 @@ export class ContainerStatsReader {
     return this.#layout.mode === 'v2' ? this.#readV2(dirOf(this.#layout.unified, this.#cg)!) : this.#readV1(fresh);
   }
 
+  /** The path #text read last: the parsers name it in their errors (built once, not per parse). */
+  #path = '';
+
   #text(dir: string | undefined, file: string): string | undefined {
     if (dir === undefined) return undefined;
     // Plain concatenation: path.join showed in profiles at a few hundred files per cycle.
     const path = `${dir}/${file}`;
     if (this.#missing.has(path)) return undefined;
-    const t = readCgroupFile(path);
+    // Every interface file but the pid lists is made by one show call: one read() is enough.
+    const t = readCgroupFile(path, file !== 'cgroup.procs' && file !== 'tasks');
     if (t === undefined) this.#missing.add(path);
+    this.#path = path;
     return t;
   }
 
   #v(dir: string | undefined, file: string): number | undefined {
     const t = this.#text(dir, file);
-    return t === undefined ? undefined : parseValue(t, join(dir!, file));
+    return t === undefined ? undefined : parseValue(t, this.#path);
   }
 
   #keyed(dir: string | undefined, file: string): Map<string, number> | undefined {
     const t = this.#text(dir, file);
-    return t === undefined ? undefined : parseKeyed(t, join(dir!, file));
+    return t === undefined ? undefined : parseKeyed(t, this.#path);
   }
 
   #psi(dir: string | undefined, file: string): PsiTotals | undefined {
     const t = this.#text(dir, file);
-    return t === undefined ? undefined : parsePsi(t, join(dir!, file));
+    return t === undefined ? undefined : parsePsi(t, this.#path);
   }
 
   #pids(dir: string | undefined): number[] | undefined {
     const t = this.#text(dir, 'cgroup.procs');
-    return t === undefined ? undefined : parsePidList(t, join(dir!, 'cgroup.procs'));
+    return t === undefined ? undefined : parsePidList(t, this.#path);
   }
 
   #dirs: { cpu?: string; acct?: string; mem?: string; blk?: string; pids?: string; uni?: string } | undefined;
@@ -282,14 +287,14 @@ export class ContainerStatsReader {
         names.find((n, i) => {
           if (!probe && i > 0 && this.#blkio !== undefined) return false;
           const t = this.#text(dir, n);
-          return t !== undefined && parseBlkio(t, join(dir, n)).some((r) => r.value > 0);
+          return t !== undefined && parseBlkio(t, this.#path).some((r) => r.value > 0);
         });
       this.#blkio = { bytes: first(BLKIO_BYTES), ops: first(BLKIO_OPS) };
     }
     const rowsOf = (n: string | undefined): BlkioRow[] => {
       if (n === undefined) return [];
       const t = this.#text(dir, n);
-      return t === undefined ? [] : parseBlkio(t, join(dir, n));
+      return t === undefined ? [] : parseBlkio(t, this.#path);
     };
     const devs = new Map<string, { major: number; minor: number; readBytes: number; writeBytes: number; reads: number; writes: number; byOp: Map<string, number> }>();
     const dev = (major: number, minor: number): NonNullable<ReturnType<typeof devs.get>> => {
@@ -320,7 +325,7 @@ export class ContainerStatsReader {
       let cpuSpec: CpuSpec | undefined;
       const maxText = this.#text(dir, 'cpu.max');
       if (maxText !== undefined) {
-        const { quota, period } = parseCpuMax(maxText, join(dir, 'cpu.max'));
+        const { quota, period } = parseCpuMax(maxText, this.#path);
         const weight = this.#v(dir, 'cpu.weight') ?? 0;
         cpuSpec = { periodUs: period, quotaUs: Number.isFinite(quota) ? quota : 0, shares: weight >= 1 && weight <= 10000 ? 2 + Math.floor(((weight - 1) * 262142) / 9999) : 0 };
       }
@@ -373,7 +378,7 @@ export class ContainerStatsReader {
     const io: DeviceIo[] = [];
     const ioText = this.#text(dir, 'io.stat');
     if (ioText !== undefined) {
-      for (const r of parseIoStat(ioText, join(dir, 'io.stat'))) {
+      for (const r of parseIoStat(ioText, this.#path)) {
         const g = (k: string): number => r.fields.get(k) ?? 0;
         const byOp = new Map<string, number>([
           ['Read', g('rbytes')],

@@ -5,10 +5,14 @@
  */
 import { readText } from '../host/index.js';
 
-/** readCgroupFile returns a file's text, or undefined when the file or its cgroup is gone or the kernel refuses the read. */
-export function readCgroupFile(path: string): string | undefined {
+/**
+ * readCgroupFile returns a file's text, or undefined when the file or its cgroup is gone or
+ * the kernel refuses the read. `singleRecord` is readText's: true for every interface file
+ * but cgroup.procs and tasks (and for files outside cgroupfs that the kernel makes in one go).
+ */
+export function readCgroupFile(path: string, singleRecord = false): string | undefined {
   try {
-    return readText(path);
+    return readText(path, singleRecord);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENODEV' || code === 'EOPNOTSUPP' || code === 'EINVAL' || code === 'ESRCH') return undefined;

@@ -3,7 +3,7 @@
  * they fill, and its text rendering.
  * @module
  */
-export { MetricBatch, MetricType, renderText, sortedSampleOrder } from './metric-batch.js';
+export { MetricBatch, MetricType, compareSamples, renderText, sortedSampleOrder } from './metric-batch.js';
 export type { FamilyView } from './metric-batch.js';
 export type { Collector } from './collector.js';
 export { HostCollector, HOST_COLLECTORS } from './host-collector.js';

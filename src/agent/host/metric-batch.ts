@@ -40,6 +40,8 @@ class Family implements FamilyView {
   values = new Float64Array(8);
   count = 0;
   readonly labels: string[] = [];
+  /** sortedSampleOrder's answer, kept until the next push (render, encode and staleness all ask). */
+  order: readonly number[] | undefined;
 
   constructor(
     readonly name: string,
@@ -58,6 +60,7 @@ class Family implements FamilyView {
   }
 
   push(v: number): void {
+    this.order = undefined;
     if (this.count === this.values.length) {
       const bigger = new Float64Array(this.values.length * 2);
       bigger.set(this.values);
@@ -151,23 +154,21 @@ export class MetricBatch {
 /**
  * sortedSampleOrder returns the sample indices of a family ordered by label values (label
  * names sorted, values compared as strings, as client_golang orders them), without
- * duplicates (the first wins).
+ * duplicates (the first wins). A batch's family computes it once until samples are added;
+ * the array is shared, so callers must not change it.
  */
-export function sortedSampleOrder(f: FamilyView): number[] {
+export function sortedSampleOrder(f: FamilyView): readonly number[] {
+  if (f instanceof Family) return (f.order ??= computeOrder(f));
+  return computeOrder(f);
+}
+
+function computeOrder(f: FamilyView): number[] {
   const n = f.size;
   const w = f.labelNames.length;
   const idx: number[] = new Array<number>(n);
   for (let i = 0; i < n; i++) idx[i] = i;
   if (w === 0) return n > 0 ? [0] : [];
-  const cmp = (a: number, b: number): number => {
-    for (let j = 0; j < w; j++) {
-      const x = f.labelValue(a, j);
-      const y = f.labelValue(b, j);
-      if (x !== y) return x < y ? -1 : 1;
-    }
-    return a - b;
-  };
-  idx.sort(cmp);
+  idx.sort((a, b) => compareSamples(f, a, f, b, w) || a - b);
   const out: number[] = [];
   for (const i of idx) {
     const prev = out[out.length - 1];
@@ -175,6 +176,16 @@ export function sortedSampleOrder(f: FamilyView): number[] {
     out.push(i);
   }
   return out;
+}
+
+/** compareSamples orders sample a of family fa against sample b of fb by their first w label values (same label names). */
+export function compareSamples(fa: FamilyView, a: number, fb: FamilyView, b: number, w: number): number {
+  for (let j = 0; j < w; j++) {
+    const x = fa.labelValue(a, j);
+    const y = fb.labelValue(b, j);
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
 }
 
 function sameLabels(f: FamilyView, a: number, b: number, w: number): boolean {

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from '../../instrument/index.js';
 import { STALE_NAN, isStaleNaN } from '../../model/index.js';
 import { MetricBatch, MetricType } from '../host/index.js';
-import { RemoteWriteSender, WriteRequestEncoder, parseRetryAfter, type RemoteWriteError } from './index.js';
+import { RemoteWriteSender, StalenessTracker, WriteRequestEncoder, parseRetryAfter, type RemoteWriteError } from './index.js';
 
 // Decoded with the server receiver's schema (Prometheus's prompb messages), so the two sides agree.
 const root = protobuf.parse(readFileSync(join(import.meta.dirname, '../../api/remote-prompb.proto'), 'utf8'), { keepCase: true }).root;
@@ -184,5 +184,60 @@ describe('RemoteWriteSender', () => {
   it('rejects a bad URL', () => {
     expect(() => new RemoteWriteSender({ url: 'ftp://x/y' })).toThrow(/http or https/);
     expect(() => new RemoteWriteSender({ url: 'not a url' })).toThrow(/not a URL/);
+  });
+});
+
+/** Rows are [family, label names, label values…]: one batch of a cycle. */
+type Row = readonly [string, readonly string[], ...string[]];
+
+function batchOf(rows: readonly Row[]): MetricBatch {
+  const b = new MetricBatch();
+  for (const [name, names, ...values] of rows) b.add(b.family(name, MetricType.gauge, 'h', names), 1, values);
+  return b;
+}
+
+/** staleKeys lists a stale batch's series as name{values} strings, sorted. */
+function staleKeys(b: MetricBatch | undefined): string[] {
+  const out: string[] = [];
+  for (const f of b?.families() ?? []) {
+    for (let i = 0; i < f.size; i++) {
+      expect(isStaleNaN(f.value(i))).toBe(true);
+      out.push(`${f.name}{${f.labelNames.map((n, j) => `${n}=${f.labelValue(i, j)}`).join(',')}}`);
+    }
+  }
+  return out.sort();
+}
+
+describe('StalenessTracker', () => {
+  it.each<{ name: string; before: Row[]; after: Row[]; stale: string[] }>([
+    { name: 'nothing gone', before: [['a', ['x'], '1'], ['a', ['x'], '2']], after: [['a', ['x'], '2'], ['a', ['x'], '1']], stale: [] },
+    { name: 'one series gone', before: [['a', ['x'], '1'], ['a', ['x'], '2'], ['a', ['x'], '3']], after: [['a', ['x'], '3'], ['a', ['x'], '1']], stale: ['a{x=2}'] },
+    { name: 'a whole family gone', before: [['a', ['x'], '1'], ['b', [], ]], after: [['a', ['x'], '1']], stale: ['b{}'] },
+    { name: 'every series of a family replaced', before: [['a', ['x', 'y'], '1', 'p'], ['a', ['x', 'y'], '2', 'p']], after: [['a', ['x', 'y'], '3', 'p']], stale: ['a{x=1,y=p}', 'a{x=2,y=p}'] },
+    { name: 'label names changed', before: [['a', ['x'], '1']], after: [['a', ['y'], '1']], stale: ['a{x=1}'] },
+    { name: 'labels declared in another order', before: [['a', ['y', 'x'], 'q', '1']], after: [['a', ['x', 'y'], '1', 'q']], stale: [] },
+    { name: 'duplicates marked once', before: [['a', ['x'], '1'], ['a', ['x'], '1'], ['a', ['x'], '2']], after: [['a', ['x'], '2']], stale: ['a{x=1}'] },
+    { name: 'first cycle', before: [], after: [['a', ['x'], '1']], stale: [] },
+  ])('$name', ({ before, after, stale }) => {
+    const t = new StalenessTracker();
+    t.track(batchOf(before));
+    expect(staleKeys(t.track(batchOf(after)))).toEqual(stale);
+  });
+
+  it('marks exactly the series of the last cycle that are not in this one (property, against a set of keys)', () => {
+    const cycle = fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.constantFrom('', 'x', 'y', 'x\u0000y', '\u00e9'), fc.constantFrom('0', '1', '10', '2')), { maxLength: 30 });
+    fc.assert(
+      fc.property(fc.array(cycle, { minLength: 1, maxLength: 5 }), (cycles) => {
+        const t = new StalenessTracker();
+        let prev = new Set<string>();
+        for (const rows of cycles) {
+          const b = batchOf(rows.map(([n, u, v]): Row => [n, ['u', 'v'], u, v]));
+          const cur = new Set(rows.map(([n, u, v]) => `${n}{u=${u},v=${v}}`));
+          expect(staleKeys(t.track(b))).toEqual([...prev].filter((k) => !cur.has(k)).sort());
+          prev = cur;
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

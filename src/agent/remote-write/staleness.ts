@@ -6,34 +6,45 @@
  * @module
  */
 import { STALE_NAN } from '../../model/index.js';
-import { MetricBatch, type FamilyView } from '../host/index.js';
+import { MetricBatch, compareSamples, sortedSampleOrder, type FamilyView } from '../host/index.js';
 
-/** StalenessTracker remembers the series of the previous cycle. */
+/**
+ * StalenessTracker remembers the families of the previous cycle. Each family's samples in
+ * label order (which the encoder computes anyway) are walked beside the previous cycle's, so
+ * a cycle builds no key per series.
+ */
 export class StalenessTracker {
-  /** Series key to (family, sample index) of the previous cycle's batch. */
-  #prev = new Map<string, readonly [FamilyView, number]>();
+  #prev: readonly FamilyView[] = [];
 
   /** track records this cycle's series and returns the staleness markers for the series that disappeared (undefined when none did). */
   track(batch: MetricBatch): MetricBatch | undefined {
-    const cur = new Map<string, readonly [FamilyView, number]>();
-    for (const f of batch.families()) {
-      const w = f.labelNames.length;
-      for (let i = 0; i < f.size; i++) {
-        let key = f.name;
-        for (let j = 0; j < w; j++) key += '\u0000' + f.labelValue(i, j);
-        if (!cur.has(key)) cur.set(key, [f, i]);
+    const cur = new Map<string, FamilyView>();
+    for (const f of batch.families()) if (f.size > 0) cur.set(f.name, f);
+    let stale: MetricBatch | undefined;
+    for (const p of this.#prev) {
+      const c = cur.get(p.name);
+      const w = p.labelNames.length;
+      const co = c !== undefined && sameNames(p.labelNames, c.labelNames) ? sortedSampleOrder(c) : [];
+      let k = 0;
+      let h = -1;
+      for (const i of sortedSampleOrder(p)) {
+        let cmp = -1;
+        while (k < co.length && (cmp = compareSamples(c!, co[k]!, p, i, w)) < 0) k++;
+        if (k < co.length && cmp === 0) continue;
+        stale ??= new MetricBatch();
+        if (h < 0) h = stale.family(p.name, p.type, p.help, p.labelNames);
+        const values: string[] = [];
+        for (let j = 0; j < w; j++) values.push(p.labelValue(i, j));
+        stale.add(h, STALE_NAN, values);
       }
     }
-    let stale: MetricBatch | undefined;
-    for (const [key, [f, i]] of this.#prev) {
-      if (cur.has(key)) continue;
-      stale ??= new MetricBatch();
-      const h = stale.family(f.name, f.type, f.help, f.labelNames);
-      const values: string[] = [];
-      for (let j = 0; j < f.labelNames.length; j++) values.push(f.labelValue(i, j));
-      stale.add(h, STALE_NAN, values);
-    }
-    this.#prev = cur;
+    this.#prev = [...cur.values()];
     return stale;
   }
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -158,8 +158,20 @@ export class WriteRequestEncoder {
     }
   }
 
-  /** plan merges __name__, the family's (sorted) labels and the external labels in byte order; family labels win over external ones. */
+  /** Plans by family name, kept across cycles (families come back every cycle with the same labels). */
+  readonly #plans = new Map<string, { readonly labelNames: readonly string[]; readonly plan: Plan }>();
+
+  /** plan returns the family's plan, made once per family name and label names. */
   #plan(f: FamilyView): Plan {
+    const got = this.#plans.get(f.name);
+    if (got !== undefined && sameNames(got.labelNames, f.labelNames)) return got.plan;
+    const plan = this.#makePlan(f);
+    this.#plans.set(f.name, { labelNames: [...f.labelNames], plan });
+    return plan;
+  }
+
+  /** makePlan merges __name__, the family's (sorted) labels and the external labels in byte order; family labels win over external ones. */
+  #makePlan(f: FamilyView): Plan {
     const slots: { name: string; slot: number }[] = [{ name: '__name__', slot: -1 }];
     const own = new Set(f.labelNames);
     f.labelNames.forEach((name, j) => slots.push({ name, slot: j }));
@@ -169,4 +181,10 @@ export class WriteRequestEncoder {
     slots.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return { order: Int32Array.from(slots.map((s) => s.slot)), names: slots.map((s) => s.name), nameLens: Int32Array.from(slots.map((s) => utf8Length(s.name))) };
   }
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
