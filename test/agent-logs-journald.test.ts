@@ -2,7 +2,8 @@
 // ../shared/recipes/journal-fixture.sh): entries are written, the agent ships them to vigil's
 // real log gateway, is killed with SIGKILL mid-stream, more entries are written (and journald
 // rotates its file) while it is down, and after a restart the gateway holds every entry
-// exactly once.
+// exactly once. Once with the file reader (the default), once through journalctl, and once
+// switching from one to the other across the kill (the cursor carries over).
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +33,11 @@ const seqCounts = (entries: { entry: { fields?: Readonly<Record<string, string>>
   return m;
 };
 
-describe.skipIf(!have)('journald forwarding across kill -9', () => {
+describe.skipIf(!have).each([
+  { first: 'files', second: 'files' },
+  { first: 'journalctl', second: 'journalctl' },
+  { first: 'journalctl', second: 'files' },
+] as const)('journald forwarding across kill -9 ($first, then $second)', ({ first, second }) => {
   const base = mkdtempSync(join(tmpdir(), 'vigil-agent-journald-'));
   const jd = join(base, 'jd');
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -47,20 +52,20 @@ describe.skipIf(!have)('journald forwarding across kill -9', () => {
   });
 
   it('ships every entry exactly once', async () => {
-    const up = execFileSync(FIXTURE, ['journald-up', jd, `vigilk${process.pid}`], { encoding: 'utf8' });
+    const up = execFileSync(FIXTURE, ['journald-up', jd, `vigilk${process.pid}${first[0]}${second[0]}`], { encoding: 'utf8' });
     const env = Object.fromEntries(up.trim().split('\n').map((l) => l.split('=', 2) as [string, string]));
     const journalDir = env.JOURNAL_DIR!;
     const log = (from: number, to: number): Promise<unknown> => run(FIXTURE, ['log', jd, String(from), String(to)]);
     await log(1, 300);
     const gw = await TestGateway.start();
     cleanups.push(() => gw.stop());
-    const opts = {
+    const opts = (reader: 'files' | 'journalctl') => ({
       dataDir: join(base, 'data'),
       host: 'test-host',
       ship: { url: gw.url, flushIntervalMs: 100, backoffMinMs: 100, backoffMaxMs: 1000, drainMs: 0, maxBatchEntries: 50 },
-      journald: { directory: journalDir, matches: ['SYSLOG_IDENTIFIER=vigil-writer'], restartDelayMs: 100 },
-    };
-    let agent: AgentChild = await startAgent(opts);
+      journald: { directory: journalDir, matches: ['SYSLOG_IDENTIFIER=vigil-writer'], restartDelayMs: 100, reader },
+    });
+    let agent: AgentChild = await startAgent(opts(first));
     cleanups.push(() => agent.kill9());
     const writing = log(301, 600);
     await until(async () => (await gw.entries()).length >= 150, 30_000, '150 entries shipped');
@@ -71,9 +76,11 @@ describe.skipIf(!have)('journald forwarding across kill -9', () => {
     // While the agent is down: journald starts a new file, more entries follow.
     execFileSync(FIXTURE, ['rotate', jd]);
     await log(601, 900);
-    agent = await startAgent(opts);
+    agent = await startAgent(opts(second));
     await until(async () => (await gw.entries()).length >= 900, 20_000, '900 entries shipped');
     await new Promise((r) => setTimeout(r, 500));
+    // The file reader did not fall back to journalctl.
+    expect(agent.output()).not.toMatch(/cannot be read directly/);
     expect(await agent.stop()).toBe(0);
     const entries = await gw.entries();
     expect(exactlyOnce(seqCounts(entries), 900)).toEqual([]);

@@ -272,6 +272,11 @@ export class JournalFile {
     return d;
   }
 
+  /** trim drops the cached DATA objects (a file read to its end that no longer grows). */
+  trim(): void {
+    this.#cache.clear();
+  }
+
   /** close releases the file descriptor. */
   close(): void {
     if (this.#closed) return;

@@ -43,6 +43,8 @@ interface Tracked {
   /** Failed reads of the entry at `next` (a file being written may show an entry half linked). */
   failures: number;
   seen: boolean;
+  /** Its header went bad: no longer read. */
+  dead: boolean;
 }
 
 const JOURNAL_NAME = /\.journal~?$/;
@@ -67,6 +69,9 @@ export class JournalFilesReader {
   readonly errors = new Map<number, string>();
   /** Entries skipped because an object could not be read. */
   brokenEntries = 0;
+  /** Whether the last read stopped for want of entries. */
+  exhausted = false;
+  #dirs: string[] = [];
 
   constructor({ roots, match, onSkip = () => undefined }: JournalFilesReaderOptions) {
     this.#roots = roots;
@@ -118,13 +123,24 @@ export class JournalFilesReader {
         continue;
       }
       this.#failed.delete(path);
-      this.#files.set(key, { file, path, next: 0, head: newJournalEntry(), loaded: false, failures: 0, seen: true });
+      this.#files.set(key, { file, path, next: 0, head: newJournalEntry(), loaded: false, failures: 0, seen: true, dead: false });
       added = true;
     }
     for (const [key, t] of this.#files) {
       if (t.seen) continue;
+      if (t.dead) {
+        t.file.close();
+        this.#files.delete(key);
+        continue;
+      }
       // Deleted: keep reading what the header says is there, then let go.
-      t.file.refresh();
+      try {
+        t.file.refresh();
+      } catch (e) {
+        if (e instanceof JournalFileError && e.unsupported) throw e;
+        this.#drop(t, e);
+        continue;
+      }
       if (t.next >= t.file.header.nEntries) {
         t.file.close();
         this.#files.delete(key);
@@ -139,9 +155,17 @@ export class JournalFilesReader {
     let archived = false;
     for (const t of this.#files.values()) {
       const h = t.file.header;
-      if (h.state === JournalState.Archived && t.next >= h.nEntries) continue;
+      if (t.dead || (h.state === JournalState.Archived && t.next >= h.nEntries)) continue;
       const before = h.nEntries;
-      if (t.file.refresh()) {
+      let changed: boolean;
+      try {
+        changed = t.file.refresh();
+      } catch (e) {
+        if (e instanceof JournalFileError && e.unsupported) throw e;
+        this.#drop(t, e);
+        continue;
+      }
+      if (changed) {
         if (t.file.header.nEntries !== before) grew = true;
         if (t.file.header.state === JournalState.Archived) archived = true;
         t.loaded = false;
@@ -179,17 +203,27 @@ export class JournalFilesReader {
     }
   }
 
+  /** directories lists the directories the last scan listed (to watch). */
+  get directories(): readonly string[] {
+    return this.#dirs;
+  }
+
   /**
-   * read writes up to `max` entries, in order, into `output` as export records; returns how
-   * many. `errors` tells which records had fields that could not be decoded.
+   * read takes up to `max` entries in order and writes those passing the filter into `output`
+   * as export records; returns how many it wrote. `exhausted` tells whether it stopped for want
+   * of entries (rather than at `max`); `errors` which records had fields that could not be decoded.
    */
   read(max: number): number {
     this.#len = 0;
     this.errors.clear();
+    this.exhausted = false;
     let n = 0;
+    let taken = 0;
     const e2: Tracked[] = [];
     for (const t of this.#files.values()) e2.push(t);
-    while (n < max) {
+    for (;;) {
+      if (taken >= max) return n;
+      taken++;
       let best: Tracked | undefined;
       for (const t of e2) {
         if (!this.#load(t)) continue;
@@ -197,6 +231,7 @@ export class JournalFilesReader {
       }
       if (best === undefined) break;
       best.next++;
+      if (best.next >= best.file.header.nEntries && best.file.header.state !== JournalState.Online) best.file.trim();
       best.loaded = false;
       const e = best.head;
       const id = best.file.header.seqnumId;
@@ -207,7 +242,7 @@ export class JournalFilesReader {
       this.#lastXorLo = e.xorLo;
       if (this.#write(best, e, n)) n++;
     }
-    // Files read to their end that are no longer written give back their cache.
+    this.exhausted = true;
     return n;
   }
 
@@ -220,6 +255,7 @@ export class JournalFilesReader {
   /** Loads the entry at t.next; false when there is none (yet). */
   #load(t: Tracked): boolean {
     if (t.loaded) return true;
+    if (t.dead) return false;
     const f = t.file;
     while (t.next < f.header.nEntries) {
       try {
@@ -313,6 +349,13 @@ export class JournalFilesReader {
     return lo;
   }
 
+  /** Stops reading a file whose header went bad (kept open, so it is not found again as a new file, until it is deleted). */
+  #drop(t: Tracked, e: unknown): void {
+    this.#onSkip(t.path, `file dropped: ${e instanceof Error ? e.message : String(e)}`);
+    t.dead = true;
+    t.loaded = false;
+  }
+
   #place(t: Tracked, i: number): void {
     t.next = i;
     t.loaded = false;
@@ -322,10 +365,12 @@ export class JournalFilesReader {
   /** The journal files of the roots. */
   #list(): string[] {
     const out: string[] = [];
+    const dirs: string[] = [];
     const add = (dir: string, sub: ((name: string) => boolean) | undefined): void => {
       let names: string[];
       try {
         names = readdirSync(dir);
+        dirs.push(dir);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EACCES' || code === 'EPERM') throw new JournalFileError(dir, -1, `cannot list: ${(e as Error).message}`, true);
@@ -337,6 +382,7 @@ export class JournalFilesReader {
       }
     };
     for (const r of this.#roots) add(r.path, r.subdir);
+    this.#dirs = dirs;
     return out;
   }
 

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySink } from '../ship/index.js';
 import { JournaldOptionError } from './errors.js';
 import { JournalFollower } from './journal-follower.js';
@@ -30,6 +30,8 @@ describe('JournalFollower options', () => {
     { name: 'maxAgeMs', o: { maxAgeMs: -1 } },
     { name: 'stdoutBufferBytes', o: { stdoutBufferBytes: -1 } },
     { name: 'stdoutBufferBytes', o: { stdoutBufferBytes: 1.5 } },
+    { name: 'reader', o: { reader: 'journald' } },
+    { name: 'pollIntervalMs', o: { pollIntervalMs: 0 } },
   ])('refuses a bad $name', ({ name, o }) => {
     try {
       new JournalFollower({ sink: new MemorySink(), ...(o as object) });
@@ -58,11 +60,21 @@ describe.skipIf(!have)('JournalFollower with real journal files', () => {
     execFileSync(FIXTURE, ['remote-write', dir, String(from), String(to)], { stdio: 'ignore' });
   };
   const seqs = (sink: MemorySink): number[] => sink.entries.map((e) => Number(e.fields?.VIGIL_SEQ));
+  // The tests after the first read this file of 40 entries.
+  beforeAll(() => write(1, 40));
 
-  it('ships entries with labels and fields, follows appends, and resumes after the acknowledged cursor', async () => {
+  // Both readers on one file, one after the other: the second resumes after the first's cursor.
+  it.each([
+    { first: 'files', second: 'journalctl' },
+    { first: 'journalctl', second: 'files' },
+  ] as const)('ships entries with labels and fields, follows appends, and resumes after the acknowledged cursor ($first, then $second)', async ({ first, second }) => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-journal-'));
+    const write = (from: number, to: number): void => {
+      execFileSync(FIXTURE, ['remote-write', dir, String(from), String(to)], { stdio: 'ignore' });
+    };
     write(1, 5);
     const sink = new MemorySink();
-    const f1 = new JournalFollower({ sink, directory: join(dir, 'logs') });
+    const f1 = new JournalFollower({ sink, directory: join(dir, 'logs'), reader: first, pollIntervalMs: 50 });
     const ac1 = new AbortController();
     const run1 = f1.run(ac1.signal);
     await until(() => sink.entries.length === 5);
@@ -78,7 +90,7 @@ describe.skipIf(!have)('JournalFollower with real journal files', () => {
     await run1;
     expect(sink.position('journald')).toEqual({ cursor: f1.cursor });
     write(11, 40);
-    const f2 = new JournalFollower({ sink, directory: join(dir, 'logs') });
+    const f2 = new JournalFollower({ sink, directory: join(dir, 'logs'), reader: second, pollIntervalMs: 50 });
     const ac2 = new AbortController();
     const run2 = f2.run(ac2.signal);
     await until(() => sink.entries.length >= 40);
@@ -87,6 +99,32 @@ describe.skipIf(!have)('JournalFollower with real journal files', () => {
     await run2;
     // More than 10 entries after the cursor: journalctl --follow alone would show only 10 of them.
     expect(seqs(sink)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect([f1.reader, f2.reader]).toEqual([first, second]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('falls back to journalctl when a file needs a feature the file reader lacks', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'vigil-journal-'));
+    execFileSync(FIXTURE, ['remote-write', d, '1', '3'], { stdio: 'ignore' });
+    const other = join(d, 'logs', 'future.journal');
+    copyFileSync(join(d, 'logs', 'remote.journal'), other);
+    // An incompatible flag bit no reader knows: journalctl skips the file, the file reader hands over.
+    const fd = openSync(other, 'r+');
+    const b = Buffer.alloc(4);
+    readSync(fd, b, 0, 4, 12);
+    b.writeUInt32LE(b.readUInt32LE(0) | (1 << 30), 0);
+    writeSync(fd, b, 0, 4, 12);
+    closeSync(fd);
+    const sink = new MemorySink();
+    const f = new JournalFollower({ sink, directory: join(d, 'logs'), restartDelayMs: 10 });
+    const ac = new AbortController();
+    const run = f.run(ac.signal);
+    await until(() => sink.entries.length >= 3);
+    ac.abort();
+    await run;
+    expect(f.reader).toBe('journalctl');
+    expect(seqs(sink)).toEqual([1, 2, 3]);
+    rmSync(d, { recursive: true, force: true });
   });
 
   it.each([
@@ -103,7 +141,7 @@ describe.skipIf(!have)('JournalFollower with real journal files', () => {
         writeFileSync(join(bin, 'stdbuf'), script, { mode: 0o755 });
         process.env.PATH = `${bin}:${path ?? ''}`;
       }
-      f = new JournalFollower({ sink, directory: join(dir, 'logs'), restartDelayMs: 10, ...(script === undefined ? { stdoutBufferBytes: 0 } : {}) });
+      f = new JournalFollower({ sink, directory: join(dir, 'logs'), reader: 'journalctl', restartDelayMs: 10, ...(script === undefined ? { stdoutBufferBytes: 0 } : {}) });
     } finally {
       process.env.PATH = path;
     }
@@ -116,10 +154,10 @@ describe.skipIf(!have)('JournalFollower with real journal files', () => {
     expect(seqs(sink).slice(0, 40)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   });
 
-  it('drops a cursor journalctl refuses and starts over', async () => {
+  it.each(['files', 'journalctl'] as const)('drops a cursor that is not one and starts over (%s)', async (reader) => {
     const sink = new MemorySink();
     sink.mark('journald', { cursor: 'not-a-cursor' });
-    const f = new JournalFollower({ sink, directory: join(dir, 'logs'), restartDelayMs: 10 });
+    const f = new JournalFollower({ sink, directory: join(dir, 'logs'), reader, restartDelayMs: 10 });
     const ac = new AbortController();
     const run = f.run(ac.signal);
     await until(() => sink.entries.length >= 40);

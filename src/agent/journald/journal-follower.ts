@@ -1,6 +1,8 @@
 /**
- * JournalFollower: follows the systemd journal through `journalctl -o export --follow`,
- * decodes the export format (JournalExportReader: logs/parse's meaning of a journal entry,
+ * JournalFollower: follows the systemd journal, by default by reading the journal files itself
+ * (JournalFilesReader: no journalctl process), else through `journalctl -o export --follow`;
+ * it falls back to journalctl when a file cannot be read here (an unknown incompatible flag, no
+ * permission). Either way it decodes the export format (JournalExportReader: logs/parse's meaning of a journal entry,
  * with the fields written straight into JSON bytes), and ships each entry with its fields;
  * the position is the entry's cursor, and after a restart `--after-cursor` continues
  * right after the last entry the server acknowledged. journalctl is restarted with backoff if
@@ -8,18 +10,28 @@
  * @module
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { Counter, Logger, Registry } from '../../instrument/index.js';
 import { NOP_LOGGER } from '../../instrument/index.js';
 import { LabelsBuilder } from '../../model/index.js';
+import { PARSE_ERROR_FIELD } from '../../logs/parse/index.js';
 import { ParsedStreams, type LogSink } from '../ship/index.js';
 import { JournaldOptionError } from './errors.js';
+import { followJournalFiles } from './follow-journal-files.js';
 import { JournalExportReader, type JournalExportEntry } from './journal-export-reader.js';
+import type { JournalRoot } from './journal-files-reader.js';
+import { JournalMatch } from './journal-match.js';
 
 /** JournalFollowerOptions configure a JournalFollower. */
 export interface JournalFollowerOptions {
   readonly sink: LogSink;
+  /** Read the journal files directly (`files`, default) or run journalctl (`journalctl`). */
+  readonly reader?: 'files' | 'journalctl';
+  /** With the file reader: how often to look for new entries when no file event comes (ms, default 250). */
+  readonly pollIntervalMs?: number;
+  /** With the file reader and neither directory nor namespace: the journal roots (default /run/log/journal and /var/log/journal). */
+  readonly journalRoots?: readonly string[];
   /** The journalctl binary (default `journalctl` on the PATH). */
   readonly journalctl?: string;
   /** Read the journal files of this directory (`--directory`), e.g. a host's /var/log/journal mounted in a container. */
@@ -73,10 +85,14 @@ export class JournalFollower {
   readonly #id: string;
   readonly #restartMs: number;
   readonly #log: Logger;
-  readonly #m: { entries: Counter; restarts: Counter } | undefined;
+  readonly #m: { entries: Counter; restarts: Counter; errors: Counter } | undefined;
   #cursor: string | undefined;
   #marked: string | undefined;
   #child: ChildProcess | undefined;
+  #useFiles: boolean;
+  readonly #roots: readonly JournalRoot[];
+  readonly #match: JournalMatch | undefined;
+  readonly #pollMs: number;
   /** `stdbuf` and its arguments to put before journalctl (empty: run journalctl itself). */
   #wrap: readonly string[];
 
@@ -84,7 +100,10 @@ export class JournalFollower {
     const {
       sink, journalctl = 'journalctl', directory, namespace, units = [], matches = [], startAt = 'beginning', maxAgeMs, labels = { job: 'systemd-journal' },
       keepAddressFields = false, levelLabel = true, restartDelayMs = 1000, stdoutBufferBytes = 1 << 20, registry, logger = NOP_LOGGER,
+      reader = 'files', pollIntervalMs = 250, journalRoots = ['/run/log/journal', '/var/log/journal'],
     } = options;
+    if (reader !== 'files' && reader !== 'journalctl') throw new JournaldOptionError('reader', `must be "files" or "journalctl", got "${String(reader)}"`);
+    if (!(pollIntervalMs > 0)) throw new JournaldOptionError('pollIntervalMs', `must be positive, got ${pollIntervalMs}`);
     if (startAt !== 'beginning' && startAt !== 'end') throw new JournaldOptionError('startAt', `must be "beginning" or "end", got "${String(startAt)}"`);
     if (directory !== undefined && namespace !== undefined) throw new JournaldOptionError('namespace', 'cannot be combined with directory');
     if (maxAgeMs !== undefined && !(maxAgeMs > 0)) throw new JournaldOptionError('maxAgeMs', `must be positive, got ${maxAgeMs}`);
@@ -107,6 +126,10 @@ export class JournalFollower {
     this.#id = options.sourceId ?? (namespace === undefined ? 'journald' : `journald:${namespace}`);
     this.name = this.#id;
     this.#restartMs = restartDelayMs;
+    this.#useFiles = reader === 'files';
+    this.#pollMs = pollIntervalMs;
+    this.#roots = journalRootsOf(directory, namespace, journalRoots);
+    this.#match = JournalMatch.compile(units, matches);
     const stdbuf = stdoutBufferBytes > 0 ? findOnPath('stdbuf') : undefined;
     this.#wrap = stdbuf === undefined ? [] : [stdbuf, `--output=${stdoutBufferBytes}`];
     this.#log = logger.with({ component: 'journald' });
@@ -116,6 +139,9 @@ export class JournalFollower {
         : {
             entries: registry.counter({ name: 'vigil_agent_journald_entries_total', help: 'Journal entries read.', labelNames: ['source'] }).labels(this.#id),
             restarts: registry.counter({ name: 'vigil_agent_journald_restarts_total', help: 'Times journalctl was started again after it exited.', labelNames: ['source'] }).labels(this.#id),
+            errors: registry
+              .counter({ name: 'vigil_agent_journald_read_errors_total', help: 'Journal entries the file reader skipped or shipped with a parse_error field (an object it could not read or decode).', labelNames: ['source'] })
+              .labels(this.#id),
           };
     const saved = sink.position(this.#id) as Partial<JournalPosition> | undefined;
     if (saved !== undefined && typeof saved.cursor === 'string' && saved.cursor !== '') this.#cursor = saved.cursor;
@@ -140,8 +166,26 @@ export class JournalFollower {
     return a;
   }
 
+  /** reader is how the journal is read now: `files`, or `journalctl` (chosen, or fallen back to). */
+  get reader(): 'files' | 'journalctl' {
+    return this.#useFiles ? 'files' : 'journalctl';
+  }
+
   /** run follows the journal until the signal aborts. */
   async run(signal: AbortSignal): Promise<void> {
+    if (this.#useFiles) {
+      let why: string;
+      try {
+        const r = await this.#followFiles(signal);
+        if (r.kind === 'aborted') return;
+        why = r.reason;
+      } catch (e) {
+        why = e instanceof Error ? e.message : String(e);
+      }
+      if (signal.aborted) return;
+      this.#useFiles = false;
+      this.#log.warn('the journal files cannot be read directly; following through journalctl', { reason: why });
+    }
     let delay = this.#restartMs;
     while (!signal.aborted) {
       const started = Date.now();
@@ -216,6 +260,51 @@ export class JournalFollower {
     });
   }
 
+  /** Follows through the file reader; the records go through the same export decoding as journalctl's output. */
+  #followFiles(signal: AbortSignal): ReturnType<typeof followJournalFiles> {
+    const reader = new JournalExportReader({ keepAddressFields: this.#keepAddress });
+    let errors: ReadonlyMap<number, string> = new Map();
+    let k = 0;
+    let broken = 0;
+    const emit = (e: JournalExportEntry): void => {
+      const bad = errors.size > 0 ? errors.get(k) : undefined;
+      k++;
+      if (bad !== undefined) {
+        e.fieldsJson = withField(e.fieldsJson, PARSE_ERROR_FIELD, bad);
+        this.#m?.errors.inc();
+      }
+      this.#entry(e);
+    };
+    return followJournalFiles(
+      {
+        roots: this.#roots,
+        ...(this.#match === undefined ? {} : { match: this.#match }),
+        ...(this.#cursor === undefined ? {} : { cursor: this.#cursor }),
+        startAt: this.#startAt,
+        ...(this.#maxAgeMs === undefined ? {} : { maxAgeMs: this.#maxAgeMs }),
+        pollIntervalMs: this.#pollMs,
+        onRecords: (records, errs) => {
+          errors = errs;
+          k = 0;
+          reader.write(records, Date.now(), emit);
+          reader.reset();
+          this.#markNow();
+          return this.#sink.writable ? undefined : this.#sink.whenWritable(signal);
+        },
+        onBadCursor: (cursor) => {
+          this.#log.warn('the saved cursor is not a journal cursor; starting over without it', { cursor });
+          this.#cursor = undefined;
+        },
+        onSkip: (path, reason) => this.#log.warn('journal file reader skipped', { path, reason }),
+        onBroken: (total) => {
+          this.#m?.errors.inc(total - broken);
+          broken = total;
+        },
+      },
+      signal,
+    );
+  }
+
   #entry(e: JournalExportEntry): void {
     if (e.cursor !== '') this.#cursor = e.cursor;
     this.#sink.addEncoded(this.#streams.streamOf(e.level, e.host, e.unit, e.identifier, e.container, ''), e.t, e.ns, e.line, e.fieldsJson);
@@ -227,6 +316,29 @@ export class JournalFollower {
     this.#marked = this.#cursor;
     this.#sink.mark(this.#id, { cursor: this.#cursor } satisfies JournalPosition);
   }
+}
+
+const MACHINE_DIR = /^[0-9a-f]{32}(\.[^/]+)?$/;
+
+/** The directories journalctl reads for these options: `--directory` (and its machine subdirectories), a namespace's, or the local machine's. */
+function journalRootsOf(directory: string | undefined, namespace: string | undefined, roots: readonly string[]): JournalRoot[] {
+  if (directory !== undefined) return [{ path: directory, subdir: (n) => MACHINE_DIR.test(n) }];
+  let machineId = '';
+  try {
+    machineId = readFileSync('/etc/machine-id', 'latin1').trim();
+  } catch {
+    // no machine id: every machine's directory
+  }
+  const want = namespace === undefined ? machineId : `${machineId}.${namespace}`;
+  if (/^[0-9a-f]{32}$/.test(machineId)) return roots.map((r) => ({ path: join(r, want) }));
+  return roots.map((r) => ({ path: r, subdir: (n) => (namespace === undefined ? /^[0-9a-f]{32}$/.test(n) : n.endsWith(`.${namespace}`)) }));
+}
+
+/** A JSON object's bytes with one more string field. */
+function withField(json: Buffer | undefined, name: string, value: string): Buffer {
+  const add = `${JSON.stringify(name)}:${JSON.stringify(value)}}`;
+  if (json === undefined) return Buffer.from(`{${add}`);
+  return Buffer.concat([json.subarray(0, json.length - 1), Buffer.from(`,${add}`)]);
 }
 
 /** The first executable file named `name` in a PATH directory. */
