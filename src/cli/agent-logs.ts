@@ -25,7 +25,8 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'logs.batch-max-bytes', kind: 'string', placeholder: 'SIZE', default: '1MB', help: 'Uncompressed size of one batch.' },
   { name: 'logs.flush-interval', kind: 'string', placeholder: 'DURATION', default: '1s', help: 'A batch is sent at the latest this long after its first entry.' },
   { name: 'logs.label', kind: 'list', placeholder: 'NAME=VALUE', help: 'Label of every log stream (repeatable; host=<hostname> is added unless given).' },
-  { name: 'logs.journald', kind: 'bool', default: true, help: 'Ship the systemd journal (skipped when journalctl is missing, unless given explicitly).' },
+  { name: 'logs.journald', kind: 'bool', default: true, help: 'Ship the systemd journal (with --logs.journald.reader=journalctl: skipped when journalctl is missing, unless given explicitly).' },
+  { name: 'logs.journald.reader', kind: 'string', placeholder: 'READER', default: 'files', help: 'Read the journal files directly ("files"; journalctl only as a fallback for files it cannot read) or through "journalctl".' },
   { name: 'logs.journald.directory', kind: 'string', placeholder: 'DIR', default: '', help: 'Journal files to read (e.g. the host /var/log/journal mounted in a container); default the system journal.' },
   { name: 'logs.journald.unit', kind: 'list', placeholder: 'UNIT', help: 'Only these units (repeatable).' },
   { name: 'logs.journald.max-age', kind: 'string', placeholder: 'DURATION', default: '12h', help: 'On the very first start, ship the journal back this far ("0s" for new entries only).' },
@@ -101,9 +102,12 @@ export function logForwarderOptions(ctx: AgentContext): Omit<LogForwarderOptions
   const explicit = (n: string): boolean => f.given.has(n);
   if (bool(f, 'logs.journald')) {
     const dir = opt('logs.journald.directory');
-    if (onPath('journalctl')) {
+    const reader = str(f, 'logs.journald.reader');
+    if (reader !== 'files' && reader !== 'journalctl') throw new FlagError(`--logs.journald.reader: want files or journalctl, got "${reader}"`);
+    if (reader === 'files' || onPath('journalctl')) {
       const maxAge = duration(f, 'logs.journald.max-age');
       out.journald = {
+        reader,
         ...(dir === undefined ? {} : { directory: dir }),
         units: list(f, 'logs.journald.unit'),
         startAt: maxAge === 0 ? 'end' : 'beginning',
