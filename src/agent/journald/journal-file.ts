@@ -249,7 +249,8 @@ export class JournalFile {
       } else if ((flags & OBJ_LZ4) !== 0) {
         if (z - a < 8) throw new Error('lz4 payload shorter than its size field');
         const n = u64(b, a);
-        if (n > 1 << 30) throw new Error(`lz4 size ${n} too large`);
+        // LZ4 expands at most 255 times (plus the last literals): a larger size is a broken field.
+        if (n > (z - a - 8) * 255 + 64) throw new Error(`lz4 size ${n} impossible for ${z - a - 8} compressed bytes`);
         payload = decodeLz4Block(b, a + 8, z, n);
       } else if ((flags & OBJ_XZ) !== 0) {
         payload = Buffer.alloc(0);
