@@ -59,6 +59,15 @@ async function get(path: string, params: Record<string, string | string[]> = {},
 }
 
 describe('Loki HTTP API', () => {
+  it('answers buildinfo as Loki does, without the status envelope', async () => {
+    const r = await get('/loki/api/v1/status/buildinfo');
+    expect(r.status).toBe(200);
+    expect(r.type).toMatch(/^application\/json/);
+    const j = JSON.parse(r.body);
+    expect(Object.keys(j)).toEqual(['version', 'revision', 'branch', 'buildUser', 'buildDate', 'goVersion']);
+    expect(j.version).toMatch(/^2\.\d+\.\d+$/);
+  });
+
   it('answers query_range with streams in Loki\'s shape', async () => {
     const r = await get('/loki/api/v1/query_range', { query: '{app="web"}', limit: '10', direction: 'forward', start: String((NOW - 3_600_000) * 1e6), end: String(NOW * 1e6) });
     expect(r.status).toBe(200);

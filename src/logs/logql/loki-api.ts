@@ -43,6 +43,8 @@ export interface LokiApiOptions {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+/** The Loki release whose query API vigil answers like (labels and series with `query`, index stats). */
+export const LOKI_API_VERSION = '2.9.0';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
 
 function ok(data: unknown): ApiResponse {
@@ -253,6 +255,19 @@ export class LokiApi {
     });
   }
 
+  /**
+   * buildInfo answers `GET /loki/api/v1/status/buildinfo` as Loki does (a bare object, no
+   * status envelope). Grafana reads `version` to decide which Loki features to use; vigil
+   * reports the Loki API level it implements.
+   */
+  buildInfo(): Promise<ApiResponse> {
+    return Promise.resolve({
+      status: 200,
+      contentType: JSON_TYPE,
+      body: JSON.stringify({ version: LOKI_API_VERSION, revision: '', branch: '', buildUser: '', buildDate: '', goVersion: process.version }),
+    });
+  }
+
   /** flush answers `POST /flush`: persists everything in memory; 204 when done. */
   flush(): Promise<ApiResponse> {
     return guard(async () => {
@@ -286,6 +301,7 @@ export function lokiHandler(api: LokiApi, opts: LokiHandlerOptions = {}): (req: 
     else if (path === '/loki/api/v1/labels' || path === '/loki/api/v1/label') route = (r) => api.labels(r);
     else if (path === '/loki/api/v1/series') route = (r) => api.series(r);
     else if (path === '/loki/api/v1/index/stats') route = (r) => api.indexStats(r);
+    else if (path === '/loki/api/v1/status/buildinfo') route = () => api.buildInfo();
     else if (path === '/flush' && method === 'POST') route = () => api.flush();
     else {
       const m = /^\/loki\/api\/v1\/label\/([^/]+)\/values$/.exec(path);
