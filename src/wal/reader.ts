@@ -3,9 +3,9 @@
  * @module
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { uncompressSync } from 'snappy';
 import { crc32c } from '../encoding/index.js';
 import { CorruptionError, UnsupportedCompressionError } from './errors.js';
+import { snappy } from './snappy-addon.js';
 import { FragmentType, PAGE_SIZE, RECORD_HEADER_SIZE, SNAPPY_FLAG, ZSTD_FLAG, listSegments, type SegmentRef } from './segment.js';
 
 const CHUNK = 32 * PAGE_SIZE; // read 1 MiB at a time, page aligned
@@ -189,7 +189,7 @@ export class WalReader {
       }
       if (this.#recFlags & SNAPPY_FLAG) {
         try {
-          this.#cur = uncompressSync(this.#cur, { asBuffer: true, copyOutputData: true }) as Buffer;
+          this.#cur = snappy().uncompressSync(this.#cur, { asBuffer: true, copyOutputData: true }) as Buffer;
         } catch (e) {
           this.#inRecord = true; // report the record's start
           throw new CorruptionError(this.dir, seg, this.#recStart, `snappy: ${(e as Error).message}`, { cause: e });

@@ -11,11 +11,11 @@
  */
 import { closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, mkdirSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { compressSync } from 'snappy';
 import { crc32c } from '../encoding/index.js';
 import type { Registry } from '../instrument/index.js';
 import { WalClosedError, WalWriteError, type CorruptionError } from './errors.js';
 import { repairSegment } from './repair.js';
+import { snappy } from './snappy-addon.js';
 import { makeWalMetrics, type WalMetrics } from './wal-metrics.js';
 import { DEFAULT_SEGMENT_SIZE, FragmentType, PAGE_SIZE, RECORD_HEADER_SIZE, SNAPPY_FLAG, listSegments, segmentName } from './segment.js';
 
@@ -262,7 +262,7 @@ export class Wal {
     let rec = record;
     let flag = 0;
     if (this.compression === Compression.Snappy && rec.length > 0) {
-      const c = compressSync(rec, { copyOutputData: true });
+      const c = snappy().compressSync(rec, { copyOutputData: true });
       if (c.length < rec.length) {
         rec = c;
         flag = SNAPPY_FLAG;

@@ -10,3 +10,4 @@ export type { EncodeOptions, EncodedRequest } from './write-request-encoder.js';
 export { ProtoWriter, fieldLen, uvarintLen } from './proto-writer.js';
 export { RemoteWriteError } from './errors.js';
 export { StalenessTracker } from './staleness.js';
+export { compressSnappyBlock, maxCompressedLength } from './snappy-block.js';

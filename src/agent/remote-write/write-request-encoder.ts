@@ -16,10 +16,10 @@
  * ```
  * @module
  */
-import { compressSync } from 'snappy';
 import { utf8Length } from '../../encoding/index.js';
 import { sortedSampleOrder, type FamilyView, type MetricBatch } from '../host/index.js';
 import { ProtoWriter, fieldLen, uvarintLen } from './proto-writer.js';
+import { compressSnappyBlock } from './snappy-block.js';
 
 /** EncodedRequest is one compressed WriteRequest ready to send. */
 export interface EncodedRequest {
@@ -76,7 +76,7 @@ export class WriteRequestEncoder {
     const flush = (): void => {
       if (w.length === 0) return;
       const raw = w.bytes();
-      out.push({ body: compressSync(raw, { copyOutputData: true }), samples: inRequest, rawBytes: raw.length, t });
+      out.push({ body: compressSnappyBlock(raw), samples: inRequest, rawBytes: raw.length, t });
       w.reset();
       inRequest = 0;
     };
