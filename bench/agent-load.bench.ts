@@ -131,7 +131,8 @@ async function main(): Promise<void> {
       try {
         const text = await (await fetch(`http://127.0.0.1:${agentPort}/metrics`)).text();
         const g = (n: string): string => mb(Number(new RegExp(`^${n} (\\S+)$`, 'm').exec(text)?.[1] ?? 0));
-        return `heap used ${g('nodejs_heap_size_used_bytes')} of ${g('nodejs_heap_size_total_bytes')} MB, external ${g('nodejs_external_memory_bytes')} MB`;
+        const spaces = [...text.matchAll(/^nodejs_heap_space_size_total_bytes\{space="([^"]+)"\} (\S+)$/gm)].map((m) => `${m[1]} ${mb(Number(m[2]))}`).join(', ');
+        return `heap used ${g('nodejs_heap_size_used_bytes')} of ${g('nodejs_heap_size_total_bytes')} MB (${spaces}), external ${g('nodejs_external_memory_bytes')} MB`;
       } catch (e) {
         return `(no /metrics: ${e instanceof Error ? e.message : String(e)})`;
       }

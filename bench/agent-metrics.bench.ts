@@ -18,7 +18,7 @@
 // 8 of them the snappy addon; V8 heap 17–25 MB); node_exporter 1.5 in the same window, host
 // metrics only, scraped every 10 s: 0.13–0.15 % of one core, RSS 19–20 MB.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -29,10 +29,23 @@ import { freePort, loadAverage, procCpuSeconds, procRssBytes } from './support/a
 const WINDOW_S = Number(process.env.SECONDS ?? 60);
 const WARMUP_S = Number(process.env.WARMUP ?? 15);
 const CONTAINERS = Number(process.env.CONTAINERS ?? 100);
+// VIGIL_BENCH_DIST=<dir> runs the CLI compiled into <dir> (tsc -p tsconfig.build.json --outDir <dir>) instead of bin/vigil.js.
 const BIN = resolve(import.meta.dirname, '../bin/vigil.js');
 
+/** entryScript returns the script to run: bin/vigil.js, or an equivalent entry into VIGIL_BENCH_DIST. */
+function entryScript(dir: string): string {
+  const dist = process.env.VIGIL_BENCH_DIST;
+  if (dist === undefined) return BIN;
+  const mainJs = resolve(dist, 'cli/main.js');
+  if (!existsSync(mainJs)) throw new Error(`no ${mainJs}: tsc -p tsconfig.build.json --outDir ${dist}`);
+  mkdirSync(dir, { recursive: true });
+  const entry = join(dir, 'vigil-entry.mjs');
+  writeFileSync(entry, `import { main } from ${JSON.stringify(mainJs)};\nmain(process.argv.slice(2)).then((c) => { if (typeof c === "number") process.exitCode = c; });\n`);
+  return entry;
+}
+
 async function main(): Promise<void> {
-  if (!existsSync(BIN)) throw new Error('build first: npm run build');
+  if (process.env.VIGIL_BENCH_DIST === undefined && !existsSync(BIN)) throw new Error('build first: npm run build');
   const root = process.getuid?.() === 0;
   const containers = makeContainers(root ? CONTAINERS : 0);
   if (!root) process.stdout.write('not root: no containers, host metrics only\n');
@@ -55,7 +68,7 @@ async function main(): Promise<void> {
   const nodeFlags = (process.env.AGENT_NODE_FLAGS ?? '').split(' ').filter((x) => x !== '');
   const agent = spawn(
     process.execPath,
-    [...nodeFlags, BIN, 'agent', '--web.listen-address', `127.0.0.1:${agentPort}`, '--data.dir', dataDir, '--push.interval', '10s', '--remote-write.url', `http://127.0.0.1:${rxPort}/api/v1/write`, '--no-collector.docker', '--log.level', 'warn'],
+    [...nodeFlags, entryScript(dataDir), 'agent', '--web.listen-address', `127.0.0.1:${agentPort}`, '--data.dir', dataDir, '--push.interval', '10s', '--remote-write.url', `http://127.0.0.1:${rxPort}/api/v1/write`, '--no-collector.docker', '--log.level', 'warn'],
     { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...(process.env.AGENT_MALLOC_ARENA_MAX !== undefined ? { MALLOC_ARENA_MAX: process.env.AGENT_MALLOC_ARENA_MAX } : {}) } },
   );
   const nePath = ['/usr/bin/prometheus-node-exporter'].find((p) => existsSync(p));
@@ -110,6 +123,7 @@ async function main(): Promise<void> {
     await new Promise((r) => agent.once('exit', r));
     rx.close();
     containers.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
