@@ -62,7 +62,7 @@ const opts = {
   dataDir: join(dir, 'data'),
   ship: { url, compression: COMPRESSION, drainMs: 0 },
   files: [{ include: [file], startAt: 'beginning', multiline: false }],
-  // VIGIL_BENCH_JOURNALD='{"stdoutBufferBytes":0}' (JSON) adds JournalFollower options.
+  // VIGIL_BENCH_JOURNALD='{"reader":"journalctl"}' (JSON) adds JournalFollower options.
   journald: { directory: env.JOURNAL_DIR, matches: ['SYSLOG_IDENTIFIER=bench'], ...(JSON.parse(process.env.VIGIL_BENCH_JOURNALD ?? '{}') as object) },
 };
 // VIGIL_BENCH_PROF=<dir> writes a CPU profile of the agent there. VIGIL_BENCH_DIST=<dir> runs
@@ -178,7 +178,7 @@ const agentCpu = ((a1.cpuS - a0.cpuS) / wall) * 100;
 const jctlCpu = ((j1.cpuS - j0.cpuS) / wall) * 100;
 process.stdout.write(
   [
-    `agent log forwarding, ${RATE} lines/s offered (${SOURCES === 'both' ? 'half file, half journald' : SOURCES === 'file' ? 'file' : 'journald'}), ${COMPRESSION}, ${dist === undefined ? 'via tsx' : 'compiled'}${nodeFlags.length > 0 ? ' ' + nodeFlags.join(' ') : ''}, ${wall.toFixed(1)} s measured after ${WARMUP_S} s warm-up`,
+    `agent log forwarding, ${RATE} lines/s offered (${SOURCES === 'both' ? 'half file, half journald' : SOURCES === 'file' ? 'file' : 'journald'}), journal reader ${(opts.journald as { reader?: string }).reader ?? 'files'}, ${COMPRESSION}, ${dist === undefined ? 'via tsx' : 'compiled'}${nodeFlags.length > 0 ? ' ' + nodeFlags.join(' ') : ''}, ${wall.toFixed(1)} s measured after ${WARMUP_S} s warm-up`,
     `  delivered            ${delivered.toFixed(0)} lines/s, ${((bodyBytes - b0) / wall / 1024).toFixed(1)} KiB/s on the wire; written ${written}, not delivered 3 s after stopping: ${backlog}`,
     `  agent (node)         CPU ${agentCpu.toFixed(2)} % of one core, RSS ${a1.rssMB.toFixed(1)} MB (max ${rssMax.toFixed(1)} MB)`,
     `  agent threads        ${[...th1].map(([k, v]) => `${k} ${(((v - (th0.get(k) ?? 0)) / wall) * 100).toFixed(2)} %`).join(', ')}`,

@@ -67,16 +67,20 @@ export function parseJournalCursor(text: string): JournalCursor | undefined {
 
 const HEXDIGITS = Buffer.from('0123456789abcdef', 'latin1');
 
-/** writeJournalCursor writes the cursor of `e` (in a file of `seqnumId`) into `out` at `pos` as latin1 bytes; returns the end. Needs ≤ 160 bytes. */
-export function writeJournalCursor(out: Buffer, pos: number, seqnumId: string, e: JournalEntry): number {
+/** writeJournalCursor writes the cursor of `e` (in a file whose seqnum id is the 32 hex bytes `seqnumId`) into `out` at `pos`; returns the end. Needs ≤ 160 bytes. */
+export function writeJournalCursor(out: Buffer, pos: number, seqnumId: Buffer, e: JournalEntry): number {
   let p = pos;
   out[p++] = 115; // s
   out[p++] = 61;
-  p += out.write(seqnumId, p, 'latin1');
+  for (let i = 0; i < 32; i++) out[p++] = seqnumId[i]!;
   p = tag(out, p, 105);
   p = hex(out, p, e.seqnum);
   p = tag(out, p, 98);
-  p += out.write(e.bootId, p, 'latin1');
+  const boot = e.bootBytes;
+  for (let i = 0; i < 16; i++) {
+    out[p++] = HEXDIGITS[boot[i]! >>> 4]!;
+    out[p++] = HEXDIGITS[boot[i]! & 15]!;
+  }
   p = tag(out, p, 109);
   p = hex(out, p, e.monotonic);
   p = tag(out, p, 116);
@@ -92,7 +96,7 @@ export function writeJournalCursor(out: Buffer, pos: number, seqnumId: string, e
 /** formatJournalCursor is the cursor of `e` as text. */
 export function formatJournalCursor(seqnumId: string, e: JournalEntry): string {
   const b = Buffer.allocUnsafe(160);
-  return b.toString('latin1', 0, writeJournalCursor(b, 0, seqnumId, e));
+  return b.toString('latin1', 0, writeJournalCursor(b, 0, Buffer.from(seqnumId, 'latin1'), e));
 }
 
 function tag(out: Buffer, p: number, c: number): number {

@@ -77,7 +77,7 @@ describe('decodeLz4Block', () => {
 describe('journal cursors', () => {
   it('formats as journalctl does and parses back', () => {
     const e = newJournalEntry();
-    Object.assign(e, { seqnum: 0x1f, realtime: 0x660d7e711fafd, monotonic: 1, bootId: 'e84d2341b4414316b5b47f1dbba69649', xorHi: 0xaba969c8, xorLo: 0x0da63a9c });
+    Object.assign(e, { seqnum: 0x1f, realtime: 0x660d7e711fafd, monotonic: 1, bootId: 'e84d2341b4414316b5b47f1dbba69649', bootBytes: Buffer.from('e84d2341b4414316b5b47f1dbba69649', 'hex'), xorHi: 0xaba969c8, xorLo: 0x0da63a9c });
     const c = formatJournalCursor('167ed734aed14cb79a614d576072ca8e', e);
     expect(c).toBe('s=167ed734aed14cb79a614d576072ca8e;i=1f;b=e84d2341b4414316b5b47f1dbba69649;m=1;t=660d7e711fafd;x=aba969c80da63a9c');
     expect(parseJournalCursor(c)).toEqual({ seqnumId: '167ed734aed14cb79a614d576072ca8e', seqnum: 31, bootId: e.bootId, monotonic: 1, realtime: 0x660d7e711fafd, xorHash: 'aba969c80da63a9c' });

@@ -27,6 +27,7 @@ const TYPE_ENTRY = 3;
 const TYPE_ENTRY_ARRAY = 6;
 const HEADER_MIN = 208;
 const WINDOW = 32 * 1024;
+const ITEMS_AHEAD = 512;
 const SIGNATURE = Buffer.from('LPKSHHRH', 'latin1');
 
 /** JournalHeader is the part of a journal file's header the reader uses. */
@@ -63,8 +64,10 @@ export interface JournalEntry {
   xorHi: number;
   xorLo: number;
   nItems: number;
-  /** DATA object offsets of the items (the first nItems are valid). */
-  items: Float64Array;
+  /** DATA object offsets of the items (the first nItems are valid; a plain array, so offsets stay small integers). */
+  items: number[];
+  /** The boot id's 16 bytes (the same buffer while it repeats). */
+  bootBytes: Buffer;
 }
 
 /** JournalData is one DATA object: its `NAME=value` payload, decoded, and its export-format encoding. */
@@ -80,19 +83,21 @@ export interface JournalData {
   readonly error: string;
   /** Whether the name is a valid journal field name (upper-case letters, digits, underscores, not a digit first, ≤ 64): export output skips others. */
   readonly validName: boolean;
+  /** Whether export output leaves the field out of the field list: `_BOOT_ID` (written with the address fields) or an invalid name. */
+  readonly skipExport: boolean;
   /** The payload as a latin1 string, made on first use by field matching. */
   key: string | undefined;
 }
 
 /** newJournalEntry returns an empty entry record for readEntry. */
 export function newJournalEntry(): JournalEntry {
-  return { offset: 0, seqnum: 0, realtime: 0, monotonic: 0, bootId: '', xorHi: 0, xorLo: 0, nItems: 0, items: new Float64Array(64) };
+  return { offset: 0, seqnum: 0, realtime: 0, monotonic: 0, bootId: '', xorHi: 0, xorLo: 0, nItems: 0, items: new Array<number>(64).fill(0), bootBytes: Buffer.alloc(16) };
 }
 
 /** JournalFileOptions configure a JournalFile. */
 export interface JournalFileOptions {
   readonly path: string;
-  /** DATA objects kept by offset (default 4096). */
+  /** DATA objects kept by offset, in a direct-mapped table of this many slots (a power of two; default 4096). */
   readonly cacheEntries?: number;
   /** Larger decoded payloads are not kept (default 16 KiB). */
   readonly cacheMaxPayload?: number;
@@ -102,9 +107,11 @@ export interface JournalFileOptions {
 export class JournalFile {
   readonly path: string;
   readonly #fd: number;
-  readonly #cacheMax: number;
+  readonly #cacheMask: number;
   readonly #cacheMaxPayload: number;
-  readonly #cache = new Map<number, JournalData>();
+  // Direct-mapped: slot (offset / 8) mod size; an offset of 0 marks an empty slot.
+  readonly #cacheKeys: Float64Array;
+  readonly #cacheVals: (JournalData | undefined)[];
   #header!: JournalHeader;
   #compact = false;
   #limit = 0;
@@ -118,13 +125,21 @@ export class JournalFile {
   readonly #bases: number[] = [];
   readonly #caps: number[] = [];
   #hint = 0;
+  readonly #itemsBuf = Buffer.allocUnsafe(ITEMS_AHEAD * 8);
+  readonly #items: number[] = new Array<number>(ITEMS_AHEAD).fill(0);
+  #itemsArray = -1;
+  #itemsFrom = 0;
+  #itemsCount = 0;
   #lastBoot = Buffer.alloc(16);
   #lastBootHex = '00000000000000000000000000000000';
   #closed = false;
 
   constructor({ path, cacheEntries = 4096, cacheMaxPayload = 16 * 1024 }: JournalFileOptions) {
     this.path = path;
-    this.#cacheMax = cacheEntries;
+    if (!(cacheEntries > 0) || (cacheEntries & (cacheEntries - 1)) !== 0) throw new RangeError(`cacheEntries must be a power of two, got ${cacheEntries}`);
+    this.#cacheMask = cacheEntries - 1;
+    this.#cacheKeys = new Float64Array(cacheEntries);
+    this.#cacheVals = new Array<JournalData | undefined>(cacheEntries).fill(undefined);
     this.#cacheMaxPayload = cacheMaxPayload;
     try {
       this.#fd = openSync(path, 'r');
@@ -178,11 +193,15 @@ export class JournalFile {
     this.#compact = (incompatible & IncompatibleFlag.Compact) !== 0;
     this.#limit = next.headerSize + next.arenaSize;
     const changed = prev === undefined || prev.nEntries !== next.nEntries || prev.state !== next.state || prev.tailObjectOffset !== next.tailObjectOffset;
-    if (changed) this.#winLen = 0;
+    if (changed) {
+      this.#winLen = 0;
+      this.#itemsCount = 0;
+    }
     if (prev !== undefined && prev.entryArrayOffset !== next.entryArrayOffset) {
       // Not a file that only grows (never done by journald): forget the chain.
       this.#arrays.length = this.#bases.length = this.#caps.length = 0;
       this.#hint = 0;
+      this.#itemsArray = -1;
     }
     return changed;
   }
@@ -196,9 +215,20 @@ export class JournalFile {
       if (k < 0) return -1;
       this.#hint = k;
     }
-    const size = this.#compact ? 4 : 8;
-    const pos = this.#at(this.#arrays[k]! + 24 + (i - this.#bases[k]!) * size, size);
-    const off = this.#compact ? this.#b.readUInt32LE(pos) : u64(this.#b, pos);
+    // Items are read ahead into their own buffer (the window stays on the entries and data).
+    if (!(this.#itemsArray === k && i >= this.#itemsFrom && i < this.#itemsFrom + this.#itemsCount)) {
+      const size = this.#compact ? 4 : 8;
+      const count = Math.min(ITEMS_AHEAD, this.#bases[k]! + this.#caps[k]! - i, this.#header.nEntries - i);
+      const at = this.#arrays[k]! + 24 + (i - this.#bases[k]!) * size;
+      if (at + count * size > this.#limit) throw new JournalFileError(this.path, at, 'entry array runs past the arena');
+      const got = this.#read(this.#itemsBuf, at, count * size);
+      if (got < count * size) throw new JournalFileError(this.path, at, 'file ends inside an entry array');
+      for (let j = 0; j < count; j++) this.#items[j] = this.#compact ? this.#itemsBuf.readUInt32LE(j * 4) : u64(this.#itemsBuf, j * 8);
+      this.#itemsArray = k;
+      this.#itemsFrom = i;
+      this.#itemsCount = count;
+    }
+    const off = this.#items[i - this.#itemsFrom]!;
     return off === 0 ? -1 : off;
   }
 
@@ -215,24 +245,27 @@ export class JournalFile {
     let same = true;
     for (let k = 0; k < 16; k++) if (last[k] !== b[pos + 40 + k]) same = false;
     if (!same) {
-      b.copy(last, 0, pos + 40, pos + 56);
-      this.#lastBootHex = last.toString('hex');
+      // A new buffer (entries read before keep theirs).
+      this.#lastBoot = Buffer.from(b.subarray(pos + 40, pos + 56));
+      this.#lastBootHex = this.#lastBoot.toString('hex');
     }
     e.bootId = this.#lastBootHex;
+    e.bootBytes = this.#lastBoot;
     e.xorLo = b.readUInt32LE(pos + 56);
     e.xorHi = b.readUInt32LE(pos + 60);
     const itemSize = this.#compact ? 4 : 16;
     const n = Math.floor((size - 64) / itemSize);
-    if (e.items.length < n) e.items = new Float64Array(Math.max(n, e.items.length * 2));
     const items = e.items;
-    for (let k = 0; k < n; k++) items[k] = this.#compact ? b.readUInt32LE(pos + 64 + k * 4) : u64(b, pos + 64 + k * 16);
+    while (items.length < n) items.push(0);
+    if (this.#compact) for (let k = 0, q = pos + 64; k < n; k++, q += 4) items[k] = u32(b, q);
+    else for (let k = 0, q = pos + 64; k < n; k++, q += 16) items[k] = u32(b, q) + u32(b, q + 4) * 0x1_0000_0000;
     e.nItems = n;
   }
 
   /** data returns the DATA object at `offset` (kept in a small cache); a payload that cannot be decoded gives `error`, a misplaced object throws. */
   data(offset: number): JournalData {
-    const hit = this.#cache.get(offset);
-    if (hit !== undefined) return hit;
+    const slot = (offset / 8) & this.#cacheMask;
+    if (this.#cacheKeys[slot] === offset) return this.#cacheVals[slot]!;
     const headerSize = this.#compact ? 72 : 64;
     const size = this.#object(offset, TYPE_DATA, headerSize);
     const flags = this.#objFlags;
@@ -255,7 +288,7 @@ export class JournalFile {
       } else if ((flags & OBJ_XZ) !== 0) {
         payload = Buffer.alloc(0);
         error = 'xz-compressed field (not supported by the file reader)';
-      } else payload = Buffer.from(b.subarray(a, z));
+      } else payload = b.subarray(a, z); // copied below (exportField) before the window moves
     } catch (e) {
       payload = Buffer.alloc(0);
       error = `cannot decompress: ${e instanceof Error ? e.message : String(e)}`;
@@ -265,17 +298,22 @@ export class JournalFile {
       error = 'payload is not FIELD=value';
       eq = -1;
     }
-    const d: JournalData = { offset, payload, nameLength: eq, exported: error === '' ? exportField(payload, eq) : payload, error, validName: eq > 0 && validName(payload, eq), key: undefined };
+    const valid = eq > 0 && validName(payload, eq);
+    const exported = error === '' ? exportField(payload, eq) : Buffer.alloc(0);
+    // A plain payload is a view of the read buffer: keep the copy inside `exported` instead.
+    if (payload.buffer === b.buffer) payload = error === '' && exported[exported.length - 1] === 10 && exported.length === payload.length + 1 ? exported.subarray(0, payload.length) : Buffer.from(payload);
+    const d: JournalData = { offset, payload, nameLength: eq, exported, error, validName: valid, skipExport: !valid || (eq === 8 && payload.toString('latin1', 0, 9) === '_BOOT_ID='), key: undefined };
     if (payload.length <= this.#cacheMaxPayload) {
-      if (this.#cache.size >= this.#cacheMax) this.#cache.delete(this.#cache.keys().next().value!);
-      this.#cache.set(offset, d);
+      this.#cacheKeys[slot] = offset;
+      this.#cacheVals[slot] = d;
     }
     return d;
   }
 
   /** trim drops the cached DATA objects (a file read to its end that no longer grows). */
   trim(): void {
-    this.#cache.clear();
+    this.#cacheKeys.fill(0);
+    this.#cacheVals.fill(undefined);
   }
 
   /** close releases the file descriptor. */
@@ -368,7 +406,12 @@ export class JournalFile {
 
 /** An unsigned 64-bit little-endian number (exact below 2^53). */
 function u64(b: Buffer, pos: number): number {
-  return b.readUInt32LE(pos) + b.readUInt32LE(pos + 4) * 0x1_0000_0000;
+  return u32(b, pos) + u32(b, pos + 4) * 0x1_0000_0000;
+}
+
+/** An unsigned 32-bit little-endian number (no bounds check: callers stay inside what #at made readable). */
+function u32(b: Buffer, p: number): number {
+  return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16)) + b[p + 3]! * 0x100_0000;
 }
 
 /** journal_field_valid with protected (leading underscore) names allowed. */

@@ -43,12 +43,31 @@ interface Tracked {
   /** Failed reads of the entry at `next` (a file being written may show an entry half linked). */
   failures: number;
   seen: boolean;
+  /** The seqnum id as hex bytes (for cursors). */
+  seqnumIdBytes: Buffer;
   /** Its header went bad: no longer read. */
   dead: boolean;
 }
 
 const JOURNAL_NAME = /\.journal~?$/;
-const BOOT_PREFIX = Buffer.from('_BOOT_ID=', 'latin1');
+const CURSOR = Buffer.from('__CURSOR=', 'latin1');
+const REALTIME = Buffer.from('\n__REALTIME_TIMESTAMP=', 'latin1');
+const MONOTONIC = Buffer.from('\n__MONOTONIC_TIMESTAMP=', 'latin1');
+const BOOT = Buffer.from('\n_BOOT_ID=', 'latin1');
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+
+function put(out: Buffer, p: number, b: Buffer): number {
+  for (let i = 0; i < b.length; i++) out[p + i] = b[i]!;
+  return p + b.length;
+}
+
+function writeHex(out: Buffer, p: number, b: Buffer): number {
+  for (let i = 0; i < b.length; i++) {
+    out[p++] = HEX[b[i]! >>> 4]!;
+    out[p++] = HEX[b[i]! & 15]!;
+  }
+  return p;
+}
 
 /** JournalFilesReader reads and merges the journal files of its roots. */
 export class JournalFilesReader {
@@ -123,7 +142,7 @@ export class JournalFilesReader {
         continue;
       }
       this.#failed.delete(path);
-      this.#files.set(key, { file, path, next: 0, head: newJournalEntry(), loaded: false, failures: 0, seen: true, dead: false });
+      this.#files.set(key, { file, path, next: 0, head: newJournalEntry(), loaded: false, failures: 0, seen: true, dead: false, seqnumIdBytes: Buffer.from(file.header.seqnumId, 'latin1') });
       added = true;
     }
     for (const [key, t] of this.#files) {
@@ -300,22 +319,21 @@ export class JournalFilesReader {
     this.#reserve(size);
     const out = this.#out;
     let p = this.#len;
-    p += out.write('__CURSOR=', p, 'latin1');
-    p = writeJournalCursor(out, p, f.header.seqnumId, e);
-    p += out.write('\n__REALTIME_TIMESTAMP=', p, 'latin1');
+    p = put(out, p, CURSOR);
+    p = writeJournalCursor(out, p, t.seqnumIdBytes, e);
+    p = put(out, p, REALTIME);
     p = writeDecimal(out, p, e.realtime);
-    p += out.write('\n__MONOTONIC_TIMESTAMP=', p, 'latin1');
+    p = put(out, p, MONOTONIC);
     p = writeDecimal(out, p, e.monotonic);
-    p += out.write('\n_BOOT_ID=', p, 'latin1');
-    p += out.write(e.bootId, p, 'latin1');
+    p = put(out, p, BOOT);
+    p = writeHex(out, p, e.bootBytes);
     out[p++] = 10;
     for (let k = 0; k < n; k++) {
       const d = data[k]!;
-      if (d.nameLength === 8 && d.payload.compare(BOOT_PREFIX, 0, 9, 0, 9) === 0) continue; // written above, as journalctl does
-      if (!d.validName) continue;
+      if (d.skipExport) continue; // _BOOT_ID: written above, as journalctl does
       const x = d.exported;
-      if (x.length > 64) p += x.copy(out, p);
-      else for (let i = 0; i < x.length; i++) out[p++] = x[i]!;
+      out.set(x, p);
+      p += x.length;
     }
     out[p++] = 10;
     this.#len = p;
