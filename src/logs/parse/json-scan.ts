@@ -134,11 +134,17 @@ export class JsonLineScan {
       const ks = i + 1;
       const ke = this.#string(ks);
       if (ke < 0) return false;
-      i = this.#ws(ke + 1);
+      // Loggers write no whitespace between tokens: #ws only when there is some.
+      i = ke + 1;
+      if (s.charCodeAt(i) <= 32) i = this.#ws(i);
       if (s.charCodeAt(i) !== 58) return this.#fail(i, 'expected :');
-      i = this.#ws(i + 1);
+      i++;
+      let c = s.charCodeAt(i);
+      if (c <= 32) {
+        i = this.#ws(i);
+        c = s.charCodeAt(i);
+      }
       const vs = i;
-      const c = s.charCodeAt(i);
       let vk: number;
       let vStart = vs;
       let vEnd: number;
@@ -166,10 +172,14 @@ export class JsonLineScan {
       }
       this.members++;
       this.#member(ks, ke, vk, vStart, vEnd, esc);
-      i = this.#ws(i);
-      const d = s.charCodeAt(i);
+      let d = s.charCodeAt(i);
+      if (d <= 32) {
+        i = this.#ws(i);
+        d = s.charCodeAt(i);
+      }
       if (d === 44) {
-        i = this.#ws(i + 1);
+        i++;
+        if (s.charCodeAt(i) <= 32) i = this.#ws(i);
         continue;
       }
       if (d === 125) {
@@ -260,17 +270,22 @@ export class JsonLineScan {
   /** Scans a string body starting after the opening quote; returns the index of the closing quote or -1. */
   #string(i: number): number {
     const s = this.s;
-    this.#lastEscaped = false;
-    let j = i;
+    let bs = this.#bs;
+    if (bs !== -1 && bs < i) bs = this.#bs = s.indexOf('\\', i);
+    let q = s.indexOf('"', i);
+    if (q < 0) return this.#fail(s.length, 'unterminated string') ? -1 : -1;
+    // No backslash before the first quote: that quote ends the string (the common case).
+    if (bs === -1 || bs > q) {
+      this.#lastEscaped = false;
+      return q;
+    }
+    this.#lastEscaped = true;
     for (;;) {
-      const q = s.indexOf('"', j);
+      let n = 0;
+      for (let k = q - 1; k >= i && s.charCodeAt(k) === 92; k--) n++;
+      if ((n & 1) === 0) return q;
+      q = s.indexOf('"', q + 1);
       if (q < 0) return this.#fail(s.length, 'unterminated string') ? -1 : -1;
-      let bs = 0;
-      for (let k = q - 1; k >= i && s.charCodeAt(k) === 92; k--) bs++;
-      if (this.#bs !== -1 && this.#bs < j) this.#bs = s.indexOf('\\', j);
-      if (this.#bs !== -1 && this.#bs < q) this.#lastEscaped = true;
-      if ((bs & 1) === 0) return q;
-      j = q + 1;
     }
   }
 
