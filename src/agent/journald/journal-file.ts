@@ -87,6 +87,8 @@ export interface JournalData {
   readonly skipExport: boolean;
   /** The payload as a latin1 string, made on first use by field matching. */
   key: string | undefined;
+  /** A consumer's derived form of the object, kept with it (JournalEntryEncoder's). */
+  encoded: object | undefined;
 }
 
 /** newJournalEntry returns an empty entry record for readEntry. */
@@ -302,7 +304,7 @@ export class JournalFile {
     const exported = error === '' ? exportField(payload, eq) : Buffer.alloc(0);
     // A plain payload is a view of the read buffer: keep the copy inside `exported` instead.
     if (payload.buffer === b.buffer) payload = error === '' && exported[exported.length - 1] === 10 && exported.length === payload.length + 1 ? exported.subarray(0, payload.length) : Buffer.from(payload);
-    const d: JournalData = { offset, payload, nameLength: eq, exported, error, validName: valid, skipExport: !valid || (eq === 8 && payload.toString('latin1', 0, 9) === '_BOOT_ID='), key: undefined };
+    const d: JournalData = { offset, payload, nameLength: eq, exported, error, validName: valid, skipExport: !valid || (eq === 8 && payload.toString('latin1', 0, 9) === '_BOOT_ID='), key: undefined, encoded: undefined };
     if (payload.length <= this.#cacheMaxPayload) {
       this.#cacheKeys[slot] = offset;
       this.#cacheVals[slot] = d;

@@ -12,6 +12,8 @@ import { shared } from '../../../test/support/shared.js';
 import { parseJournalCursor } from './journal-cursor.js';
 import { JournalFilesReader } from './journal-files-reader.js';
 import { JournalMatch } from './journal-match.js';
+import { JournalEntryEncoder } from './journal-entry-encoder.js';
+import { JournalExportReader, type JournalExportEntry } from './journal-export-reader.js';
 
 const FIXTURE = shared('recipes/journal-fixture.sh');
 const REMOTE = '/lib/systemd/systemd-journal-remote';
@@ -87,6 +89,33 @@ function ours(dir: string, seek: (r: JournalFilesReader) => void = (r) => r.seek
   }
 }
 
+/** Each entry of the directory both ways, the encoder's and the export record's (through JournalExportReader); how many the encoder refused. */
+function bothWays(dir: string, maxFieldBytes?: number): { refused: number; total: number } {
+  const r = new JournalFilesReader({ roots: [{ path: dir, subdir: (n) => /^[0-9a-f]{32}(\..*)?$/.test(n) }] });
+  const enc = new JournalEntryEncoder(maxFieldBytes === undefined ? {} : { maxFieldBytes });
+  const x = new JournalExportReader(maxFieldBytes === undefined ? {} : { maxFieldBytes });
+  const snap = (e: JournalExportEntry): object => ({ ...e, cursor: undefined, fieldsJson: e.fieldsJson === undefined ? undefined : JSON.parse(e.fieldsJson.toString()) as unknown, rawJson: e.fieldsJson?.toString() });
+  const mine = { t: 0, ns: 0, timed: false, cursor: '', line: '', level: '', unit: '', host: '', identifier: '', container: '', fieldsJson: undefined } as JournalExportEntry;
+  let refused = 0;
+  let total = 0;
+  r.scan();
+  r.seekHead();
+  while (r.next()) {
+    total++;
+    r.clearOutput();
+    r.writeCurrent(0);
+    let want: object | undefined;
+    x.write(r.output, 0, (e) => (want = snap(e)));
+    if (!enc.encode(r.currentEntry, r.currentData, r.currentCount, 0, mine)) {
+      refused++;
+      continue;
+    }
+    expect(snap(mine)).toEqual(want);
+  }
+  r.close();
+  return { refused, total };
+}
+
 const cursorsOf = (exp: Buffer): string[] => [...exp.toString('latin1').matchAll(/^__CURSOR=(.*)$/gm)].map((m) => m[1]!);
 
 describe.skipIf(!haveRemote)('JournalFilesReader and journalctl on systemd-journal-remote files', () => {
@@ -118,6 +147,15 @@ describe.skipIf(!haveRemote)('JournalFilesReader and journalctl on systemd-journ
     const got = ours(d);
     expect(got.length).toBe(want.length);
     expect(got.equals(want)).toBe(true);
+  });
+
+  it.each(layouts)('$name: the entry encoder gives what JournalExportReader makes of the export records', ({ name }) => {
+    const { refused, total } = bothWays(dirOf(name));
+    expect(total).toBe(200);
+    // Refused: the entries with a binary value (BIN, every 11th) or a field twice (MULTI, every 13th), or a 70 000-byte one over the 64 KiB limit (HUGE, every 19th).
+    expect(refused).toBeGreaterThan(0);
+    expect(bothWays(dirOf(name), 65536).refused).toBeGreaterThan(refused);
+    expect(refused).toBeLessThan(60);
   });
 
   it('uses zstd for the large fields (the case this file is about)', () => {
@@ -221,6 +259,8 @@ describe.skipIf(!haveJournald)('JournalFilesReader and journalctl on a real jour
     for (const c of [cursors[5]!, cursors[41]!, cursors.at(-2)!]) {
       expect(ours(dir, (r) => r.seekAfterCursor(parseJournalCursor(c)!)).toString('latin1')).toBe(jctl(dir, `--after-cursor=${c}`).toString('latin1'));
     }
+    const both = bothWays(dir);
+    expect(both.total).toBe(cursors.length);
     const unit = `vigil-jfr-${process.pid}`;
     expect(ours(dir, (r) => r.seekHead(), JournalMatch.compile([unit], [])).toString('latin1')).toBe(jctl(dir, `--unit=${unit}`).toString('latin1'));
     expect(readFileSync(join(jd, 'journald.log'), 'utf8')).not.toMatch(/corrupt/i);

@@ -88,8 +88,14 @@ export class JournalFilesReader {
   readonly errors = new Map<number, string>();
   /** Entries skipped because an object could not be read. */
   brokenEntries = 0;
-  /** Whether the last read stopped for want of entries. */
+  /** Whether the last read (or next) stopped for want of entries. */
   exhausted = false;
+  #scanned = 0;
+  readonly #list2: Tracked[] = [];
+  #cur: Tracked | undefined;
+  #curN = 0;
+  #curBad = '';
+  readonly #cursorBuf = Buffer.allocUnsafe(160);
   #dirs: string[] = [];
 
   constructor({ roots, match, onSkip = () => undefined }: JournalFilesReaderOptions) {
@@ -235,20 +241,38 @@ export class JournalFilesReader {
   read(max: number): number {
     this.#len = 0;
     this.errors.clear();
-    this.exhausted = false;
     let n = 0;
-    let taken = 0;
-    const e2: Tracked[] = [];
-    for (const t of this.#files.values()) e2.push(t);
-    for (;;) {
-      if (taken >= max) return n;
-      taken++;
+    let left = max;
+    while (left > 0) {
+      const before = this.#scanned;
+      const got = this.next(left);
+      left -= this.#scanned - before;
+      if (!got) break;
+      this.writeCurrent(n++);
+    }
+    return n;
+  }
+
+  /**
+   * next moves to the next entry passing the filter, looking at most at `budget` entries;
+   * false when there is none (`exhausted`) or the budget ran out. The entry is then `current`.
+   */
+  next(budget = Infinity): boolean {
+    this.exhausted = false;
+    const files = this.#list2;
+    files.length = 0;
+    for (const t of this.#files.values()) files.push(t);
+    for (let k = 0; k < budget; k++) {
       let best: Tracked | undefined;
-      for (const t of e2) {
+      for (const t of files) {
         if (!this.#load(t)) continue;
         if (best === undefined || compare(t, best) < 0) best = t;
       }
-      if (best === undefined) break;
+      if (best === undefined) {
+        this.exhausted = true;
+        return false;
+      }
+      this.#scanned++;
       best.next++;
       if (best.next >= best.file.header.nEntries && best.file.header.state !== JournalState.Online) best.file.trim();
       best.loaded = false;
@@ -259,10 +283,73 @@ export class JournalFilesReader {
       this.#lastSeqnum = e.seqnum;
       this.#lastXorHi = e.xorHi;
       this.#lastXorLo = e.xorLo;
-      if (this.#write(best, e, n)) n++;
+      if (this.#select(best, e)) return true;
     }
-    this.exhausted = true;
-    return n;
+    return false;
+  }
+
+  /** currentEntry is the entry next() moved to. */
+  get currentEntry(): JournalEntry {
+    return this.#cur!.head;
+  }
+
+  /** currentData is its DATA objects (the first currentCount; reused). */
+  get currentData(): readonly JournalData[] {
+    return this.#data;
+  }
+
+  /** currentCount is how many of currentData belong to it. */
+  get currentCount(): number {
+    return this.#curN;
+  }
+
+  /** currentErrors tells which of its fields could not be read ('' when none). */
+  get currentErrors(): string {
+    return this.#curBad;
+  }
+
+  /** currentCursor is its cursor. */
+  currentCursor(): string {
+    const b = this.#cursorBuf;
+    return b.toString('latin1', 0, writeJournalCursor(b, 0, this.#cur!.seqnumIdBytes, this.#cur!.head));
+  }
+
+  /** clearOutput empties `output` and `errors`. */
+  clearOutput(): void {
+    this.#len = 0;
+    this.errors.clear();
+  }
+
+  /** writeCurrent appends the export record of the current entry to `output` (record `index` for `errors`). */
+  writeCurrent(index: number): void {
+    const t = this.#cur!;
+    const e = t.head;
+    const data = this.#data;
+    const n = this.#curN;
+    let size = 200;
+    for (let k = 0; k < n; k++) size += data[k]!.exported.length;
+    this.#reserve(size);
+    const out = this.#out;
+    let p = this.#len;
+    p = put(out, p, CURSOR);
+    p = writeJournalCursor(out, p, t.seqnumIdBytes, e);
+    p = put(out, p, REALTIME);
+    p = writeDecimal(out, p, e.realtime);
+    p = put(out, p, MONOTONIC);
+    p = writeDecimal(out, p, e.monotonic);
+    p = put(out, p, BOOT);
+    p = writeHex(out, p, e.bootBytes);
+    out[p++] = 10;
+    for (let k = 0; k < n; k++) {
+      const d = data[k]!;
+      if (d.skipExport) continue; // _BOOT_ID: written above, as journalctl does
+      const x = d.exported;
+      out.set(x, p);
+      p += x.length;
+    }
+    out[p++] = 10;
+    this.#len = p;
+    if (this.#curBad !== '') this.errors.set(index, this.#curBad);
   }
 
   /** close closes every file. */
@@ -297,8 +384,8 @@ export class JournalFilesReader {
     return false;
   }
 
-  /** Writes the export record of `e` (from t's file) if it passes the filter; false when it does not. */
-  #write(t: Tracked, e: JournalEntry, index: number): boolean {
+  /** Reads the DATA objects of `e` (from t's file); true when it passes the filter (it is then current). */
+  #select(t: Tracked, e: JournalEntry): boolean {
     const f = t.file;
     if (this.#data.length < e.nItems) this.#data = new Array<JournalData>(e.nItems * 2);
     const data = this.#data;
@@ -314,30 +401,9 @@ export class JournalFilesReader {
       }
     }
     if (this.#match !== undefined && !this.#match.test(data, n)) return false;
-    let size = 200;
-    for (let k = 0; k < n; k++) size += data[k]!.exported.length;
-    this.#reserve(size);
-    const out = this.#out;
-    let p = this.#len;
-    p = put(out, p, CURSOR);
-    p = writeJournalCursor(out, p, t.seqnumIdBytes, e);
-    p = put(out, p, REALTIME);
-    p = writeDecimal(out, p, e.realtime);
-    p = put(out, p, MONOTONIC);
-    p = writeDecimal(out, p, e.monotonic);
-    p = put(out, p, BOOT);
-    p = writeHex(out, p, e.bootBytes);
-    out[p++] = 10;
-    for (let k = 0; k < n; k++) {
-      const d = data[k]!;
-      if (d.skipExport) continue; // _BOOT_ID: written above, as journalctl does
-      const x = d.exported;
-      out.set(x, p);
-      p += x.length;
-    }
-    out[p++] = 10;
-    this.#len = p;
-    if (bad !== '') this.errors.set(index, bad);
+    this.#cur = t;
+    this.#curN = n;
+    this.#curBad = bad;
     return true;
   }
 

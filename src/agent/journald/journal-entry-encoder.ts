@@ -1,0 +1,241 @@
+/**
+ * JournalEntryEncoder: turns an entry of the file reader straight into a JournalExportEntry,
+ * with the meaning JournalExportReader gives the same entry's export record, without writing and
+ * parsing that record. Each DATA object's part is worked out once and kept on the object (the
+ * JSON bytes of a field, the text of a label, the level of a PRIORITY), so an entry costs about
+ * a copy of its fields' bytes. Entries outside the common case (a field given twice, a value
+ * that is not UTF-8 or longer than the field limit, a `__` field) are refused: the caller then
+ * takes the export record path, which handles them.
+ * @module
+ */
+import { isUtf8 } from 'node:buffer';
+import { levelFromSeverity, type Level } from '../../logs/parse/index.js';
+import type { JournalExportEntry } from './journal-export-reader.js';
+import type { JournalData, JournalEntry } from './journal-file.js';
+
+const Kind = { Field: 0, Message: 1, SourceRealtime: 2, Priority: 3, Unit: 4, Host: 5, Identifier: 6, Container: 7, Refuse: 8 } as const;
+type Kind = (typeof Kind)[keyof typeof Kind];
+
+const SPECIAL: Readonly<Record<string, Kind>> = {
+  MESSAGE: Kind.Message,
+  _SOURCE_REALTIME_TIMESTAMP: Kind.SourceRealtime,
+  PRIORITY: Kind.Priority,
+  _SYSTEMD_UNIT: Kind.Unit,
+  _HOSTNAME: Kind.Host,
+  SYSLOG_IDENTIFIER: Kind.Identifier,
+  CONTAINER_NAME: Kind.Container,
+};
+
+interface NameSlot {
+  seen: number;
+}
+
+/** What a DATA object means to the encoder (kept on the object). */
+interface Encoded {
+  readonly kind: Kind;
+  readonly name: NameSlot;
+  /** `"NAME":"value"` for the fields that go into the JSON object. */
+  readonly json: Buffer | undefined;
+  /** The value's text (MESSAGE and the label fields). */
+  readonly text: string;
+  /** Whether the value is empty. */
+  readonly empty: boolean;
+  readonly level: Level | '';
+  /** _SOURCE_REALTIME_TIMESTAMP in µs, -1 when not digits. */
+  readonly micros: number;
+}
+
+// JSON escapes of the bytes below 0x20, '"' and '\\' (as JournalExportReader writes them).
+const ESC: readonly (Buffer | undefined)[] = Array.from({ length: 256 }, (_, b) => {
+  if (b === 0x22) return Buffer.from('\\"');
+  if (b === 0x5c) return Buffer.from('\\\\');
+  if (b === 0x0a) return Buffer.from('\\n');
+  if (b === 0x0d) return Buffer.from('\\r');
+  if (b === 0x09) return Buffer.from('\\t');
+  if (b === 0x08) return Buffer.from('\\b');
+  if (b === 0x0c) return Buffer.from('\\f');
+  if (b < 0x20) return Buffer.from('\\u00' + b.toString(16).padStart(2, '0'));
+  return undefined;
+});
+const MAX_NAMES = 4096;
+
+/** JournalEntryEncoderOptions configure an encoder (as the JournalExportReader it stands in for). */
+export interface JournalEntryEncoderOptions {
+  /** A longer value makes the entry take the export path (which cuts it; default 256 KiB). */
+  readonly maxFieldBytes?: number;
+}
+
+/** JournalEntryEncoder fills JournalExportEntry objects from file reader entries. */
+export class JournalEntryEncoder {
+  readonly #maxField: number;
+  readonly #names = new Map<string, NameSlot>();
+  #stamp = 0;
+  #out = Buffer.allocUnsafe(16 * 1024);
+  #bootBytes: Buffer | undefined;
+  #bootJson = Buffer.alloc(0);
+
+  constructor({ maxFieldBytes = 256 * 1024 }: JournalEntryEncoderOptions = {}) {
+    this.#maxField = maxFieldBytes;
+  }
+
+  /**
+   * encode fills `out` (cursor left '') from entry `e` and its DATA objects `data[0, n)`, the
+   * address fields left out; false when the entry needs the export path. `fieldsJson` is valid
+   * until the next call.
+   */
+  encode(e: JournalEntry, data: readonly JournalData[], n: number, arrivalMs: number, out: JournalExportEntry): boolean {
+    const stamp = ++this.#stamp;
+    let line = '';
+    let unit = '';
+    let host = '';
+    let identifier = '';
+    let container = '';
+    let level: Level | '' = '';
+    let hasMessage = false;
+    let priorityTaken = false;
+    let srcTime = -2;
+    if (e.bootBytes !== this.#bootBytes) {
+      this.#bootBytes = e.bootBytes;
+      this.#bootJson = Buffer.from(`{"_BOOT_ID":"${e.bootId}"`, 'latin1');
+    }
+    let size = this.#bootJson.length + 1;
+    for (let k = 0; k < n; k++) {
+      const d = data[k]!;
+      if (d.skipExport) continue;
+      const x = (d.encoded ??= this.#encodeData(d)) as Encoded;
+      if (x.kind === Kind.Refuse) return false;
+      const dup = x.name.seen === stamp;
+      x.name.seen = stamp;
+      switch (x.kind) {
+        case Kind.Message:
+          if (!hasMessage) {
+            hasMessage = true;
+            line = x.text;
+          }
+          continue;
+        case Kind.Unit:
+          if (!dup) unit = x.text;
+          continue;
+        case Kind.Host:
+          if (!dup) host = x.text;
+          continue;
+        case Kind.Identifier:
+          if (!dup) identifier = x.text;
+          continue;
+        case Kind.Container:
+          if (!dup) container = x.text;
+          continue;
+        case Kind.Priority:
+          if (dup) return false;
+          if (!priorityTaken && !x.empty) {
+            priorityTaken = true;
+            level = x.level;
+          }
+          break;
+        case Kind.SourceRealtime:
+          if (dup) return false;
+          if (srcTime === -2 && !x.empty) srcTime = x.micros;
+          break;
+        default:
+          if (dup) return false;
+      }
+      size += x.json!.length + 1;
+    }
+    if (this.#out.length < size) this.#out = Buffer.allocUnsafe(Math.max(size, this.#out.length * 2));
+    const o = this.#out;
+    let p = 0;
+    o.set(this.#bootJson, 0);
+    p = this.#bootJson.length;
+    for (let k = 0; k < n; k++) {
+      const d = data[k]!;
+      if (d.skipExport) continue;
+      const j = (d.encoded as Encoded).json;
+      if (j === undefined) continue;
+      o[p++] = 44; // ,
+      o.set(j, p);
+      p += j.length;
+    }
+    o[p++] = 125; // }
+    const t = srcTime >= 0 ? srcTime : e.realtime;
+    out.t = Math.floor(t / 1000);
+    out.ns = (t - out.t * 1000) * 1000;
+    out.timed = true;
+    out.cursor = '';
+    out.line = line;
+    out.level = level;
+    out.unit = unit;
+    out.host = host;
+    out.identifier = identifier;
+    out.container = container;
+    out.fieldsJson = o.subarray(0, p);
+    void arrivalMs;
+    return true;
+  }
+
+  #encodeData(d: JournalData): Encoded {
+    const p = d.payload;
+    const eq = d.nameLength;
+    const name = p.toString('latin1', 0, eq);
+    let slot = this.#names.get(name);
+    if (slot === undefined) {
+      if (this.#names.size >= MAX_NAMES) this.#names.clear();
+      this.#names.set(name, (slot = { seen: 0 }));
+    }
+    const refuse: Encoded = { kind: Kind.Refuse, name: slot, json: undefined, text: '', empty: true, level: '', micros: -1 };
+    const va = eq + 1;
+    const vb = p.length;
+    if (name.startsWith('__') || vb - va > this.#maxField) return refuse;
+    let ascii = true;
+    for (let i = va; i < vb; i++) if (p[i]! >= 0x80) ascii = false;
+    if (!ascii && !isUtf8(p.subarray(va))) return refuse;
+    const kind = SPECIAL[name] ?? Kind.Field;
+    const empty = vb === va;
+    if (kind === Kind.Message || kind === Kind.Unit || kind === Kind.Host || kind === Kind.Identifier || kind === Kind.Container) {
+      return { kind, name: slot, json: undefined, text: p.toString('utf8', va, vb), empty, level: '', micros: -1 };
+    }
+    let level: Level | '' = '';
+    let micros = -1;
+    if (kind === Kind.Priority && !empty) {
+      const c = p[va]! - 48;
+      const v = vb - va === 1 && c >= 0 && c <= 9 ? c : Number(p.toString('latin1', va, vb));
+      level = Number.isInteger(v) ? levelFromSeverity(v) : '';
+    }
+    if (kind === Kind.SourceRealtime) micros = digits(p, va, vb);
+    return { kind, name: slot, json: jsonField(p, eq), text: '', empty, level, micros };
+  }
+}
+
+/** `"NAME":"value"` with the value JSON-escaped (valid UTF-8 is copied as is). */
+function jsonField(p: Buffer, eq: number): Buffer {
+  let extra = 0;
+  for (let i = eq + 1; i < p.length; i++) {
+    const x = ESC[p[i]!];
+    if (x !== undefined) extra += x.length - 1;
+  }
+  const out = Buffer.allocUnsafe(p.length + extra + 4);
+  let o = 0;
+  out[o++] = 34;
+  o += p.copy(out, o, 0, eq);
+  out[o++] = 34;
+  out[o++] = 58;
+  out[o++] = 34;
+  for (let i = eq + 1; i < p.length; i++) {
+    const x = ESC[p[i]!];
+    if (x === undefined) out[o++] = p[i]!;
+    else o += x.copy(out, o);
+  }
+  out[o++] = 34;
+  return out;
+}
+
+/** Decimal digits as a number; -1 when empty, longer than 17 digits or not digits (as JournalExportReader reads timestamps). */
+function digits(b: Buffer, a: number, z: number): number {
+  if (z <= a || z - a > 17) return -1;
+  let v = 0;
+  for (let i = a; i < z; i++) {
+    const c = b[i]! - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
