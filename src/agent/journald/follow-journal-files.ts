@@ -24,10 +24,11 @@ export interface FollowJournalFilesOptions {
   readonly maxAgeMs?: number;
   /** Poll interval when no file event comes (ms). */
   readonly pollIntervalMs: number;
-  /** Entries taken per read (default 1000). */
-  readonly batch?: number;
-  /** Takes the export records of one read; a promise returned is awaited before reading on (the sink is behind). */
-  readonly onRecords: (records: Buffer, errors: ReadonlyMap<number, string>) => Promise<void> | undefined;
+  /**
+   * Takes a batch of entries from the reader (reader.next()); a promise returned is awaited
+   * before reading on (the sink is behind). Called again at once while the reader is not exhausted.
+   */
+  readonly pull: (reader: JournalFilesReader) => Promise<void> | undefined;
   /** The cursor could not be parsed: the reader starts as without one. */
   readonly onBadCursor: (cursor: string) => void;
   /** A file or an entry was skipped. */
@@ -79,18 +80,14 @@ export async function followJournalFiles(o: FollowJournalFilesOptions, signal: A
     else if (o.maxAgeMs !== undefined) reader.seekRealtime(Math.floor((Date.now() - o.maxAgeMs) / 1000) * 1_000_000);
     else reader.seekHead();
     watchDirs();
-    const batch = o.batch ?? 1000;
     let polls = 0;
     let broken = 0;
     while (!signal.aborted) {
       // Read while there is something; yield to the event loop between batches.
       for (;;) {
-        const n = reader.read(batch);
+        const wait = o.pull(reader);
         if (reader.brokenEntries !== broken) o.onBroken?.((broken = reader.brokenEntries));
-        if (n > 0) {
-          const wait = o.onRecords(reader.output, reader.errors);
-          if (wait !== undefined) await wait;
-        }
+        if (wait !== undefined) await wait;
         if (reader.exhausted || signal.aborted) break;
         await new Promise<void>((r) => setImmediate(r));
       }

@@ -19,6 +19,7 @@ import { PARSE_ERROR_FIELD } from '../../logs/parse/index.js';
 import { ParsedStreams, type LogSink } from '../ship/index.js';
 import { JournaldOptionError } from './errors.js';
 import { followJournalFiles } from './follow-journal-files.js';
+import { JournalEntryEncoder } from './journal-entry-encoder.js';
 import { JournalExportReader, type JournalExportEntry } from './journal-export-reader.js';
 import type { JournalRoot } from './journal-files-reader.js';
 import { JournalMatch } from './journal-match.js';
@@ -260,21 +261,24 @@ export class JournalFollower {
     });
   }
 
-  /** Follows through the file reader; the records go through the same export decoding as journalctl's output. */
+  /**
+   * Follows through the file reader. Entries go straight into JournalExportEntry objects
+   * (JournalEntryEncoder); the few it refuses, and all with keepAddressFields, go through an
+   * export record and JournalExportReader, the journalctl path's decoding.
+   */
   #followFiles(signal: AbortSignal): ReturnType<typeof followJournalFiles> {
     const reader = new JournalExportReader({ keepAddressFields: this.#keepAddress });
-    let errors: ReadonlyMap<number, string> = new Map();
-    let k = 0;
-    let broken = 0;
-    const emit = (e: JournalExportEntry): void => {
-      const bad = errors.size > 0 ? errors.get(k) : undefined;
-      k++;
-      if (bad !== undefined) {
-        e.fieldsJson = withField(e.fieldsJson, PARSE_ERROR_FIELD, bad);
+    const encoder = new JournalEntryEncoder();
+    const e: JournalExportEntry = { t: 0, ns: 0, timed: false, cursor: '', line: '', level: '', unit: '', host: '', identifier: '', container: '', fieldsJson: undefined };
+    let bad = '';
+    const emit = (x: JournalExportEntry): void => {
+      if (bad !== '') {
+        x.fieldsJson = withField(x.fieldsJson, PARSE_ERROR_FIELD, bad);
         this.#m?.errors.inc();
       }
-      this.#entry(e);
+      this.#entry(x);
     };
+    let broken = 0;
     return followJournalFiles(
       {
         roots: this.#roots,
@@ -283,12 +287,24 @@ export class JournalFollower {
         startAt: this.#startAt,
         ...(this.#maxAgeMs === undefined ? {} : { maxAgeMs: this.#maxAgeMs }),
         pollIntervalMs: this.#pollMs,
-        onRecords: (records, errs) => {
-          errors = errs;
-          k = 0;
-          reader.write(records, Date.now(), emit);
-          reader.reset();
-          this.#markNow();
+        pull: (r) => {
+          const now = Date.now();
+          let took = 0;
+          while (took < FILES_BATCH && r.next(FILES_BATCH - took)) {
+            took++;
+            bad = r.currentErrors;
+            if (!this.#keepAddress && encoder.encode(r.currentEntry, r.currentData, r.currentCount, now, e)) emit(e);
+            else {
+              r.clearOutput();
+              r.writeCurrent(0);
+              reader.write(r.output, now, emit);
+              reader.reset();
+            }
+          }
+          if (took > 0) {
+            this.#cursor = r.currentCursor();
+            this.#markNow();
+          }
           return this.#sink.writable ? undefined : this.#sink.whenWritable(signal);
         },
         onBadCursor: (cursor) => {
@@ -318,6 +334,8 @@ export class JournalFollower {
   }
 }
 
+/** Entries the file reader hands over per turn of the event loop. */
+const FILES_BATCH = 1000;
 const MACHINE_DIR = /^[0-9a-f]{32}(\.[^/]+)?$/;
 
 /** The directories journalctl reads for these options: `--directory` (and its machine subdirectories), a namespace's, or the local machine's. */
