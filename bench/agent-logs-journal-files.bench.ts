@@ -5,12 +5,12 @@
 //
 //   npx tsx bench/agent-logs-journal-files.bench.ts DIR   (DIR holds the journal files)
 import { execFileSync } from 'node:child_process';
-import { JournalExportReader, JournalFilesReader, JournalMatch } from '../src/agent/journald/index.js';
+import { JournalEntryEncoder, JournalExportReader, JournalFilesReader, JournalMatch, type JournalExportEntry } from '../src/agent/journald/index.js';
 
 const dir = process.argv[2];
 if (dir === undefined) throw new Error('usage: agent-logs-journal-files.bench.ts DIR');
 
-function run(label: string, match: JournalMatch | undefined, decode: boolean): void {
+function run(label: string, match: JournalMatch | undefined, decode: boolean | 'encoder'): void {
   const best: number[] = [];
   let n = 0;
   for (let rep = 0; rep < 5; rep++) {
@@ -21,11 +21,20 @@ function run(label: string, match: JournalMatch | undefined, decode: boolean): v
     r.scan();
     r.seekHead();
     n = 0;
-    for (;;) {
-      const k = r.read(1000);
-      n += k;
-      if (decode && k > 0) x.write(r.output, 0, (e) => (sink += e.line.length));
-      if (r.exhausted) break;
+    if (decode === 'encoder') {
+      const enc = new JournalEntryEncoder();
+      const e = {} as JournalExportEntry;
+      while (r.next()) {
+        n++;
+        if (enc.encode(r.currentEntry, r.currentData, r.currentCount, 0, e)) sink += e.line.length;
+      }
+    } else {
+      for (;;) {
+        const k = r.read(1000);
+        n += k;
+        if (decode && k > 0) x.write(r.output, 0, (e) => (sink += e.line.length));
+        if (r.exhausted) break;
+      }
     }
     const t = process.cpuUsage(t0);
     r.close();
@@ -40,6 +49,8 @@ run('read + export records', undefined, false);
 run('read + export records, match SYSLOG_IDENTIFIER', JournalMatch.compile([], ['SYSLOG_IDENTIFIER=bench']), false);
 run('read + export + JournalExportReader', undefined, true);
 run('same, with the match', JournalMatch.compile([], ['SYSLOG_IDENTIFIER=bench']), true);
+run('read + JournalEntryEncoder (the agent)', undefined, 'encoder');
+run('same, with the match', JournalMatch.compile([], ['SYSLOG_IDENTIFIER=bench']), 'encoder');
 const t0 = performance.now();
 const c0 = process.cpuUsage();
 execFileSync('sh', ['-c', `journalctl --directory=${dir} -o export --no-pager >/dev/null`]);

@@ -19,3 +19,5 @@ export type { JournalCursor } from './journal-cursor.js';
 export { followJournalFiles } from './follow-journal-files.js';
 export type { FollowJournalFilesOptions, FollowResult } from './follow-journal-files.js';
 export { decodeLz4Block } from './lz4-block.js';
+export { JournalEntryEncoder } from './journal-entry-encoder.js';
+export type { JournalEntryEncoderOptions } from './journal-entry-encoder.js';

@@ -77,7 +77,7 @@ export interface JournalData {
   readonly payload: Buffer;
   /** Length of the field name (the position of '='). */
   readonly nameLength: number;
-  /** The field as export format writes it (`NAME=value\n`, or binary-safe when the value holds a newline). */
+  /** The field as export format writes it (`NAME=value\n`, or binary-safe when the value is not printable text), made on first use. */
   readonly exported: Buffer;
   /** Why the payload could not be read ('' when it could). */
   readonly error: string;
@@ -301,11 +301,13 @@ export class JournalFile {
       eq = -1;
     }
     const valid = eq > 0 && validName(payload, eq);
-    const exported = error === '' ? exportField(payload, eq) : Buffer.alloc(0);
-    // A plain payload is a view of the read buffer: keep the copy inside `exported` instead.
-    if (payload.buffer === b.buffer) payload = error === '' && exported[exported.length - 1] === 10 && exported.length === payload.length + 1 ? exported.subarray(0, payload.length) : Buffer.from(payload);
-    const d: JournalData = { offset, payload, nameLength: eq, exported, error, validName: valid, skipExport: !valid || (eq === 8 && payload.toString('latin1', 0, 9) === '_BOOT_ID='), key: undefined, encoded: undefined };
-    if (payload.length <= this.#cacheMaxPayload) {
+    // A plain payload is a view of the read buffer: copy it before the window moves.
+    if (payload.buffer === b.buffer) payload = Buffer.from(payload);
+    const d = new Data(offset, payload, eq, error, valid, !valid || (eq === 8 && payload.toString('latin1', 0, 9) === '_BOOT_ID='));
+    // Kept when other entries use it too (its n_entries; a new entry's own MESSAGE has 1, or 0
+    // while the entry is being linked): one-off objects stay young garbage.
+    const shared = u32(b, pos + 56) + u32(b, pos + 60) > 1;
+    if (shared && payload.length <= this.#cacheMaxPayload) {
       this.#cacheKeys[slot] = offset;
       this.#cacheVals[slot] = d;
     }
@@ -414,6 +416,25 @@ function u64(b: Buffer, pos: number): number {
 /** An unsigned 32-bit little-endian number (no bounds check: callers stay inside what #at made readable). */
 function u32(b: Buffer, p: number): number {
   return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16)) + b[p + 3]! * 0x100_0000;
+}
+
+/** A DATA object as JournalData, its export form made on first use. */
+class Data implements JournalData {
+  key: string | undefined = undefined;
+  encoded: object | undefined = undefined;
+  #exported: Buffer | undefined;
+  constructor(
+    readonly offset: number,
+    readonly payload: Buffer,
+    readonly nameLength: number,
+    readonly error: string,
+    readonly validName: boolean,
+    readonly skipExport: boolean,
+  ) {}
+
+  get exported(): Buffer {
+    return (this.#exported ??= this.error === '' ? exportField(this.payload, this.nameLength) : Buffer.alloc(0));
+  }
 }
 
 /** journal_field_valid with protected (leading underscore) names allowed. */

@@ -17,6 +17,8 @@ const UNIT_TYPES = ['.service', '.socket', '.target', '.device', '.mount', '.aut
 /** A clause: the entry has field `field` with one of `keys` (whole `FIELD=value` payloads, latin1) or a value matching `glob`. */
 interface Clause {
   readonly field: string;
+  /** The field name's bytes. */
+  readonly fieldBytes: Buffer;
   readonly keys: Set<string>;
   readonly glob: Regex | undefined;
 }
@@ -76,15 +78,21 @@ function termHolds(t: Term, data: readonly JournalData[], n: number): boolean {
     let hit = false;
     for (let i = 0; i < n && !hit; i++) {
       const d = data[i]!;
-      if (d.error !== '') continue;
+      if (d.error !== '' || !sameName(d, c.fieldBytes)) continue;
       const key = (d.key ??= d.payload.toString('latin1'));
       if (c.keys.has(key)) hit = true;
-      else if (c.glob !== undefined && d.nameLength === c.field.length && key.startsWith(c.field) && key.charCodeAt(c.field.length) === 61) {
-        hit = c.glob.test(d.payload.toString('utf8', d.nameLength + 1));
-      }
+      else if (c.glob !== undefined) hit = c.glob.test(d.payload.toString('utf8', d.nameLength + 1));
     }
     if (!hit) return false;
   }
+  return true;
+}
+
+/** Whether the DATA object's field name is `name` (compared before any string is made). */
+function sameName(d: JournalData, name: Buffer): boolean {
+  if (d.nameLength !== name.length) return false;
+  const p = d.payload;
+  for (let i = 0; i < name.length; i++) if (p[i] !== name[i]) return false;
   return true;
 }
 
@@ -94,7 +102,7 @@ function addClause(t: Term, m: string, glob?: Regex): void {
   const field = m.slice(0, eq);
   let c = t.find((x) => x.field === field);
   if (c === undefined) {
-    c = { field, keys: new Set(), glob };
+    c = { field, fieldBytes: Buffer.from(field, 'latin1'), keys: new Set(), glob };
     t.push(c);
   }
   if (glob === undefined) c.keys.add(Buffer.from(m, 'utf8').toString('latin1'));
