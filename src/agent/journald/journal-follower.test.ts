@@ -103,6 +103,51 @@ describe.skipIf(!have)('JournalFollower with real journal files', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('with startAt end ships only what comes after the start (file reader)', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'vigil-journal-'));
+    execFileSync(FIXTURE, ['remote-write', d, '1', '5'], { stdio: 'ignore' });
+    const sink = new MemorySink();
+    const f = new JournalFollower({ sink, directory: join(d, 'logs'), startAt: 'end', pollIntervalMs: 50 });
+    const ac = new AbortController();
+    const run = f.run(ac.signal);
+    await new Promise((r) => setTimeout(r, 300));
+    execFileSync(FIXTURE, ['remote-write', d, '6', '8'], { stdio: 'ignore' });
+    await until(() => sink.entries.length >= 3);
+    await new Promise((r) => setTimeout(r, 200));
+    ac.abort();
+    await run;
+    expect(seqs(sink)).toEqual([6, 7, 8]);
+    rmSync(d, { recursive: true, force: true });
+  });
+
+  it.skipIf(process.getuid?.() !== 0 || !existsSync('/lib/systemd/systemd-journald'))('follows a live journald across a rotation, every entry once (file reader)', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'vigil-journal-jd-'));
+    const jd = join(d, 'jd');
+    try {
+      const up = execFileSync(FIXTURE, ['journald-up', jd, `vigilf${process.pid}`], { encoding: 'utf8' });
+      const jdir = /JOURNAL_DIR=(.*)/.exec(up)![1]!;
+      const sink = new MemorySink();
+      const f = new JournalFollower({ sink, directory: jdir, matches: ['SYSLOG_IDENTIFIER=vigil-writer'], pollIntervalMs: 50 });
+      const ac = new AbortController();
+      const run = f.run(ac.signal);
+      execFileSync(FIXTURE, ['log', jd, '1', '100']);
+      await until(() => sink.entries.length >= 100);
+      execFileSync(FIXTURE, ['rotate', jd]);
+      execFileSync(FIXTURE, ['log', jd, '101', '200']);
+      execFileSync(FIXTURE, ['rotate', jd]);
+      execFileSync(FIXTURE, ['log', jd, '201', '250']);
+      await until(() => sink.entries.length >= 250);
+      await new Promise((r) => setTimeout(r, 300));
+      ac.abort();
+      await run;
+      expect(f.reader).toBe('files');
+      expect(seqs(sink)).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+    } finally {
+      execFileSync(FIXTURE, ['journald-down', jd], { stdio: 'ignore' });
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
   it('falls back to journalctl when a file needs a feature the file reader lacks', async () => {
     const d = mkdtempSync(join(tmpdir(), 'vigil-journal-'));
     execFileSync(FIXTURE, ['remote-write', d, '1', '3'], { stdio: 'ignore' });
