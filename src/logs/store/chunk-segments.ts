@@ -4,7 +4,7 @@
  * (`"VLS1"`, version, 3 reserved bytes) followed by chunk records (chunk-format.ts).
  * @module
  */
-import { closeSync, existsSync, ftruncateSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync, writevSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readBE32, writeBE32 } from '../../encoding/index.js';
@@ -101,6 +101,11 @@ export class ChunkSegments {
       const list: ChunkSegment[] = [];
       for (const id of ids) {
         const path = join(appDir, String(id).padStart(8, '0'));
+        // A segment created just before a crash, before its header was written: nothing to read.
+        if (statSync(path).size === 0) {
+          if (!this.#readOnly) rmSync(path, { force: true });
+          continue;
+        }
         const seg: ChunkSegment = { app, id, path, size: 0, mint: Infinity, maxt: -Infinity, chunks: 0, openedAt: this.#now(), deleted: false };
         this.#scan(seg, onChunk, onCorrupt);
         list.push(seg);
@@ -187,8 +192,18 @@ export class ChunkSegments {
     const offset = seg.size;
     let written = 0;
     try {
+      // One writev for the whole record: a process killed meanwhile (kill -9) cannot leave half
+      // a chunk, since a write to a regular file completes before the signal is acted on. Only a
+      // short write (disk nearly full) goes on piece by piece.
+      written = writevSync(fd, parts as Uint8Array[]);
+      let skip = written;
       for (const p of parts) {
-        let o = 0;
+        if (skip >= p.length) {
+          skip -= p.length;
+          continue;
+        }
+        let o = skip;
+        skip = 0;
         while (o < p.length) {
           const n = writeSync(fd, p, o, p.length - o);
           o += n;

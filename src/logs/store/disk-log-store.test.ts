@@ -302,6 +302,26 @@ describe('DiskLogStore', () => {
     await s3.close();
   });
 
+  it('drops, without a report, an empty segment a crash left before its header was written', async () => {
+    const errors: LogStoreError[] = [];
+    const s1 = await open({}, errors);
+    await s1.append(web, lines(10));
+    await s1.close();
+    const segDir = join(dir, 'chunks', 'app=web');
+    const names = readdirSync(segDir).sort();
+    const empty = join(segDir, String(Number(names[names.length - 1]) + 1).padStart(8, '0'));
+    writeFileSync(empty, '');
+    const s2 = await open({}, errors);
+    expect(errors).toEqual([]);
+    expect(readdirSync(segDir).sort()).toEqual(names);
+    await s2.append(web, [e(99999, 'after')]);
+    await s2.close();
+    const s3 = await open();
+    const got = await collect(s3.select({ matchers: all, mint: 0, maxt: 1e6, direction: 'forward', limit: 0 }));
+    expect(got[got.length - 1]!.line).toBe('after');
+    await s3.close();
+  });
+
   it('cuts a torn WAL record and keeps what precedes it', async () => {
     const errors: LogStoreError[] = [];
     const s1 = await open({ chunkBytes: 1 << 20, blockBytes: 1 << 20 }, errors);
