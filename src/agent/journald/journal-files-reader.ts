@@ -9,19 +9,15 @@
  * file after it on start, as `--after-cursor` does.
  * @module
  */
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { JournalFileError } from './errors.js';
-import { writeDecimal, writeJournalCursor, type JournalCursor } from './journal-cursor.js';
+import { writeJournalCursor, type JournalCursor } from './journal-cursor.js';
+import { exportRecordSize, writeExportRecord } from './export-record.js';
+import { listJournalFiles, type JournalRoot } from './journal-root.js';
 import { JournalFile, JournalState, newJournalEntry, type JournalData, type JournalEntry } from './journal-file.js';
 import type { JournalMatch } from './journal-match.js';
 
-/** JournalRoot is a directory to read: its journal files, and those of its subdirectories `subdir` accepts. */
-export interface JournalRoot {
-  readonly path: string;
-  /** Which subdirectories (by name) hold journal files too (default none). */
-  readonly subdir?: (name: string) => boolean;
-}
+export type { JournalRoot } from './journal-root.js';
 
 /** JournalFilesReaderOptions configure a reader. */
 export interface JournalFilesReaderOptions {
@@ -47,26 +43,6 @@ interface Tracked {
   seqnumIdBytes: Buffer;
   /** Its header went bad: no longer read. */
   dead: boolean;
-}
-
-const JOURNAL_NAME = /\.journal~?$/;
-const CURSOR = Buffer.from('__CURSOR=', 'latin1');
-const REALTIME = Buffer.from('\n__REALTIME_TIMESTAMP=', 'latin1');
-const MONOTONIC = Buffer.from('\n__MONOTONIC_TIMESTAMP=', 'latin1');
-const BOOT = Buffer.from('\n_BOOT_ID=', 'latin1');
-const HEX = Buffer.from('0123456789abcdef', 'latin1');
-
-function put(out: Buffer, p: number, b: Buffer): number {
-  for (let i = 0; i < b.length; i++) out[p + i] = b[i]!;
-  return p + b.length;
-}
-
-function writeHex(out: Buffer, p: number, b: Buffer): number {
-  for (let i = 0; i < b.length; i++) {
-    out[p++] = HEX[b[i]! >>> 4]!;
-    out[p++] = HEX[b[i]! & 15]!;
-  }
-  return p;
 }
 
 /** JournalFilesReader reads and merges the journal files of its roots. */
@@ -123,7 +99,9 @@ export class JournalFilesReader {
   scan(): boolean {
     let added = false;
     for (const t of this.#files.values()) t.seen = false;
-    for (const path of this.#list()) {
+    const listed = listJournalFiles(this.#roots);
+    this.#dirs = listed.directories;
+    for (const path of listed.files) {
       let st;
       try {
         st = statSync(path, { bigint: false });
@@ -326,28 +304,8 @@ export class JournalFilesReader {
     const e = t.head;
     const data = this.#data;
     const n = this.#curN;
-    let size = 200;
-    for (let k = 0; k < n; k++) size += data[k]!.exported.length;
-    this.#reserve(size);
-    const out = this.#out;
-    let p = this.#len;
-    p = put(out, p, CURSOR);
-    p = writeJournalCursor(out, p, t.seqnumIdBytes, e);
-    p = put(out, p, REALTIME);
-    p = writeDecimal(out, p, e.realtime);
-    p = put(out, p, MONOTONIC);
-    p = writeDecimal(out, p, e.monotonic);
-    p = put(out, p, BOOT);
-    p = writeHex(out, p, e.bootBytes);
-    out[p++] = 10;
-    for (let k = 0; k < n; k++) {
-      const d = data[k]!;
-      if (d.skipExport) continue; // _BOOT_ID: written above, as journalctl does
-      const x = d.exported;
-      out.set(x, p);
-      p += x.length;
-    }
-    out[p++] = 10;
+    this.#reserve(exportRecordSize(data, n));
+    const p = writeExportRecord(this.#out, this.#len, t.seqnumIdBytes, e, data, n);
     this.#len = p;
     if (this.#curBad !== '') this.errors.set(index, this.#curBad);
   }
@@ -444,30 +402,6 @@ export class JournalFilesReader {
     t.next = i;
     t.loaded = false;
     t.failures = 0;
-  }
-
-  /** The journal files of the roots. */
-  #list(): string[] {
-    const out: string[] = [];
-    const dirs: string[] = [];
-    const add = (dir: string, sub: ((name: string) => boolean) | undefined): void => {
-      let names: string[];
-      try {
-        names = readdirSync(dir);
-        dirs.push(dir);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EACCES' || code === 'EPERM') throw new JournalFileError(dir, -1, `cannot list: ${(e as Error).message}`, true);
-        return;
-      }
-      for (const name of names) {
-        if (JOURNAL_NAME.test(name)) out.push(join(dir, name));
-        else if (sub?.(name) === true) add(join(dir, name), undefined);
-      }
-    };
-    for (const r of this.#roots) add(r.path, r.subdir);
-    this.#dirs = dirs;
-    return out;
   }
 
   #reserve(n: number): void {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,6 +101,34 @@ describe.skipIf(!have)('JournalFollower with real journal files', () => {
     expect(seqs(sink)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     expect([f1.reader, f2.reader]).toEqual([first, second]);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    { name: 'the machine directory', ns: undefined },
+    { name: 'a namespace directory', ns: 'vigilns' },
+  ])('reads $name under the journal roots (as journalctl without --directory)', async ({ ns }) => {
+    const machineId = readFileSync('/etc/machine-id', 'latin1').trim();
+    const root = mkdtempSync(join(tmpdir(), 'vigil-journal-root-'));
+    const src = mkdtempSync(join(tmpdir(), 'vigil-journal-'));
+    execFileSync(FIXTURE, ['remote-write', src, '1', '3'], { stdio: 'ignore' });
+    // The wanted directory holds entries 1..3; the other one (namespace or not) a copy that must not be read.
+    const want = join(root, ns === undefined ? machineId : `${machineId}.${ns}`);
+    const other = join(root, ns === undefined ? `${machineId}.elsewhere` : machineId);
+    mkdirSync(want);
+    mkdirSync(other);
+    copyFileSync(join(src, 'logs', 'remote.journal'), join(want, 'system.journal'));
+    copyFileSync(join(src, 'logs', 'remote.journal'), join(other, 'system.journal'));
+    const sink = new MemorySink();
+    const f = new JournalFollower({ sink, journalRoots: [root, join(root, 'missing')], ...(ns === undefined ? {} : { namespace: ns }), pollIntervalMs: 50 });
+    const ac = new AbortController();
+    const run = f.run(ac.signal);
+    await until(() => sink.entries.length >= 3);
+    await new Promise((r) => setTimeout(r, 200));
+    ac.abort();
+    await run;
+    expect(seqs(sink)).toEqual([1, 2, 3]);
+    rmSync(root, { recursive: true, force: true });
+    rmSync(src, { recursive: true, force: true });
   });
 
   it('with startAt end ships only what comes after the start (file reader)', async () => {
