@@ -26,7 +26,7 @@ function run(label: string, match: JournalMatch | undefined, decode: boolean | '
       const e = {} as JournalExportEntry;
       while (r.next()) {
         n++;
-        if (enc.encode(r.currentEntry, r.currentData, r.currentCount, 0, e)) sink += e.line.length;
+        if (enc.encode(r.currentEntry, r.currentData, r.currentCount, e)) sink += e.line.length;
       }
     } else {
       for (;;) {

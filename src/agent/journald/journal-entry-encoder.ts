@@ -83,7 +83,7 @@ export class JournalEntryEncoder {
    * address fields left out; false when the entry needs the export path. `fieldsJson` is valid
    * until the next call.
    */
-  encode(e: JournalEntry, data: readonly JournalData[], n: number, arrivalMs: number, out: JournalExportEntry): boolean {
+  encode(e: JournalEntry, data: readonly JournalData[], n: number, out: JournalExportEntry): boolean {
     const stamp = ++this.#stamp;
     let line = '';
     let unit = '';
@@ -168,7 +168,6 @@ export class JournalEntryEncoder {
     out.identifier = identifier;
     out.container = container;
     out.fieldsJson = o.subarray(0, p);
-    void arrivalMs;
     return true;
   }
 

@@ -14,6 +14,8 @@ import { JournalFilesReader } from './journal-files-reader.js';
 import { JournalMatch } from './journal-match.js';
 import { JournalEntryEncoder } from './journal-entry-encoder.js';
 import { JournalExportReader, type JournalExportEntry } from './journal-export-reader.js';
+import { JournalFollower } from './journal-follower.js';
+import { MemorySink } from '../ship/index.js';
 
 const FIXTURE = shared('recipes/journal-fixture.sh');
 const REMOTE = '/lib/systemd/systemd-journal-remote';
@@ -106,7 +108,7 @@ function bothWays(dir: string, maxFieldBytes?: number): { refused: number; total
     r.writeCurrent(0);
     let want: object | undefined;
     x.write(r.output, 0, (e) => (want = snap(e)));
-    if (!enc.encode(r.currentEntry, r.currentData, r.currentCount, 0, mine)) {
+    if (!enc.encode(r.currentEntry, r.currentData, r.currentCount, mine)) {
       refused++;
       continue;
     }
@@ -156,6 +158,30 @@ describe.skipIf(!haveRemote)('JournalFilesReader and journalctl on systemd-journ
     expect(refused).toBeGreaterThan(0);
     expect(bothWays(dirOf(name), 65536).refused).toBeGreaterThan(refused);
     expect(refused).toBeLessThan(60);
+  });
+
+  it.each([
+    { keepAddressFields: false, units: [] as string[], matches: [] as string[] },
+    { keepAddressFields: true, units: [], matches: [] },
+    { keepAddressFields: false, units: ['unit-1'], matches: ['PRIORITY=3', '+', 'MULTI=a'] },
+  ])('the follower ships the same entries with either reader (keepAddressFields $keepAddressFields, units $units, matches $matches)', async (o) => {
+    const d = dirOf('compact');
+    const shipped = async (reader: 'files' | 'journalctl'): Promise<unknown[]> => {
+      const sink = new MemorySink();
+      const f = new JournalFollower({ sink, directory: d, reader, ...o, pollIntervalMs: 20, restartDelayMs: 10 });
+      const ac = new AbortController();
+      const run = f.run(ac.signal);
+      const want = cursorsOf(jctl(d, ...o.units.map((u) => `--unit=${u}`), ...o.matches)).length;
+      for (let i = 0; i < 500 && sink.entries.length < want; i++) await new Promise((r) => setTimeout(r, 20));
+      ac.abort();
+      await run;
+      expect(sink.entries).toHaveLength(want);
+      return sink.entries.map((e) => ({ ...e, labels: e.labels.toString() }));
+    };
+    const viaFiles = await shipped('files');
+    const viaJournalctl = await shipped('journalctl');
+    expect(viaFiles).toEqual(viaJournalctl);
+    if (o.keepAddressFields) expect(Object.keys((viaFiles[0] as { fields: object }).fields).slice(0, 4)).toEqual(['__CURSOR', '__REALTIME_TIMESTAMP', '__MONOTONIC_TIMESTAMP', '_BOOT_ID']);
   });
 
   it('uses zstd for the large fields (the case this file is about)', () => {

@@ -293,7 +293,7 @@ export class JournalFollower {
           while (took < FILES_BATCH && r.next(FILES_BATCH - took)) {
             took++;
             bad = r.currentErrors;
-            if (!this.#keepAddress && encoder.encode(r.currentEntry, r.currentData, r.currentCount, now, e)) emit(e);
+            if (!this.#keepAddress && encoder.encode(r.currentEntry, r.currentData, r.currentCount, e)) emit(e);
             else {
               r.clearOutput();
               r.writeCurrent(0);
