@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PEERS=(prometheus prometheus-node-exporter prometheus-blackbox-exporter rsyslog systemd-journal-remote openssl podman runc busybox-static)
+PEERS=(prometheus prometheus-node-exporter prometheus-blackbox-exporter rsyslog systemd-journal-remote openssl podman runc busybox-static lz4 xz-utils)
 missing=()
 for p in "${PEERS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
