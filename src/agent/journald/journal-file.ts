@@ -28,6 +28,7 @@ const TYPE_ENTRY_ARRAY = 6;
 const HEADER_MIN = 208;
 const WINDOW = 32 * 1024;
 const ITEMS_AHEAD = 512;
+const EMPTY = Buffer.alloc(0);
 const SIGNATURE = Buffer.from('LPKSHHRH', 'latin1');
 
 /** JournalHeader is the part of a journal file's header the reader uses. */
@@ -93,12 +94,13 @@ export class JournalFile {
   readonly #cacheMask: number;
   readonly #cacheMaxPayload: number;
   // Direct-mapped: slot (offset / 8) mod size; an offset of 0 marks an empty slot.
-  readonly #cacheKeys: Float64Array;
-  readonly #cacheVals: (JournalData | undefined)[];
+  // Allocated on first use and dropped by trim(): an archived file read to its end holds little.
+  #cacheKeys: Float64Array | undefined;
+  #cacheVals: (JournalData | undefined)[] = [];
   #header!: JournalHeader;
   #compact = false;
   #limit = 0;
-  #win = Buffer.allocUnsafe(WINDOW);
+  #win = EMPTY;
   #winStart = 0;
   #winLen = 0;
   /** The buffer #at last returned a position in. */
@@ -108,8 +110,8 @@ export class JournalFile {
   readonly #bases: number[] = [];
   readonly #caps: number[] = [];
   #hint = 0;
-  readonly #itemsBuf = Buffer.allocUnsafe(ITEMS_AHEAD * 8);
-  readonly #items: number[] = new Array<number>(ITEMS_AHEAD).fill(0);
+  #itemsBuf = EMPTY;
+  #items: number[] = [];
   #itemsArray = -1;
   #itemsFrom = 0;
   #itemsCount = 0;
@@ -121,8 +123,6 @@ export class JournalFile {
     this.path = path;
     if (!(cacheEntries > 0) || (cacheEntries & (cacheEntries - 1)) !== 0) throw new RangeError(`cacheEntries must be a power of two, got ${cacheEntries}`);
     this.#cacheMask = cacheEntries - 1;
-    this.#cacheKeys = new Float64Array(cacheEntries);
-    this.#cacheVals = new Array<JournalData | undefined>(cacheEntries).fill(undefined);
     this.#cacheMaxPayload = cacheMaxPayload;
     try {
       this.#fd = openSync(path, 'r');
@@ -204,6 +204,10 @@ export class JournalFile {
       const count = Math.min(ITEMS_AHEAD, this.#bases[k]! + this.#caps[k]! - i, this.#header.nEntries - i);
       const at = this.#arrays[k]! + 24 + (i - this.#bases[k]!) * size;
       if (at + count * size > this.#limit) throw new JournalFileError(this.path, at, 'entry array runs past the arena');
+      if (this.#itemsBuf.length === 0) {
+        this.#itemsBuf = Buffer.allocUnsafe(ITEMS_AHEAD * 8);
+        this.#items = new Array<number>(ITEMS_AHEAD).fill(0);
+      }
       const got = this.#read(this.#itemsBuf, at, count * size);
       if (got < count * size) throw new JournalFileError(this.path, at, 'file ends inside an entry array');
       for (let j = 0; j < count; j++) this.#items[j] = this.#compact ? this.#itemsBuf.readUInt32LE(j * 4) : u64(this.#itemsBuf, j * 8);
@@ -248,7 +252,7 @@ export class JournalFile {
   /** data returns the DATA object at `offset` (kept in a small cache); a payload that cannot be decoded gives `error`, a misplaced object throws. */
   data(offset: number): JournalData {
     const slot = (offset / 8) & this.#cacheMask;
-    if (this.#cacheKeys[slot] === offset) return this.#cacheVals[slot]!;
+    if (this.#cacheKeys !== undefined && this.#cacheKeys[slot] === offset) return this.#cacheVals[slot]!;
     const headerSize = this.#compact ? 72 : 64;
     const size = this.#object(offset, TYPE_DATA, headerSize);
     const flags = this.#objFlags;
@@ -289,16 +293,23 @@ export class JournalFile {
     // while the entry is being linked): one-off objects stay young garbage.
     const shared = u32(b, pos + 56) + u32(b, pos + 60) > 1;
     if (shared && payload.length <= this.#cacheMaxPayload) {
+      if (this.#cacheKeys === undefined) {
+        this.#cacheKeys = new Float64Array(this.#cacheMask + 1);
+        this.#cacheVals = new Array<JournalData | undefined>(this.#cacheMask + 1).fill(undefined);
+      }
       this.#cacheKeys[slot] = offset;
       this.#cacheVals[slot] = d;
     }
     return d;
   }
 
-  /** trim drops the cached DATA objects (a file read to its end that no longer grows). */
+  /** trim drops the cached DATA objects and the read buffers (a file read to its end that no longer grows); they come back when used. */
   trim(): void {
-    this.#cacheKeys.fill(0);
-    this.#cacheVals.fill(undefined);
+    this.#cacheKeys = undefined;
+    this.#cacheVals = [];
+    this.#win = this.#itemsBuf = this.#b = EMPTY;
+    this.#winLen = this.#itemsCount = 0;
+    this.#items = [];
   }
 
   /** close releases the file descriptor. */
@@ -365,6 +376,7 @@ export class JournalFile {
       this.#b = big;
       return 0;
     }
+    if (this.#win.length < WINDOW) this.#win = Buffer.allocUnsafe(WINDOW);
     const start = off - (off % 4096);
     const want = Math.min(WINDOW, this.#limit - start);
     const n = this.#read(this.#win, start, want);

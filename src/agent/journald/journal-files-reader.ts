@@ -252,7 +252,7 @@ export class JournalFilesReader {
       }
       this.#scanned++;
       best.next++;
-      if (best.next >= best.file.header.nEntries && best.file.header.state !== JournalState.Online) best.file.trim();
+      if (best.next >= best.file.header.nEntries && best.file.header.state === JournalState.Archived) best.file.trim();
       best.loaded = false;
       const e = best.head;
       const id = best.file.header.seqnumId;
@@ -399,6 +399,8 @@ export class JournalFilesReader {
   }
 
   #place(t: Tracked, i: number): void {
+    // An archived file placed at its end is done: give back what the seek read.
+    if (i >= t.file.header.nEntries && t.file.header.state === JournalState.Archived) t.file.trim();
     t.next = i;
     t.loaded = false;
     t.failures = 0;
