@@ -130,7 +130,11 @@ export class JournalFollower {
     this.#useFiles = reader === 'files';
     this.#pollMs = pollIntervalMs;
     this.#roots = journalRootsOf(directory, namespace, journalRoots);
-    this.#match = JournalMatch.compile(units, matches);
+    try {
+      this.#match = JournalMatch.compile(units, matches);
+    } catch (e) {
+      throw new JournaldOptionError('units', `bad unit pattern: ${e instanceof Error ? e.message : String(e)}`);
+    }
     const stdbuf = stdoutBufferBytes > 0 ? findOnPath('stdbuf') : undefined;
     this.#wrap = stdbuf === undefined ? [] : [stdbuf, `--output=${stdoutBufferBytes}`];
     this.#log = logger.with({ component: 'journald' });
@@ -279,6 +283,7 @@ export class JournalFollower {
       this.#entry(x);
     };
     let broken = 0;
+    this.#log.info('reading the journal files directly', { roots: this.#roots.map((r) => r.path).join(',') });
     return followJournalFiles(
       {
         roots: this.#roots,

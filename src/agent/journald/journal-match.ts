@@ -148,18 +148,47 @@ function globToRegex(g: string): string {
     if (c === '*') out += '.*';
     else if (c === '?') out += '.';
     else if (c === '[') {
-      const close = g.indexOf(']', i + 2);
-      if (close < 0) out += '\\[';
+      const end = bracketEnd(g, i);
+      if (end < 0) out += '\\[';
       else {
-        let body = g.slice(i + 1, close);
-        if (body.startsWith('!')) body = '^' + body.slice(1);
-        out += '[' + body.replace(/\\/g, '\\\\') + ']';
-        i = close;
+        let j = i + 1;
+        let body = '';
+        if (g[j] === '!' || g[j] === '^') {
+          body += '^';
+          j++;
+        }
+        for (let first = true; j < end; j++, first = false) {
+          const x = g[j]!;
+          if (x === '[' && g[j + 1] === ':') {
+            const close = g.indexOf(':]', j + 2);
+            body += g.slice(j, close + 2);
+            j = close + 1;
+          } else if (x === ']' && first) body += '\\]';
+          else if (x === '\\' || x === '[') body += '\\' + x;
+          else body += x;
+        }
+        out += '[' + body + ']';
+        i = end;
       }
     } else if (c === '\\' && i + 1 < g.length) out += escapeRe(g[++i]!);
     else out += escapeRe(c);
   }
   return out;
+}
+
+/** The index of the ']' closing the bracket expression opened at `i` (a ']' first in it is literal, `[:class:]` inside), -1 when none. */
+function bracketEnd(g: string, i: number): number {
+  let j = i + 1;
+  if (g[j] === '!' || g[j] === '^') j++;
+  if (g[j] === ']') j++;
+  for (; j < g.length; j++) {
+    if (g[j] === '[' && g[j + 1] === ':') {
+      const close = g.indexOf(':]', j + 2);
+      if (close < 0) return -1;
+      j = close + 1;
+    } else if (g[j] === ']') return j;
+  }
+  return -1;
 }
 
 function escapeRe(c: string): string {
