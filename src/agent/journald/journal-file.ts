@@ -275,7 +275,11 @@ export class JournalFile {
       } else if ((flags & OBJ_XZ) !== 0) {
         payload = Buffer.alloc(0);
         error = 'xz-compressed field (not supported by the file reader)';
-      } else payload = b.subarray(a, z); // copied below (exportField) before the window moves
+      } else {
+        // Copied out of the read buffer (one Buffer, no view made first).
+        payload = Buffer.allocUnsafe(z - a);
+        b.copy(payload, 0, a, z);
+      }
     } catch (e) {
       payload = Buffer.alloc(0);
       error = `cannot decompress: ${e instanceof Error ? e.message : String(e)}`;
@@ -286,8 +290,6 @@ export class JournalFile {
       eq = -1;
     }
     const valid = eq > 0 && validName(payload, eq);
-    // A plain payload is a view of the read buffer: copy it before the window moves.
-    if (payload.buffer === b.buffer) payload = Buffer.from(payload);
     const d = new Data(offset, payload, eq, error, valid, !valid || (eq === 8 && payload.toString('latin1', 0, 9) === '_BOOT_ID='));
     // Kept when other entries use it too (its n_entries; a new entry's own MESSAGE has 1, or 0
     // while the entry is being linked): one-off objects stay young garbage.
