@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,6 +174,27 @@ describe.skipIf(!have)('JournalFollower with real journal files', () => {
       execFileSync(FIXTURE, ['journald-down', jd], { stdio: 'ignore' });
       rmSync(d, { recursive: true, force: true });
     }
+  });
+
+  it.skipIf(process.getuid?.() !== 0 || !existsSync('/usr/bin/setpriv'))('falls back to journalctl when a file cannot be opened (no permission)', () => {
+    const d = mkdtempSync(join(tmpdir(), 'vigil-journal-perm-'));
+    execFileSync(FIXTURE, ['remote-write', d, '1', '3'], { stdio: 'ignore' });
+    chmodSync(join(d, 'logs', 'remote.journal'), 0o600);
+    chmodSync(d, 0o755);
+    // A follower run as nobody: the file reader cannot open the root-only file and hands over.
+    const script = join(d, 'run.mts');
+    const mod = (name: string): string => JSON.stringify(join(import.meta.dirname, '..', name, 'index.ts'));
+    writeFileSync(
+      script,
+      `import { JournalFollower } from ${mod('journald')};\nimport { MemorySink } from ${mod('ship')};\n` +
+        'const sink = new MemorySink();\nconst f = new JournalFollower({ sink, directory: process.argv[2], restartDelayMs: 50 });\n' +
+        'const ac = new AbortController();\nconst run = f.run(ac.signal);\nawait new Promise((r) => setTimeout(r, 800));\nac.abort();\nawait run;\n' +
+        'console.log(JSON.stringify({ reader: f.reader, entries: sink.entries.length }));\n',
+    );
+    const out = execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', script, join(d, 'logs')], { encoding: 'utf8', cwd: join(import.meta.dirname, '../../..') });
+    rmSync(d, { recursive: true, force: true });
+    // journalctl cannot read it either: nothing shipped, but the follower switched.
+    expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual({ reader: 'journalctl', entries: 0 });
   });
 
   it('falls back to journalctl when a file needs a feature the file reader lacks', async () => {
