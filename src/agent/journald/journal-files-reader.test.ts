@@ -201,6 +201,14 @@ describe.skipIf(!haveRemote)('JournalFilesReader and journalctl on systemd-journ
     // A cursor of another journal (seqnum id unknown): by realtime, as journalctl.
     const foreign = cursors[100]!.replace(/^s=[0-9a-f]{32}/, 's=' + 'f'.repeat(32));
     expect(ours(d, (r) => r.seekAfterCursor(parseJournalCursor(foreign)!)).toString('latin1')).toBe(jctl(d, `--after-cursor=${foreign}`).toString('latin1'));
+    // Same boot, another seqnum id, a realtime that disagrees: journalctl goes by the monotonic time.
+    const sameBoot = foreign.replace(/;t=[0-9a-f]+/, ';t=1');
+    const got = ours(d, (r) => r.seekAfterCursor(parseJournalCursor(sameBoot)!));
+    expect(cursorsOf(got)).toHaveLength(99);
+    expect(got.toString('latin1')).toBe(jctl(d, `--after-cursor=${sameBoot}`).toString('latin1'));
+    // Another boot as well: by realtime (t=1: everything).
+    const otherBoot = sameBoot.replace(/;b=[0-9a-f]{32}/, ';b=' + 'e'.repeat(32));
+    expect(ours(d, (r) => r.seekAfterCursor(parseJournalCursor(otherBoot)!)).toString('latin1')).toBe(jctl(d, `--after-cursor=${otherBoot}`).toString('latin1'));
   });
 
   it.each([

@@ -67,6 +67,8 @@ export class JournalFilesReader {
   /** Whether the last read (or next) stopped for want of entries. */
   exhausted = false;
   #scanned = 0;
+  /** Skip the next entry passing the filter (journalctl's --after-cursor without the cursor's journal). */
+  #skipNext = false;
   readonly #list2: Tracked[] = [];
   #cur: Tracked | undefined;
   #curN = 0;
@@ -179,27 +181,47 @@ export class JournalFilesReader {
 
   /** seekHead places every file at its first entry. */
   seekHead(): void {
+    this.#skipNext = false;
     for (const t of this.#files.values()) this.#place(t, 0);
   }
 
   /** seekTail places every file after its last entry. */
   seekTail(): void {
+    this.#skipNext = false;
     for (const t of this.#files.values()) this.#place(t, t.file.header.nEntries);
   }
 
   /** seekRealtime places every file at its first entry at or after `us` (µs since the epoch). */
   seekRealtime(us: number): void {
+    this.#skipNext = false;
     for (const t of this.#files.values()) this.#place(t, this.#bisect(t, (e) => e.realtime >= us));
   }
 
-  /** seekAfterCursor places every file after the cursor's entry: by seqnum in a file of its seqnum id, else by realtime. */
+  /**
+   * seekAfterCursor places every file after the cursor's entry. In files of the cursor's seqnum
+   * id that is by seqnum, and the others follow by monotonic time among entries of the cursor's
+   * boot, else by realtime. When no file has the seqnum id any more, it does what journalctl
+   * `--after-cursor` does: every file at its first entry at or after the cursor's time, and the
+   * first entry of them all (passing the filter) skipped.
+   */
   seekAfterCursor(c: JournalCursor): void {
+    const byBoot = c.bootId !== undefined && c.monotonic !== undefined;
+    let files = 0;
+    let same = false;
+    for (const t of this.#files.values()) {
+      files++;
+      if (c.seqnumId === t.file.header.seqnumId && c.seqnum !== undefined) same = true;
+    }
+    const strict = same;
     for (const t of this.#files.values()) {
       const h = t.file.header;
       if (c.seqnumId === h.seqnumId && c.seqnum !== undefined) this.#place(t, this.#bisect(t, (e) => e.seqnum > c.seqnum!));
-      else if (c.realtime !== undefined) this.#place(t, this.#bisect(t, (e) => e.realtime > c.realtime!));
-      else this.#place(t, 0);
+      else if (byBoot || c.realtime !== undefined) {
+        const after = (a: number, b: number): boolean => (strict ? a > b : a >= b);
+        this.#place(t, this.#bisect(t, (e) => (byBoot && e.bootId === c.bootId ? after(e.monotonic, c.monotonic!) : c.realtime !== undefined ? after(e.realtime, c.realtime) : false)));
+      } else this.#place(t, 0);
     }
+    this.#skipNext = !same && files > 0;
     if (c.seqnumId !== undefined && c.seqnum !== undefined) {
       this.#lastSeqnumId = c.seqnumId;
       this.#lastSeqnum = c.seqnum;
@@ -261,7 +283,10 @@ export class JournalFilesReader {
       this.#lastSeqnum = e.seqnum;
       this.#lastXorHi = e.xorHi;
       this.#lastXorLo = e.xorLo;
-      if (this.#select(best, e)) return true;
+      if (this.#select(best, e)) {
+        if (!this.#skipNext) return true;
+        this.#skipNext = false;
+      }
     }
     return false;
   }
