@@ -10,7 +10,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { levelFromSeverity, type Level } from '../../logs/parse/index.js';
-import type { JournalExportEntry } from './journal-export-reader.js';
+import { micros as readMicros, type JournalExportEntry } from './journal-export-reader.js';
 import type { JournalData, JournalEntry } from './journal-file.js';
 
 const Kind = { Field: 0, Message: 1, SourceRealtime: 2, Priority: 3, Unit: 4, Host: 5, Identifier: 6, Container: 7, Refuse: 8 } as const;
@@ -199,7 +199,7 @@ export class JournalEntryEncoder {
       const v = vb - va === 1 && c >= 0 && c <= 9 ? c : Number(p.toString('latin1', va, vb));
       level = Number.isInteger(v) ? levelFromSeverity(v) : '';
     }
-    if (kind === Kind.SourceRealtime) micros = digits(p, va, vb);
+    if (kind === Kind.SourceRealtime) micros = readMicros(p, va, vb);
     return { kind, name: slot, json: jsonField(p, eq), text: '', empty, level, micros };
   }
 }
@@ -225,16 +225,4 @@ function jsonField(p: Buffer, eq: number): Buffer {
   }
   out[o++] = 34;
   return out;
-}
-
-/** Decimal digits as a number; -1 when empty, longer than 17 digits or not digits (as JournalExportReader reads timestamps). */
-function digits(b: Buffer, a: number, z: number): number {
-  if (z <= a || z - a > 17) return -1;
-  let v = 0;
-  for (let i = a; i < z; i++) {
-    const c = b[i]! - 48;
-    if (c < 0 || c > 9) return -1;
-    v = v * 10 + c;
-  }
-  return v;
 }

@@ -476,8 +476,8 @@ function asciiOrUtf8(buf: Buffer, a: number, b: number): boolean {
   return true;
 }
 
-/** Decimal digits as a number (µs since the epoch fit a double exactly); -1 when not digits. */
-function micros(buf: Buffer, a: number, b: number): number {
+/** micros reads decimal digits as a number (µs since the epoch fit a double exactly); -1 when empty, longer than 17 digits or not digits. */
+export function micros(buf: Buffer, a: number, b: number): number {
   if (b <= a || b - a > 17) return -1;
   let v = 0;
   for (let i = a; i < b; i++) {
