@@ -109,6 +109,13 @@ describe('LogsPipeline', () => {
     expect((await fetch(`${url}/flush`, { method: 'POST', headers: { authorization: `Bearer ${WEB}` } })).status).toBe(403);
   });
 
+  it('serves Loki buildinfo to a reader (the route is mounted on the server)', async () => {
+    expect((await fetch(`${url}/loki/api/v1/status/buildinfo`)).status).toBe(401);
+    const r = await fetch(`${url}/loki/api/v1/status/buildinfo`, { headers: { authorization: `Bearer ${READER}` } });
+    expect(r.status).toBe(200);
+    expect(((await r.json()) as { version: string }).version).toMatch(/^2\.\d+\.\d+$/);
+  });
+
   it('labels pushes with the token app and scopes queries to it', async () => {
     const t = nowNs();
     expect((await push(WEB, [{ stream: { job: 'push', app: 'forged' }, values: [[t, 'web line 1']] }])).status).toBe(204);

@@ -73,6 +73,7 @@ const LOKI_QUERY_ROUTES: readonly (readonly [string, string])[] = [
   ['/loki/api/v1/label/:name/values', 'loki_api_v1_label_name_values'],
   ['/loki/api/v1/series', 'loki_api_v1_series'],
   ['/loki/api/v1/index/stats', 'loki_api_v1_index_stats'],
+  ['/loki/api/v1/status/buildinfo', 'loki_api_v1_status_buildinfo'],
 ];
 
 // Elasticsearch calls shippers make, under the configured prefix (HttpIngest tells them apart).
