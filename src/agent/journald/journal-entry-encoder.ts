@@ -10,7 +10,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { levelFromSeverity, type Level } from '../../logs/parse/index.js';
-import { micros as readMicros, type JournalExportEntry } from './journal-export-reader.js';
+import { JSON_ESCAPES, micros as readMicros, type JournalExportEntry } from './journal-export-reader.js';
 import type { JournalData, JournalEntry } from './journal-file.js';
 
 const Kind = { Field: 0, Message: 1, SourceRealtime: 2, Priority: 3, Unit: 4, Host: 5, Identifier: 6, Container: 7, Refuse: 8 } as const;
@@ -45,18 +45,8 @@ interface Encoded {
   readonly micros: number;
 }
 
-// JSON escapes of the bytes below 0x20, '"' and '\\' (as JournalExportReader writes them).
-const ESC: readonly (Buffer | undefined)[] = Array.from({ length: 256 }, (_, b) => {
-  if (b === 0x22) return Buffer.from('\\"');
-  if (b === 0x5c) return Buffer.from('\\\\');
-  if (b === 0x0a) return Buffer.from('\\n');
-  if (b === 0x0d) return Buffer.from('\\r');
-  if (b === 0x09) return Buffer.from('\\t');
-  if (b === 0x08) return Buffer.from('\\b');
-  if (b === 0x0c) return Buffer.from('\\f');
-  if (b < 0x20) return Buffer.from('\\u00' + b.toString(16).padStart(2, '0'));
-  return undefined;
-});
+// The export reader's JSON escapes, as bytes.
+const ESC: readonly (Buffer | undefined)[] = JSON_ESCAPES.map((e) => (e === 0 ? undefined : Buffer.from(e)));
 const MAX_NAMES = 4096;
 
 /** JournalEntryEncoderOptions configure an encoder (as the JournalExportReader it stands in for). */

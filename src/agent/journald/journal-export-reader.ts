@@ -74,8 +74,8 @@ const SPECIAL: Readonly<Record<string, Kind>> = {
   CONTAINER_NAME: Kind.Container,
 };
 
-// JSON escapes for bytes below 0x20, '"' and '\\' (0 = copy as is).
-const ESC: readonly (string | 0)[] = Array.from({ length: 256 }, (_, b) => {
+/** JSON_ESCAPES maps a byte to its JSON escape: bytes below 0x20, '"' and '\\' (0 = copy as is). */
+export const JSON_ESCAPES: readonly (string | 0)[] = Array.from({ length: 256 }, (_, b) => {
   if (b === 0x22) return '\\"';
   if (b === 0x5c) return '\\\\';
   if (b === 0x0a) return '\\n';
@@ -87,6 +87,7 @@ const ESC: readonly (string | 0)[] = Array.from({ length: 256 }, (_, b) => {
   return 0;
 });
 // Per byte: 0 copy as is, 1 escape, 2 part of a multi-byte UTF-8 sequence (validated once per value).
+const ESC = JSON_ESCAPES;
 const CLASS = Uint8Array.from({ length: 256 }, (_, b) => (b >= 0x80 ? 2 : ESC[b] === 0 ? 0 : 1));
 const MAX_NAMES = 4096;
 
