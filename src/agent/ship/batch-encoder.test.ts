@@ -29,6 +29,18 @@ describe('VigilNdjsonEncoder lines', () => {
     expect(enc.finish().toString('utf8')).toBe(`{"ts":"1795315752186811000","labels":${stream.json},"line":${JSON.stringify(line)}}\n`);
   });
 
+  it('writes the bytes JSON.stringify writes, for mostly printable lines with any character mixed in', () => {
+    const char = fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)) }, { weight: 1, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) });
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 200 }).map((a) => a.join('')), (line) => {
+        const enc = new VigilNdjsonEncoder();
+        enc.addEncoded(stream, 1_795_315_752_186, 811_000, line, undefined);
+        expect(enc.finish().equals(Buffer.from(`{"ts":"1795315752186811000","labels":${stream.json},"line":${JSON.stringify(line)}}\n`))).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('round-trips any string', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), (line) => {
