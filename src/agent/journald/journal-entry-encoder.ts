@@ -63,6 +63,14 @@ export class JournalEntryEncoder {
   #out = Buffer.allocUnsafe(16 * 1024);
   #bootBytes: Buffer | undefined;
   #bootJson = Buffer.alloc(0);
+  // The previous entry, for the common run of entries that differ only in MESSAGE: its DATA
+  // objects, the slot of its one MESSAGE (-1: no run to continue) and what it gave.
+  #prev: JournalData[] = [];
+  #prevN = 0;
+  #prevMsg = -1;
+  #prevBoot: Buffer | undefined;
+  #prevTime = -2;
+  readonly #prevOut: JournalExportEntry = { t: 0, ns: 0, timed: true, cursor: '', line: '', level: '', unit: '', host: '', identifier: '', container: '', fieldsJson: undefined };
 
   constructor({ maxFieldBytes = 256 * 1024 }: JournalEntryEncoderOptions = {}) {
     this.#maxField = maxFieldBytes;
@@ -74,6 +82,8 @@ export class JournalEntryEncoder {
    * until the next call.
    */
   encode(e: JournalEntry, data: readonly JournalData[], n: number, out: JournalExportEntry): boolean {
+    if (this.#prevMsg >= 0 && n === this.#prevN && e.bootBytes === this.#prevBoot && this.#again(e, data, n, out)) return true;
+    this.#prevMsg = -1;
     const stamp = ++this.#stamp;
     let line = '';
     let unit = '';
@@ -84,6 +94,8 @@ export class JournalEntryEncoder {
     let hasMessage = false;
     let priorityTaken = false;
     let srcTime = -2;
+    let msgSlot = -1;
+    let messages = 0;
     if (e.bootBytes !== this.#bootBytes) {
       this.#bootBytes = e.bootBytes;
       this.#bootJson = Buffer.from(`{"_BOOT_ID":"${e.bootId}"`, 'latin1');
@@ -98,9 +110,11 @@ export class JournalEntryEncoder {
       x.name.seen = stamp;
       switch (x.kind) {
         case Kind.Message:
+          messages++;
           if (!hasMessage) {
             hasMessage = true;
             line = x.text;
+            msgSlot = k;
           }
           continue;
         case Kind.Unit:
@@ -158,6 +172,54 @@ export class JournalEntryEncoder {
     out.identifier = identifier;
     out.container = container;
     out.fieldsJson = o.subarray(0, p);
+    if (messages === 1) this.#remember(e, data, n, msgSlot, srcTime, out);
+    return true;
+  }
+
+  /** Keeps what an entry gave, so the next entry with the same DATA objects but its MESSAGE is answered at once. */
+  #remember(e: JournalEntry, data: readonly JournalData[], n: number, msgSlot: number, srcTime: number, out: JournalExportEntry): void {
+    const prev = this.#prev;
+    for (let k = 0; k < n; k++) prev[k] = data[k]!;
+    this.#prevN = n;
+    this.#prevMsg = msgSlot;
+    this.#prevBoot = e.bootBytes;
+    this.#prevTime = srcTime;
+    const p = this.#prevOut;
+    p.level = out.level;
+    p.unit = out.unit;
+    p.host = out.host;
+    p.identifier = out.identifier;
+    p.container = out.container;
+    p.fieldsJson = out.fieldsJson;
+  }
+
+  /**
+   * The previous entry's result with this entry's MESSAGE and time, when every other DATA
+   * object is the previous entry's own (same object, so same field) and the MESSAGE is one the
+   * encoder takes; false sends the entry through the full encoding.
+   */
+  #again(e: JournalEntry, data: readonly JournalData[], n: number, out: JournalExportEntry): boolean {
+    const prev = this.#prev;
+    const m = this.#prevMsg;
+    for (let k = 0; k < n; k++) if (k !== m && data[k] !== prev[k]) return false;
+    const d = data[m]!;
+    if (d.skipExport) return false;
+    const x = (d.encoded ??= this.#encodeData(d)) as Encoded;
+    if (x.kind !== Kind.Message) return false;
+    prev[m] = d;
+    const p = this.#prevOut;
+    const t = this.#prevTime >= 0 ? this.#prevTime : e.realtime;
+    out.t = Math.floor(t / 1000);
+    out.ns = (t - out.t * 1000) * 1000;
+    out.timed = true;
+    out.cursor = '';
+    out.line = x.text;
+    out.level = p.level;
+    out.unit = p.unit;
+    out.host = p.host;
+    out.identifier = p.identifier;
+    out.container = p.container;
+    out.fieldsJson = p.fieldsJson;
     return true;
   }
 
