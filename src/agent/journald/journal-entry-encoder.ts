@@ -226,19 +226,18 @@ export class JournalEntryEncoder {
   #encodeData(d: JournalData): Encoded {
     const p = d.payload;
     const eq = d.nameLength;
-    const name = p.toString('latin1', 0, eq);
+    // MESSAGE, new in nearly every entry, is known without making its name.
+    const name = eq === 7 && p[0] === 77 && p[1] === 69 && p[2] === 83 && p[3] === 83 && p[4] === 65 && p[5] === 71 && p[6] === 69 ? 'MESSAGE' : p.toString('latin1', 0, eq);
     let slot = this.#names.get(name);
     if (slot === undefined) {
       if (this.#names.size >= MAX_NAMES) this.#names.clear();
       this.#names.set(name, (slot = { seen: 0 }));
     }
-    const refuse: Encoded = { kind: Kind.Refuse, name: slot, json: undefined, text: '', empty: true, level: '', micros: -1 };
     const va = eq + 1;
     const vb = p.length;
-    if (name.startsWith('__') || vb - va > this.#maxField) return refuse;
-    let ascii = true;
-    for (let i = va; i < vb; i++) if (p[i]! >= 0x80) ascii = false;
-    if (!ascii && !isUtf8(p.subarray(va))) return refuse;
+    if (name.startsWith('__') || vb - va > this.#maxField || !isUtf8(p.subarray(va, vb))) {
+      return { kind: Kind.Refuse, name: slot, json: undefined, text: '', empty: true, level: '', micros: -1 };
+    }
     const kind = SPECIAL[name] ?? Kind.Field;
     const empty = vb === va;
     if (kind === Kind.Message || kind === Kind.Unit || kind === Kind.Host || kind === Kind.Identifier || kind === Kind.Container) {
