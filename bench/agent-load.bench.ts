@@ -12,8 +12,9 @@
 //
 // Knobs (environment):
 //   VIGIL_BENCH_DIST=<dir>       run the CLI compiled into <dir> (tsc -p tsconfig.build.json --outDir <dir>) instead of dist/
-//   AGENT_NODE_FLAGS="…"         Node/V8 flags for the agent process (e.g. --max-semi-space-size=1)
-//   AGENT_ENV="K=V K2=V2"        more environment for the agent
+//   AGENT_NODE_FLAGS="…"         Node/V8 flags for the agent process (default: the deploy/ units' --no-concurrent-recompilation)
+//   AGENT_ENV="K=V K2=V2"        more environment for the agent (default: the deploy/ units' MALLOC_ARENA_MAX=2)
+//   AGENT_BARE=1                 run the agent as `vigil agent` by hand: neither default above
 //   VIGIL_BENCH_PROF=<dir>       --cpu-prof of the agent into <dir> (written when it stops)
 //   AGENT_ARGS="…"               more agent flags
 //
@@ -90,9 +91,12 @@ async function main(): Promise<void> {
       `import { main } from ${JSON.stringify(mainJs)};\n` +
         'main(process.argv.slice(2)).then((c) => { if (typeof c === "number") process.exitCode = c; }, (e) => { process.stderr.write(`vigil: ${e instanceof Error ? e.message : String(e)}\\n`); process.exitCode = 1; });\n',
     );
-    const nodeFlags = (process.env.AGENT_NODE_FLAGS ?? '').split(' ').filter((x) => x !== '');
+    // By default the agent starts as deploy/ starts it (systemd, fleet and the DaemonSet); the
+    // semi-space setting of those units the agent applies itself.
+    const bare = process.env.AGENT_BARE === '1';
+    const nodeFlags = (process.env.AGENT_NODE_FLAGS ?? (bare ? '' : '--no-concurrent-recompilation')).split(' ').filter((x) => x !== '');
     const prof = process.env.VIGIL_BENCH_PROF === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', process.env.VIGIL_BENCH_PROF];
-    const extraEnv = Object.fromEntries((process.env.AGENT_ENV ?? '').split(' ').filter((x) => x.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    const extraEnv = Object.fromEntries((process.env.AGENT_ENV ?? (bare ? '' : 'MALLOC_ARENA_MAX=2')).split(' ').filter((x) => x.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
     const args = [
       ...nodeFlags,
       ...prof,
@@ -176,7 +180,7 @@ async function main(): Promise<void> {
     const steady = (s: Series): string => `steady ${mb(s.avg(Math.floor(s.xs.length / 2)))} MB (second half avg), peak ${mb(s.max)} MB`;
     process.stdout.write(
       [
-        `agent load: host + ${containers.ids.length} containers every 10 s (remote write) and ${RATE} lines/s (half file, half journald), ${wall.toFixed(0)} s window after ${WARMUP_S} s warm-up, load ${loadAverage()}${nodeFlags.length > 0 ? `, node flags ${nodeFlags.join(' ')}` : ''}${dist !== undefined ? `, build ${dist}` : ''}`,
+        `agent load: host + ${containers.ids.length} containers every 10 s (remote write) and ${RATE} lines/s (half file, half journald), ${wall.toFixed(0)} s window after ${WARMUP_S} s warm-up, load ${loadAverage()}${nodeFlags.length > 0 ? `, node flags ${nodeFlags.join(' ')}` : ''}${Object.keys(extraEnv).length > 0 ? `, env ${Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}${dist !== undefined ? `, build ${dist}` : ''}`,
         `  vigil agent       CPU ${pct(a1 - a0)} % of one core (${(((a1 - a0) * 1000) / cycles).toFixed(0)} ms per 10 s), RSS ${steady(rssA)}, first 10 s ${mb(rssA.avg(0, 10))} MB`,
         `  agent threads     ${[...th1].map(([k, v]) => `${k} ${pct(v - (th0.get(k) ?? 0))} %`).join(', ')}`,
         `  journalctl child  ${jpid === undefined ? 'none' : `CPU ${pct(j1 - j0)} % of one core, RSS ${steady(rssJ)}`}`,

@@ -35,12 +35,20 @@ describe('systemd and fleet units', () => {
   const analyze = findBinary('systemd-analyze');
 
   it.each([
-    { file: 'systemd/vigil-agent.service', cmd: 'agent' },
-    { file: 'systemd/vigil-server.service', cmd: 'server' },
-  ])('$file runs vigil $cmd with flags it knows', ({ file, cmd }) => {
+    { file: 'systemd/vigil-agent.service', cmd: 'agent', start: ['/usr/bin/node', '--no-concurrent-recompilation', '/usr/bin/vigil'] },
+    { file: 'systemd/vigil-server.service', cmd: 'server', start: ['/usr/bin/vigil'] },
+  ])('$file runs vigil $cmd with flags it knows', ({ file, cmd, start }) => {
     const args = execStartArgs(read(file));
-    expect(args.slice(0, 2)).toEqual(['/usr/bin/vigil', cmd]);
-    expect(() => parseFlags(args.slice(2), cmd === 'agent' ? AGENT_SPECS : SERVER_FLAGS)).not.toThrow();
+    expect(args.slice(0, start.length + 1)).toEqual([...start, cmd]);
+    expect(() => parseFlags(args.slice(start.length + 1), cmd === 'agent' ? AGENT_SPECS : SERVER_FLAGS)).not.toThrow();
+  });
+
+  it('the agent units set the memory settings of deploy/README.md, and node takes the flag', () => {
+    expect(read('systemd/vigil-agent.service')).toMatch(/^Environment=NODE_OPTIONS=--max-semi-space-size=1 MALLOC_ARENA_MAX=2$/m);
+    expect(read('fleet/vigil-agent.service')).toContain('-e NODE_OPTIONS=--max-semi-space-size=1 -e MALLOC_ARENA_MAX=2');
+    const r = spawnSync(process.execPath, ['--no-concurrent-recompilation', '-e', 'process.stdout.write("ok")'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('ok');
   });
 
   it('the fleet unit is global and runs the agent container with the host mounts', () => {
@@ -48,8 +56,9 @@ describe('systemd and fleet units', () => {
     expect(unit).toMatch(/^\[X-Fleet\]\nGlobal=true$/m);
     const args = execStartArgs(unit);
     const image = args.indexOf('X');
-    expect(args[image + 1]).toBe('agent');
-    expect(() => parseFlags(args.slice(image + 2), AGENT_SPECS)).not.toThrow();
+    expect(args).toContain('--entrypoint=node');
+    expect(args.slice(image + 1, image + 4)).toEqual(['--no-concurrent-recompilation', '/opt/vigil/bin/vigil.js', 'agent']);
+    expect(() => parseFlags(args.slice(image + 4), AGENT_SPECS)).not.toThrow();
     for (const m of ['/proc:/host/proc:ro', '/sys:/host/sys:ro', '/var/log:/var/log:ro', '/run/log/journal:/run/log/journal:ro', '/var/log/journal:/var/log/journal:ro', '/var/lib/docker/containers:/var/lib/docker/containers:ro', '/var/run/docker.sock:/var/run/docker.sock', '/var/lib/vigil-agent:/var/lib/vigil-agent']) {
       expect(args).toContain(m);
     }
@@ -76,7 +85,7 @@ describe('Kubernetes DaemonSet', () => {
   for (const d of docs) if (d.errors.length > 0) throw d.errors[0];
   const objs = docs.map((d) => d.toJS() as { kind: string; metadata: { name: string }; spec?: unknown });
   const ds = objs.find((o) => o.kind === 'DaemonSet') as unknown as {
-    spec: { template: { spec: { hostNetwork: boolean; hostPID: boolean; serviceAccountName: string; tolerations: unknown[]; volumes: { name: string; hostPath?: { path: string } }[]; containers: { args: string[]; env: { name: string }[]; securityContext: Record<string, unknown>; resources: { requests: Record<string, string>; limits: Record<string, string> }; volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[] }[] } } };
+    spec: { template: { spec: { hostNetwork: boolean; hostPID: boolean; serviceAccountName: string; tolerations: unknown[]; volumes: { name: string; hostPath?: { path: string } }[]; containers: { command: string[]; args: string[]; env: { name: string; value?: string }[]; securityContext: Record<string, unknown>; resources: { requests: Record<string, string>; limits: Record<string, string> }; volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[] }[] } } };
   };
   const pod = ds.spec.template.spec;
   const c = pod.containers[0]!;
@@ -105,6 +114,8 @@ describe('Kubernetes DaemonSet', () => {
   });
 
   it('passes only flags vigil agent knows, with the paths it mounts', () => {
+    expect(c.command).toEqual(['node', '--no-concurrent-recompilation', '/opt/vigil/bin/vigil.js']);
+    expect(c.env).toEqual(expect.arrayContaining([{ name: 'NODE_OPTIONS', value: '--max-semi-space-size=1' }, { name: 'MALLOC_ARENA_MAX', value: '2' }]));
     expect(c.args[0]).toBe('agent');
     const f = parseFlags(c.args.slice(1).map((a) => a.replace(/\$\(([A-Z_]+)\)/g, 'X')), AGENT_SPECS);
     expect(f.values.get('path.procfs')).toBe('/host/proc');
