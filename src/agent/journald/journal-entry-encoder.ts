@@ -64,13 +64,14 @@ export class JournalEntryEncoder {
   #bootBytes: Buffer | undefined;
   #bootJson = Buffer.alloc(0);
   // The previous entry, for the common run of entries that differ only in MESSAGE: its DATA
-  // objects, the slot of its one MESSAGE (-1: no run to continue) and what it gave.
+  // objects, the slot of its one MESSAGE (-1: no run to continue), its source time, and what
+  // it gave but its time and line (#result).
   #prev: JournalData[] = [];
   #prevN = 0;
   #prevMsg = -1;
   #prevBoot: Buffer | undefined;
   #prevTime = -2;
-  readonly #prevOut: JournalExportEntry = { t: 0, ns: 0, timed: true, cursor: '', line: '', level: '', unit: '', host: '', identifier: '', container: '', fieldsJson: undefined };
+  readonly #result: JournalExportEntry = { t: 0, ns: 0, timed: true, cursor: '', line: '', level: '', unit: '', host: '', identifier: '', container: '', fieldsJson: undefined };
 
   constructor({ maxFieldBytes = 256 * 1024 }: JournalEntryEncoderOptions = {}) {
     this.#maxField = maxFieldBytes;
@@ -160,37 +161,42 @@ export class JournalEntryEncoder {
       p += j.length;
     }
     o[p++] = 125; // }
-    const t = srcTime >= 0 ? srcTime : e.realtime;
+    const r = this.#result;
+    r.level = level;
+    r.unit = unit;
+    r.host = host;
+    r.identifier = identifier;
+    r.container = container;
+    r.fieldsJson = o.subarray(0, p);
+    this.#fill(out, srcTime >= 0 ? srcTime : e.realtime, line);
+    if (messages === 1) this.#remember(e, data, n, msgSlot, srcTime);
+    return true;
+  }
+
+  /** Fills `out` with the entry's time (µs) and line and the kept result's labels, level and fields. */
+  #fill(out: JournalExportEntry, t: number, line: string): void {
+    const r = this.#result;
     out.t = Math.floor(t / 1000);
     out.ns = (t - out.t * 1000) * 1000;
     out.timed = true;
     out.cursor = '';
     out.line = line;
-    out.level = level;
-    out.unit = unit;
-    out.host = host;
-    out.identifier = identifier;
-    out.container = container;
-    out.fieldsJson = o.subarray(0, p);
-    if (messages === 1) this.#remember(e, data, n, msgSlot, srcTime, out);
-    return true;
+    out.level = r.level;
+    out.unit = r.unit;
+    out.host = r.host;
+    out.identifier = r.identifier;
+    out.container = r.container;
+    out.fieldsJson = r.fieldsJson;
   }
 
-  /** Keeps what an entry gave, so the next entry with the same DATA objects but its MESSAGE is answered at once. */
-  #remember(e: JournalEntry, data: readonly JournalData[], n: number, msgSlot: number, srcTime: number, out: JournalExportEntry): void {
+  /** Keeps which DATA objects gave the result, so the next entry with the same ones but its MESSAGE is answered at once. */
+  #remember(e: JournalEntry, data: readonly JournalData[], n: number, msgSlot: number, srcTime: number): void {
     const prev = this.#prev;
     for (let k = 0; k < n; k++) prev[k] = data[k]!;
     this.#prevN = n;
     this.#prevMsg = msgSlot;
     this.#prevBoot = e.bootBytes;
     this.#prevTime = srcTime;
-    const p = this.#prevOut;
-    p.level = out.level;
-    p.unit = out.unit;
-    p.host = out.host;
-    p.identifier = out.identifier;
-    p.container = out.container;
-    p.fieldsJson = out.fieldsJson;
   }
 
   /**
@@ -207,19 +213,7 @@ export class JournalEntryEncoder {
     const x = (d.encoded ??= this.#encodeData(d)) as Encoded;
     if (x.kind !== Kind.Message) return false;
     prev[m] = d;
-    const p = this.#prevOut;
-    const t = this.#prevTime >= 0 ? this.#prevTime : e.realtime;
-    out.t = Math.floor(t / 1000);
-    out.ns = (t - out.t * 1000) * 1000;
-    out.timed = true;
-    out.cursor = '';
-    out.line = x.text;
-    out.level = p.level;
-    out.unit = p.unit;
-    out.host = p.host;
-    out.identifier = p.identifier;
-    out.container = p.container;
-    out.fieldsJson = p.fieldsJson;
+    this.#fill(out, this.#prevTime >= 0 ? this.#prevTime : e.realtime, x.text);
     return true;
   }
 
