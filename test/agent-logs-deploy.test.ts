@@ -35,7 +35,7 @@ describe('systemd and fleet units', () => {
   const analyze = findBinary('systemd-analyze');
 
   it.each([
-    { file: 'systemd/vigil-agent.service', cmd: 'agent', start: ['/usr/bin/node', '--no-concurrent-recompilation', '/usr/bin/vigil'] },
+    { file: 'systemd/vigil-agent.service', cmd: 'agent', start: ['node', '--no-concurrent-recompilation', '/usr/bin/vigil'] },
     { file: 'systemd/vigil-server.service', cmd: 'server', start: ['/usr/bin/vigil'] },
   ])('$file runs vigil $cmd with flags it knows', ({ file, cmd, start }) => {
     const args = execStartArgs(read(file));
