@@ -48,6 +48,7 @@ interface Encoded {
 // The export reader's JSON escapes, as bytes.
 const ESC: readonly (Buffer | undefined)[] = JSON_ESCAPES.map((e) => (e === 0 ? undefined : Buffer.from(e)));
 const MAX_NAMES = 4096;
+const MESSAGE_NAME = Buffer.from('MESSAGE', 'latin1');
 
 /** JournalEntryEncoderOptions configure an encoder (as the JournalExportReader it stands in for). */
 export interface JournalEntryEncoderOptions {
@@ -65,11 +66,10 @@ export class JournalEntryEncoder {
   #bootJson = Buffer.alloc(0);
   // The previous entry, for the common run of entries that differ only in MESSAGE: its DATA
   // objects, the slot of its one MESSAGE (-1: no run to continue), its source time, and what
-  // it gave but its time and line (#result).
+  // it gave but its time and line (#result). Its boot is #bootBytes.
   #prev: JournalData[] = [];
   #prevN = 0;
   #prevMsg = -1;
-  #prevBoot: Buffer | undefined;
   #prevTime = -2;
   readonly #result: JournalExportEntry = { t: 0, ns: 0, timed: true, cursor: '', line: '', level: '', unit: '', host: '', identifier: '', container: '', fieldsJson: undefined };
 
@@ -83,7 +83,7 @@ export class JournalEntryEncoder {
    * until the next call.
    */
   encode(e: JournalEntry, data: readonly JournalData[], n: number, out: JournalExportEntry): boolean {
-    if (this.#prevMsg >= 0 && n === this.#prevN && e.bootBytes === this.#prevBoot && this.#again(e, data, n, out)) return true;
+    if (this.#prevMsg >= 0 && n === this.#prevN && e.bootBytes === this.#bootBytes && this.#again(e, data, n, out)) return true;
     this.#prevMsg = -1;
     const stamp = ++this.#stamp;
     let line = '';
@@ -169,7 +169,7 @@ export class JournalEntryEncoder {
     r.container = container;
     r.fieldsJson = o.subarray(0, p);
     this.#fill(out, srcTime >= 0 ? srcTime : e.realtime, line);
-    if (messages === 1) this.#remember(e, data, n, msgSlot, srcTime);
+    if (messages === 1) this.#remember(data, n, msgSlot, srcTime);
     return true;
   }
 
@@ -190,12 +190,11 @@ export class JournalEntryEncoder {
   }
 
   /** Keeps which DATA objects gave the result, so the next entry with the same ones but its MESSAGE is answered at once. */
-  #remember(e: JournalEntry, data: readonly JournalData[], n: number, msgSlot: number, srcTime: number): void {
+  #remember(data: readonly JournalData[], n: number, msgSlot: number, srcTime: number): void {
     const prev = this.#prev;
     for (let k = 0; k < n; k++) prev[k] = data[k]!;
     this.#prevN = n;
     this.#prevMsg = msgSlot;
-    this.#prevBoot = e.bootBytes;
     this.#prevTime = srcTime;
   }
 
@@ -212,7 +211,6 @@ export class JournalEntryEncoder {
     if (d.skipExport) return false;
     const x = (d.encoded ??= this.#encodeData(d)) as Encoded;
     if (x.kind !== Kind.Message) return false;
-    prev[m] = d;
     this.#fill(out, this.#prevTime >= 0 ? this.#prevTime : e.realtime, x.text);
     return true;
   }
@@ -221,7 +219,7 @@ export class JournalEntryEncoder {
     const p = d.payload;
     const eq = d.nameLength;
     // MESSAGE, new in nearly every entry, is known without making its name.
-    const name = eq === 7 && p[0] === 77 && p[1] === 69 && p[2] === 83 && p[3] === 83 && p[4] === 65 && p[5] === 71 && p[6] === 69 ? 'MESSAGE' : p.toString('latin1', 0, eq);
+    const name = eq === MESSAGE_NAME.length && p.compare(MESSAGE_NAME, 0, eq, 0, eq) === 0 ? 'MESSAGE' : p.toString('latin1', 0, eq);
     let slot = this.#names.get(name);
     if (slot === undefined) {
       if (this.#names.size >= MAX_NAMES) this.#names.clear();
