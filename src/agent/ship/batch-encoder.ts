@@ -3,7 +3,10 @@
  * (no object per entry), in one of two wire formats:
  *
  * - vigil NDJSON for `POST /api/vigil/logs`: one `{"ts":"<unix ns>","labels":{…},"line":…,"fields":{…}}`
- *   per line (the gateway's envelope form);
+ *   per line (the gateway's envelope form); to a server that announced `defaults`, a
+ *   `{"defaults":{"labels":{…},"fields":{…}}}` line opens each run of entries sharing stream and
+ *   fields, and the entries carry only `{"ts":…,"line":…}` (a journal's entries repeat some
+ *   400 bytes of fields, a file's lines their labels);
  * - Loki push JSON for `POST /loki/api/v1/push`: `{"streams":[{"stream":{…},"values":[["<unix ns>",line,{…}],…]}]}`,
  *   fields as structured metadata (accepted by vigil and by Loki 3).
  * @module
@@ -20,12 +23,15 @@ export class ShipStream {
   readonly json: string;
   /** What follows the timestamp in a vigil NDJSON envelope, up to the line, as UTF-8. */
   readonly ndjsonMid: Buffer;
+  /** The start of a vigil NDJSON `defaults` line naming these labels, as UTF-8. */
+  readonly ndjsonDefaults: Buffer;
 
   constructor(id: number, labels: Labels) {
     this.id = id;
     this.labels = labels;
     this.json = JSON.stringify(labels.toObject());
     this.ndjsonMid = Buffer.from(`","labels":${this.json},"line":`);
+    this.ndjsonDefaults = Buffer.from(`{"defaults":{"labels":${this.json}`);
   }
 }
 
@@ -44,6 +50,8 @@ export interface BatchEncoder {
   addEncoded(stream: ShipStream, t: number, ns: number, line: string, fieldsJson: Uint8Array | undefined): void;
   /** finish returns the body and starts an empty one. */
   finish(): Buffer;
+  /** serverFeatures takes the `Vigil-Logs-Features` the server last answered with; bodies started after it may use them. */
+  serverFeatures(features: string): void;
 }
 
 /** unixNanos formats a time as the decimal Unix nanoseconds string the push APIs take (no BigInt). */
@@ -166,6 +174,12 @@ export class VigilNdjsonEncoder implements BatchEncoder {
   readonly contentType = 'application/x-ndjson';
   readonly #out = new ByteSink(64 * 1024);
   #entries = 0;
+  // Whether the server takes `defaults` lines: as last announced, and for the body being filled.
+  #announced = false;
+  #defaults = false;
+  // The run the last `defaults` line opened in this body (no stream: none yet).
+  #runStream: ShipStream | undefined;
+  #runFields: Buffer | undefined;
 
   get entries(): number {
     return this.#entries;
@@ -175,7 +189,21 @@ export class VigilNdjsonEncoder implements BatchEncoder {
     return this.#out.length;
   }
 
+  /** usesDefaults tells whether the body being filled writes `defaults` lines. */
+  get usesDefaults(): boolean {
+    return this.#defaults;
+  }
+
+  serverFeatures(features: string): void {
+    this.#announced = features.split(',').some((f) => f.trim() === 'defaults');
+    if (this.#entries === 0) this.#defaults = this.#announced;
+  }
+
   add(stream: ShipStream, t: number, ns: number, line: string, fields: Readonly<Record<string, string>> | undefined): void {
+    if (this.#defaults) {
+      this.addEncoded(stream, t, ns, line, fields === undefined ? undefined : Buffer.from(JSON.stringify(fields)));
+      return;
+    }
     this.#head(stream, t, ns, line);
     if (fields !== undefined) {
       this.#out.ascii(',"fields":');
@@ -186,29 +214,64 @@ export class VigilNdjsonEncoder implements BatchEncoder {
   }
 
   addEncoded(stream: ShipStream, t: number, ns: number, line: string, fieldsJson: Uint8Array | undefined): void {
-    this.#head(stream, t, ns, line);
-    if (fieldsJson !== undefined) {
-      this.#out.ascii(',"fields":');
-      this.#out.bytes(fieldsJson);
+    const out = this.#out;
+    if (this.#defaults) {
+      if (stream !== this.#runStream || !sameBytes(fieldsJson, this.#runFields)) this.#openRun(stream, fieldsJson);
+      out.ascii('{"ts":"');
+      this.#ts(t, ns);
+      out.ascii('","line":');
+      out.jsonString(line);
+    } else {
+      this.#head(stream, t, ns, line);
+      if (fieldsJson !== undefined) {
+        out.ascii(',"fields":');
+        out.bytes(fieldsJson);
+      }
     }
-    this.#out.ascii('}\n');
+    out.ascii('}\n');
     this.#entries++;
+  }
+
+  // A `defaults` line: the entries after it have this stream and these fields.
+  #openRun(stream: ShipStream, fieldsJson: Uint8Array | undefined): void {
+    const out = this.#out;
+    out.bytes(stream.ndjsonDefaults);
+    if (fieldsJson !== undefined) {
+      out.ascii(',"fields":');
+      out.bytes(fieldsJson);
+    }
+    out.ascii('}}\n');
+    this.#runStream = stream;
+    this.#runFields = fieldsJson === undefined ? undefined : Buffer.from(fieldsJson);
   }
 
   #head(stream: ShipStream, t: number, ns: number, line: string): void {
     const out = this.#out;
     out.ascii('{"ts":"');
-    // The gateway reads 19 digits as Unix ns; older times go as RFC 3339.
-    if (t >= 1e12 && t < 1e13 && Number.isInteger(t) && ns >= 0 && ns < 1e6) out.unixNanos(t, ns | 0);
-    else out.ascii(rfc3339Nanos(t, ns));
+    this.#ts(t, ns);
     out.bytes(stream.ndjsonMid);
     out.jsonString(line);
   }
 
+  #ts(t: number, ns: number): void {
+    // The gateway reads 19 digits as Unix ns; older times go as RFC 3339.
+    if (t >= 1e12 && t < 1e13 && Number.isInteger(t) && ns >= 0 && ns < 1e6) this.#out.unixNanos(t, ns | 0);
+    else this.#out.ascii(rfc3339Nanos(t, ns));
+  }
+
   finish(): Buffer {
     this.#entries = 0;
+    this.#defaults = this.#announced;
+    this.#runStream = undefined;
+    this.#runFields = undefined;
     return this.#out.take();
   }
+}
+
+// sameBytes compares an entry's fields with the open run's (both absent counts as the same).
+function sameBytes(a: Uint8Array | undefined, b: Buffer | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && b.compare(a) === 0;
 }
 
 /** LokiJsonEncoder writes a Loki push JSON body, entries grouped per stream. */
@@ -252,6 +315,10 @@ export class LokiJsonEncoder implements BatchEncoder {
     }
     this.#bytes += v.length + 1;
     this.#entries++;
+  }
+
+  serverFeatures(): void {
+    // Loki's push format has no optional forms to switch on.
   }
 
   finish(): Buffer {

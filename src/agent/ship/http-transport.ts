@@ -52,6 +52,8 @@ export interface PostRequest {
 export interface PostResult {
   readonly status: number;
   readonly body: string;
+  /** The `Vigil-Logs-Features` answer header ('' without one): the NDJSON forms the server takes. */
+  readonly features: string;
 }
 
 const MAX_ANSWER = 64 * 1024;
@@ -136,7 +138,8 @@ export class HttpTransport {
             settled = true;
             clearTimeout(timer);
             signal?.removeEventListener('abort', onAbort);
-            resolve({ status, body: text });
+            const f = res.headers['vigil-logs-features'];
+            resolve({ status, body: text, features: typeof f === 'string' ? f : '' });
             return;
           }
           fail(status, retryableStatus(status), `HTTP ${status}${text === '' ? '' : `: ${text}`}`);

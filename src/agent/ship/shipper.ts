@@ -370,10 +370,12 @@ export class Shipper implements LogSink {
       this.#inFlight = b.seq;
       const started = performance.now();
       try {
-        await this.#transport.post(
+        const res = await this.#transport.post(
           { body, contentType: this.#enc.contentType, contentEncoding: encodingName(b.compression), idempotencyKey: `${this.#state.agentId}-${b.seq}` },
           signal,
         );
+        // Batches begun from now on may use the NDJSON forms this server announced.
+        this.#enc.serverFeatures(res.features);
         this.#m?.latency.observe((performance.now() - started) / 1000);
         this.#m?.entries.inc(b.entries);
         this.#m?.batches.inc();

@@ -52,6 +52,47 @@ describe('POST /api/vigil/logs', () => {
     ]);
   });
 
+  it('NDJSON: a defaults line gives its labels and fields to the entries after it that carry none', async () => {
+    const store = new MemoryLogStore();
+    const h = new HttpIngest({ store });
+    const body = [
+      '{"line":"before"}',
+      '{"defaults":{"labels":{"job":"varlogs","filename":"/a.log"},"fields":{"_PID":"7"}}}',
+      '{"ts":"1763771000000000001","line":"one"}',
+      '{"ts":"1763771000000000002","line":"two","fields":{"own":"x"}}',
+      '{"ts":"1763771000000000003","line":"three","labels":{"job":"other"}}',
+      '{"defaults":{"labels":{"job":"journal"}}}',
+      '{"ts":"1763771000000000004","line":"four"}',
+      '{"defaults":{"labels":{"job":"j2"},"fields":{"a":"b"}},"msg":"a log line with more keys"}',
+      '',
+    ].join('\n');
+    const r = await h.handle(req('POST', '/api/vigil/logs', body, { 'content-type': 'application/x-ndjson' }));
+    expect(r).toMatchObject({ status: 200, body: '{"accepted":6}' });
+    expect(r.headers['vigil-logs-features']).toBe('defaults');
+    const got = await all(store);
+    expect(got.map((g) => [g.labels, g.entries.map((e) => [e.line, e.fields])])).toEqual([
+      ['{filename="/a.log", job="varlogs"}', [['one', { _PID: '7' }], ['two', { own: 'x' }]]],
+      ['{job="http"}', [['before', undefined], ['{"defaults":{"labels":{"job":"j2"},"fields":{"a":"b"}},"msg":"a log line with more keys"}', undefined]]],
+      ['{job="journal"}', [['four', undefined]]],
+      ['{job="other"}', [['three', { _PID: '7' }]]],
+    ]);
+  });
+
+  it('a bad defaults line is a 400 naming the line, and nothing of the body is stored', async () => {
+    const store = new MemoryLogStore();
+    const h = new HttpIngest({ store });
+    for (const [bad, want] of [
+      ['{"defaults":{"labels":{"job":"a"},"level":"x"}}', /line 2: "defaults" takes "labels" and "fields", not "level"/],
+      ['{"defaults":["job"]}', /line 2: "defaults" must be an object/],
+      ['{"defaults":{"labels":{"1x":"a"}}}', /line 2: label "1x" must have a valid name/],
+    ] as const) {
+      const r = await h.handle(req('POST', '/api/vigil/logs', `{"line":"a"}\n${bad}\n{"line":"b"}\n`, { 'content-type': 'application/x-ndjson' }));
+      expect(r.status).toBe(400);
+      expect(r.body).toMatch(want);
+    }
+    expect(await all(store)).toEqual([]);
+  });
+
   it('a bad envelope is a 400 naming the line', async () => {
     const h = new HttpIngest({ store: new MemoryLogStore() });
     const r = await h.handle(req('POST', '/api/vigil/logs', '{"line":"a"}\n{"line":"b","ts":"yesterday"}\n', { 'content-type': 'application/x-ndjson' }));

@@ -4,9 +4,13 @@
  *
  * - `POST /api/vigil/logs`: newline-delimited JSON (`Content-Type: application/x-ndjson` or
  *   `application/json`; objects with a string `line` are entries `{line, ts?, labels?, fields?}`,
- *   other lines are parsed like any log line) or text lines (any other type, parsed with format
- *   detection and multi-line grouping). Query parameters become stream labels (without any,
- *   and without configured labels, `job="http"`). Answers 200 `{"accepted": n}`.
+ *   an object whose only key is `defaults`, `{"defaults":{labels?, fields?}}`, gives the labels
+ *   and fields of the entries after it in the body that carry none of their own, other lines
+ *   are parsed like any log line) or text lines (any other type, parsed with format detection
+ *   and multi-line grouping). Query parameters become stream labels (without any, and without
+ *   configured labels, `job="http"`). Answers 200 `{"accepted": n}` with the header
+ *   `Vigil-Logs-Features: defaults` (the agent's shipper writes `defaults` lines only to a
+ *   server that announced them).
  * - `POST /loki/api/v1/push` (and the old `/api/prom/push`): Loki's push API, JSON or
  *   snappy-compressed protobuf, any of them gzip/deflate `Content-Encoding`. Answers 204.
  * - Elasticsearch under `elastic.prefix` (default the root): `GET|HEAD /` (the cluster info
@@ -104,6 +108,16 @@ const STATUS: Record<IngestErrorKind, number> = {
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const MAX_PUSH_LABELS = 10_000;
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+/** The answer headers of `/api/vigil/logs`: the NDJSON forms this gateway takes beyond plain entries. */
+const VIGIL_HEADERS = { 'content-type': 'application/json', 'vigil-logs-features': 'defaults' } as const;
+
+/** Defaults are the labels and fields a `defaults` line gives the entries after it. */
+interface Defaults {
+  readonly labels: Labels | undefined;
+  readonly fields: Record<string, string> | undefined;
+}
+
+const NO_DEFAULTS: Defaults = { labels: undefined, fields: undefined };
 
 type Route = 'vigil' | 'loki' | 'es-root' | 'es-bulk' | 'es-stub' | 'es-license' | 'es-xpack' | 'es-health' | 'es-nodes' | 'es-index';
 
@@ -319,6 +333,7 @@ export class HttpIngest {
     if (ndjson) {
       const text = body.toString('utf8');
       const out = new ParsedLine();
+      let defaults = NO_DEFAULTS;
       let n = 0;
       for (let a = 0; a < text.length; ) {
         let b = text.indexOf('\n', a);
@@ -327,7 +342,16 @@ export class HttpIngest {
         a = b + 1;
         n++;
         if (line.trim() === '') continue;
-        if (line.charCodeAt(0) === 123 && line.includes('"line"') && this.#envelope(line, n, labels, now, batcher, defaultJob)) continue;
+        if (line.charCodeAt(0) === 123 && (line.includes('"line"') || line.includes('"defaults"'))) {
+          const o = jsonObject(line);
+          if (o !== undefined) {
+            if (isDefaultsLine(o)) {
+              defaults = this.#defaults(o.defaults, n, labels, defaultJob);
+              continue;
+            }
+            if (this.#envelope(o, n, labels, now, batcher, defaultJob, defaults)) continue;
+          }
+        }
         this.#parser.parse(line, now, out);
         batcher.add(out);
       }
@@ -339,19 +363,24 @@ export class HttpIngest {
     }
     const accepted = batcher.size;
     await batcher.flush(req.signal);
-    return { status: 200, headers: JSON_HEADERS, body: JSON.stringify({ accepted }) };
+    return { status: 200, headers: VIGIL_HEADERS, body: JSON.stringify({ accepted }) };
+  }
+
+  /** A `defaults` line's value: labels resolved as an entry's are, fields as strings. */
+  #defaults(v: unknown, lineNo: number, base: Labels, defaultJob: boolean): Defaults {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new IngestError('bad_request', `line ${lineNo}: "defaults" must be an object {labels?, fields?}`);
+    const d = v as Record<string, unknown>;
+    for (const k of Object.keys(d)) {
+      if (k !== 'labels' && k !== 'fields') throw new IngestError('bad_request', `line ${lineNo}: "defaults" takes "labels" and "fields", not "${k}"`);
+    }
+    return {
+      labels: d.labels === undefined ? undefined : entryLabels(d.labels, lineNo, base, defaultJob),
+      fields: d.fields !== undefined && d.fields !== null && typeof d.fields === 'object' ? entryFields(d.fields) : undefined,
+    };
   }
 
   /** An NDJSON entry `{line, ts?, labels?, fields?}`; false when the object is not one (then it is parsed as a log line). */
-  #envelope(text: string, lineNo: number, base: Labels, now: number, batcher: StreamBatcher, defaultJob = false): boolean {
-    let o: unknown;
-    try {
-      o = JSON.parse(text);
-    } catch {
-      return false;
-    }
-    if (o === null || typeof o !== 'object' || Array.isArray(o)) return false;
-    const r = o as Record<string, unknown>;
+  #envelope(r: Record<string, unknown>, lineNo: number, base: Labels, now: number, batcher: StreamBatcher, defaultJob: boolean, defaults: Defaults): boolean {
     if (typeof r.line !== 'string') return false;
     let t = now;
     let ns = 0;
@@ -362,25 +391,9 @@ export class HttpIngest {
       t = v.t;
       ns = v.ns;
     }
-    let labels = base;
     const lab = r.labels ?? r.stream;
-    if (lab !== undefined) {
-      if (lab === null || typeof lab !== 'object' || Array.isArray(lab)) throw new IngestError('bad_request', `line ${lineNo}: "labels" must be an object of strings`);
-      const b = new LabelsBuilder();
-      for (const [k, v] of Object.entries(lab as Record<string, unknown>)) {
-        if (!LABEL_NAME.test(k) || typeof v !== 'string') throw new IngestError('bad_request', `line ${lineNo}: label "${k}" must have a valid name and a string value`);
-        b.set(k, v);
-      }
-      base.forEach((n, v) => {
-        if (!(defaultJob && n === 'job' && b.has('job'))) b.set(n, v);
-      });
-      labels = b.labels();
-    }
-    let fields: Record<string, string> | undefined;
-    if (r.fields !== undefined && r.fields !== null && typeof r.fields === 'object') {
-      fields = {};
-      for (const [k, v] of Object.entries(r.fields as Record<string, unknown>)) fields[k] = typeof v === 'string' ? v : JSON.stringify(v);
-    }
+    const labels = lab !== undefined ? entryLabels(lab, lineNo, base, defaultJob) : (defaults.labels ?? base);
+    const fields = r.fields !== undefined && r.fields !== null && typeof r.fields === 'object' ? entryFields(r.fields) : defaults.fields;
     const entry: LogEntry = fields === undefined ? { t, ns, line: r.line } : { t, ns, line: r.line, fields };
     batcher.addEntry(labels, entry, 'vigil-ndjson');
     return true;
@@ -486,4 +499,45 @@ function pathOf(url: string): string {
 
 function headerText(v: string | readonly string[] | undefined): string {
   return v === undefined ? '' : typeof v === 'string' ? v : v.join(',');
+}
+
+/** jsonObject parses a line holding one JSON object; undefined when it is anything else. */
+function jsonObject(text: string): Record<string, unknown> | undefined {
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return o === null || typeof o !== 'object' || Array.isArray(o) ? undefined : (o as Record<string, unknown>);
+}
+
+/** isDefaultsLine tells an object whose only key is `defaults` (a log line with more keys stays a log line). */
+function isDefaultsLine(o: Record<string, unknown>): o is { defaults: unknown } {
+  let n = 0;
+  for (const k in o) {
+    if (k !== 'defaults' || ++n > 1) return false;
+  }
+  return n === 1;
+}
+
+/** entryLabels resolves an NDJSON `labels` object over the request's labels (an own `job` wins over the default `job="http"`). */
+function entryLabels(lab: unknown, lineNo: number, base: Labels, defaultJob: boolean): Labels {
+  if (lab === null || typeof lab !== 'object' || Array.isArray(lab)) throw new IngestError('bad_request', `line ${lineNo}: "labels" must be an object of strings`);
+  const b = new LabelsBuilder();
+  for (const [k, v] of Object.entries(lab as Record<string, unknown>)) {
+    if (!LABEL_NAME.test(k) || typeof v !== 'string') throw new IngestError('bad_request', `line ${lineNo}: label "${k}" must have a valid name and a string value`);
+    b.set(k, v);
+  }
+  base.forEach((n, v) => {
+    if (!(defaultJob && n === 'job' && b.has('job'))) b.set(n, v);
+  });
+  return b.labels();
+}
+
+/** entryFields turns an NDJSON `fields` object into strings (other JSON values as their JSON text). */
+function entryFields(f: object): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [k, v] of Object.entries(f as Record<string, unknown>)) fields[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  return fields;
 }
