@@ -17,6 +17,7 @@
 //   AGENT_BARE=1                 run the agent as `vigil agent` by hand: neither default above
 //   VIGIL_BENCH_PROF=<dir>       --cpu-prof of the agent into <dir> (written when it stops)
 //   AGENT_ARGS="…"               more agent flags
+//   BENCH_LOGS_FEATURES=…        Vigil-Logs-Features the counting server announces (default `defaults`, as vigil's gateway; empty: as an older one)
 //
 // Needs root (cgroups, journald). Prints figures; never a pass/fail test.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -29,6 +30,7 @@ import { gunzipSync } from 'node:zlib';
 import { makeContainers } from './support/agent-load-cgroups.js';
 import { journaldUp, startWriter, type BenchJournald } from './support/agent-load-logs.js';
 import { Series, childPid, freePort, loadAverage, mb, procCpuSeconds, procRssBytes, threadCpuSeconds } from './support/agent-load-proc.js';
+import { LOGS_FEATURES, countEntries } from './support/ndjson-count.js';
 
 const WINDOW_S = Number(process.env.WINDOW ?? 120);
 const WARMUP_S = Number(process.env.WARMUP ?? 30);
@@ -57,6 +59,7 @@ async function main(): Promise<void> {
   let rwBytes = 0;
   let logLines = 0;
   let logBytes = 0;
+  let logRequests = 0;
   const rx = createServer((req: IncomingMessage, res) => {
     const parts: Buffer[] = [];
     req.on('data', (b: Buffer) => parts.push(b));
@@ -69,11 +72,11 @@ async function main(): Promise<void> {
         return;
       }
       logBytes += body.length;
+      logRequests++;
       const text = req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
-      let n = 0;
-      for (let i = text.indexOf(10); i >= 0; i = text.indexOf(10, i + 1)) n++;
+      const n = countEntries(text);
       logLines += n;
-      res.writeHead(200, { 'content-type': 'application/json' }).end(`{"accepted":${n}}`);
+      res.writeHead(200, { 'content-type': 'application/json', 'vigil-logs-features': LOGS_FEATURES }).end(`{"accepted":${n}}`);
     });
   });
   await new Promise<void>((r) => rx.listen(0, '127.0.0.1', r));
@@ -152,6 +155,7 @@ async function main(): Promise<void> {
     const rb0 = rwBytes;
     const l0 = logLines;
     const lb0 = logBytes;
+    const lr0 = logRequests;
     const w0 = writer.written();
     const t0 = performance.now();
     const rssA = new Series();
@@ -180,14 +184,14 @@ async function main(): Promise<void> {
     const steady = (s: Series): string => `steady ${mb(s.avg(Math.floor(s.xs.length / 2)))} MB (second half avg), peak ${mb(s.max)} MB`;
     process.stdout.write(
       [
-        `agent load: host + ${containers.ids.length} containers every 10 s (remote write) and ${RATE} lines/s (half file, half journald), ${wall.toFixed(0)} s window after ${WARMUP_S} s warm-up, load ${loadAverage()}${nodeFlags.length > 0 ? `, node flags ${nodeFlags.join(' ')}` : ''}${Object.keys(extraEnv).length > 0 ? `, env ${Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}${dist !== undefined ? `, build ${dist}` : ''}`,
+        `agent load: host + ${containers.ids.length} containers every 10 s (remote write) and ${RATE} lines/s (half file, half journald), ${wall.toFixed(0)} s window after ${WARMUP_S} s warm-up, load ${loadAverage()}${nodeFlags.length > 0 ? `, node flags ${nodeFlags.join(' ')}` : ''}${Object.keys(extraEnv).length > 0 ? `, env ${Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}${dist !== undefined ? `, build ${dist}` : ''}, log server features "${LOGS_FEATURES}"`,
         `  vigil agent       CPU ${pct(a1 - a0)} % of one core (${(((a1 - a0) * 1000) / cycles).toFixed(0)} ms per 10 s), RSS ${steady(rssA)}, first 10 s ${mb(rssA.avg(0, 10))} MB`,
         `  agent threads     ${[...th1].map(([k, v]) => `${k} ${pct(v - (th0.get(k) ?? 0))} %`).join(', ')}`,
         `  journalctl child  ${jpid === undefined ? 'none' : `CPU ${pct(j1 - j0)} % of one core, RSS ${steady(rssJ)}`}`,
         `  agent together    CPU ${pct(a1 - a0 + j1 - j0)} % of one core, RSS ${mb(rssA.max + rssJ.max)} MB peak`,
         `  node_exporter     ${ne === undefined ? 'not installed' : `CPU ${pct(n1 - n0)} % of one core (host metrics only, scraped every 10 s), RSS ${steady(rssN)}`}`,
         `  journald          ${journald === undefined ? 'none' : `CPU ${pct(jd1 - jd0)} % (the writer's side, not the agent's)`}`,
-        `  logs              offered ${offered.toFixed(0)} lines/s, delivered ${delivered.toFixed(0)} lines/s, ${((logBytes - lb0) / wall / 1024).toFixed(1)} KiB/s gzip; not delivered 3 s after stopping: ${backlog}`,
+        `  logs              offered ${offered.toFixed(0)} lines/s, delivered ${delivered.toFixed(0)} lines/s, ${((logBytes - lb0) / wall / 1024).toFixed(1)} KiB/s gzip in ${((logRequests - lr0) / wall).toFixed(2)} batches/s; not delivered 3 s after stopping: ${backlog}`,
         `  remote write      ${rwRequests - r0} requests, ${((rwBytes - rb0) / 1024).toFixed(0)} KiB in the window`,
         `  agent V8          at start ${heap0}; at end ${heap1}`,
       ].join('\n') + '\n',

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { uncompressSync } from 'snappy';
+import { LOGS_FEATURES, countEntries } from './support/ndjson-count.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const FIXTURE = resolve(ROOT, '../shared/recipes/journal-fixture.sh');
@@ -41,10 +42,9 @@ const server = createServer((req: IncomingMessage, res) => {
     const enc = req.headers['content-encoding'];
     if (enc === 'gzip') body = gunzipSync(body);
     else if (enc === 'snappy') body = Buffer.from(uncompressSync(body) as Uint8Array);
-    let n = 0;
-    for (let i = body.indexOf(10); i >= 0; i = body.indexOf(10, i + 1)) n++;
+    const n = countEntries(body);
     lines += n;
-    res.writeHead(200, { 'content-type': 'application/json' });
+    res.writeHead(200, { 'content-type': 'application/json', 'vigil-logs-features': LOGS_FEATURES });
     res.end(`{"accepted":${n}}`);
   });
 });
