@@ -35,7 +35,15 @@ const c = new CgroupCollector({});
 const b = new MetricBatch();
 await c.collect(b);
 console.log('# layout ' + c.layout().mode + ' ' + c.layout().unifiedControllers.join(','));
+console.log('# kept ' + c.keptFiles);
 process.stdout.write(renderText(b));
+// A second cycle after more CPU work reads the kept files afresh.
+const { execFileSync } = await import('node:child_process');
+try { execFileSync('$R/cgroup-container.sh', ['exec', 'docker/$ID', '--', 'timeout', '1', 'sh', '-c', 'while :; do :; done']); } catch {}
+const b2 = new MetricBatch();
+await c.collect(b2);
+const cpu = (t) => /^container_cpu_usage_seconds_total\\{[^}]*id=.\\/docker\\/$ID.[^}]*\\} (\\S+)$/m.exec(t)?.[1];
+console.log('# cpu ' + cpu(renderText(b)) + ' ' + cpu(renderText(b2)));
 " > /tmp/share/$OUT.txt
 $R/cgroup-container.sh stop docker/$ID
 `;
@@ -63,5 +71,9 @@ describe.skipIf(!run)('CgroupCollector on a pure cgroup v2 host (QEMU guest, slo
     expect(get('container_fs_writes_bytes_total', 'device="/dev/vda"')).toBe(8388608);
     expect(get('container_memory_failcnt')).toBeGreaterThan(0);
     expect(get('container_pressure_memory_waiting_seconds_total')).toBeGreaterThan(0);
+    // The container's files stayed open for the second cycle, which saw the CPU it used since.
+    expect(Number(/^# kept (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(8);
+    const [cpu1, cpu2] = /^# cpu (\S+) (\S+)$/m.exec(text)!.slice(1).map(Number);
+    expect(cpu2! - cpu1!).toBeGreaterThan(0.02);
   }, 900_000);
 });

@@ -81,6 +81,8 @@ describe.skipIf(!canRun)('CgroupCollector on real cgroups (v1 host)', () => {
     expect(find(s0, 'container_processes', cg)).toBeGreaterThanOrEqual(1);
     expect(find(s0, 'container_oom_events_total', cg)).toBe(0);
     const cpu0 = find(s0, 'container_cpu_usage_seconds_total', cg, 'cpu="total"')!;
+    // The container's single-record files stay open for the next cycle, which reads them afresh.
+    expect(c.keptFiles).toBeGreaterThanOrEqual(8);
 
     // Two busy loops for one second under a 10% quota: about 0.1 s of CPU and throttled
     // periods, even on a machine busy enough to give each loop far less than a core.
@@ -113,5 +115,35 @@ describe.skipIf(!canRun)('CgroupCollector on real cgroups (v1 host)', () => {
     expect(find(s1, 'container_network_receive_bytes_total', cg, 'interface="lo"')).toBeUndefined();
     expect(ooms.find((e) => e.cgroupPath === `/docker/${id}`)).toMatchObject({ task: 'dd', constraint: 'CONSTRAINT_MEMCG', oomCgroupPath: `/docker/${id}` });
     expect(watcher.count(`/docker/${id}`)).toBe(1);
+  });
+
+  it('a cgroup removed and made again under the same path is read afresh; a gone one lets go of its files', async () => {
+    const again = `docker/${randomBytes(32).toString('hex')}`;
+    const path = `id="/${again}"`;
+    const c = new CgroupCollector();
+    const cpu = async (): Promise<number | undefined> => {
+      const b = new MetricBatch();
+      await c.collect(b);
+      return find(samples(b), 'container_cpu_usage_seconds_total', path, 'cpu="total"');
+    };
+    try {
+      expect(recipe('start', again, '--', 'sleep', '120').status).toBe(0);
+      expect(recipe('exec', again, '--', 'timeout', '0.5', 'sh', '-c', 'while :; do :; done').status).toBe(124);
+      expect(await cpu()).toBeGreaterThan(0.05);
+      const kept = c.keptFiles;
+      // Removed and made again between two cycles: the kept descriptors answer ENODEV, the
+      // files are opened again under the same path, and the new cgroup's figures come back.
+      expect(recipe('stop', again).status).toBe(0);
+      expect(recipe('start', again, '--', 'sleep', '120').status).toBe(0);
+      expect(await cpu()).toBeLessThan(0.02);
+      expect(recipe('stop', again).status).toBe(0);
+      expect(await cpu()).toBeUndefined();
+      // Other containers on the host keep theirs.
+      expect(kept - c.keptFiles).toBeGreaterThanOrEqual(8);
+    } finally {
+      recipe('stop', again);
+      c.close();
+    }
+    expect(c.keptFiles).toBe(0);
   });
 });

@@ -196,6 +196,7 @@ export class Agent {
       }),
     );
     signal.removeEventListener('abort', stop);
+    this.cgroups?.close();
     if (this.sender !== undefined) {
       const left = await this.sender.flush(this.#flushTimeoutMs);
       if (left > 0) this.#log.warn('stopping with unsent samples', { samples: left });

@@ -11,6 +11,7 @@ import type { PsiTotals } from '../host/index.js';
 import { cgroupLayout, parseCgroupMounts, type CgroupLayout } from './cgroup-mounts.js';
 import { containerOf, type ContainerRef } from './container-id.js';
 import { ContainerStatsReader, dirOf, type ContainerStats } from './container-stats.js';
+import { FdBudget, KeptFiles } from './kept-files.js';
 import { readCgroupFile } from './read-cgroup-file.js';
 
 /** ContainerMetadata is what the runtime knows about a container. */
@@ -49,6 +50,11 @@ export interface CgroupCollectorOptions {
   readonly now?: () => number;
   /** Called when one container's files cannot be read; the others are still reported. */
   readonly onError?: (cgroupPath: string, err: unknown) => void;
+  /**
+   * Most cgroup file descriptors kept open between cycles, over all containers (default 4096,
+   * about 12 per container; 0 opens every file per read). See KeptFiles.
+   */
+  readonly maxKeptFiles?: number;
 }
 
 /** FoundContainer is a container cgroup found in one cycle. */
@@ -142,6 +148,7 @@ export class CgroupCollector implements Collector {
   #readers = new Map<string, ContainerStatsReader>();
   /** Network namespace per pid, kept while the pid is a container's. */
   #netnsOf = new Map<number, string | undefined>();
+  readonly #fds: FdBudget;
 
   constructor(opts: CgroupCollectorOptions = {}) {
     this.#procfs = opts.procfs ?? '/proc';
@@ -151,6 +158,18 @@ export class CgroupCollector implements Collector {
     this.#maxDepth = opts.maxDepth ?? 8;
     this.#now = opts.now ?? Date.now;
     this.#onError = opts.onError;
+    this.#fds = new FdBudget(opts.maxKeptFiles ?? 4096);
+  }
+
+  /** keptFiles is how many cgroup file descriptors are kept open between cycles. */
+  get keptFiles(): number {
+    return this.#fds.used;
+  }
+
+  /** close closes the descriptors kept open between cycles (a later cycle opens them again). */
+  close(): void {
+    for (const r of this.#readers.values()) r.close();
+    this.#readers = new Map();
   }
 
   /** layout returns the cgroup layout (read from mountinfo on first use). */
@@ -211,7 +230,7 @@ export class CgroupCollector implements Collector {
       if (++n % 16 === 0) await new Promise((r) => setImmediate(r));
       let s: ContainerStats;
       try {
-        const r = this.#readers.get(c.cgroupPath) ?? new ContainerStatsReader(layout, c.cgroupPath);
+        const r = this.#readers.get(c.cgroupPath) ?? new ContainerStatsReader(layout, c.cgroupPath, { files: new KeptFiles(this.#fds) });
         readers.set(c.cgroupPath, r);
         s = r.read();
       } catch (e) {
@@ -295,6 +314,8 @@ export class CgroupCollector implements Collector {
       psi('psiMemStalled', 'psiMemWaiting', s.psi.memory);
       psi('psiIoStalled', 'psiIoWaiting', s.psi.io);
     }
+    // A container gone since the last cycle lets go of its files.
+    for (const [path, r] of this.#readers) if (!readers.has(path)) r.close();
     this.#readers = readers;
     this.#netnsOf = netns;
   }

@@ -9,6 +9,7 @@ import { parseBlkio, parseCpuMax, parseIoStat, parseKeyed, parsePidList, parseVa
 import type { CgroupLayout, CgroupMount } from './cgroup-mounts.js';
 import { join } from 'node:path';
 import { statSync } from 'node:fs';
+import type { KeptFiles } from './kept-files.js';
 import { readCgroupFile } from './read-cgroup-file.js';
 
 /** CpuStats are cumulative CPU figures, nanoseconds. */
@@ -115,7 +116,8 @@ const BLKIO_OPS = ['blkio.throttle.io_serviced_recursive', 'blkio.throttle.io_se
  * file found missing is not tried again (the set of interface files of a cgroup does not
  * change while it exists); the limits and the cgroup's creation time are re-read only every
  * `specEvery` reads; the block IO files that carry data are found once and re-probed only
- * every `specEvery` reads while none does.
+ * every `specEvery` reads while none does. With `files`, descriptors stay open between reads
+ * (see KeptFiles); close() closes them.
  */
 export class ContainerStatsReader {
   readonly #layout: CgroupLayout;
@@ -125,11 +127,18 @@ export class ContainerStatsReader {
   #reads = 0;
   #spec: { cpuSpec: CpuSpec | undefined; memorySpec: MemorySpec | undefined; pidsMax: number | undefined; useHierarchy: boolean; createdMs: number | undefined } | undefined;
   #blkio: { bytes: string | undefined; ops: string | undefined } | undefined;
+  readonly #files: KeptFiles | undefined;
 
-  constructor(layout: CgroupLayout, cgroupPath: string, opts: { specEvery?: number } = {}) {
+  constructor(layout: CgroupLayout, cgroupPath: string, opts: { specEvery?: number; files?: KeptFiles } = {}) {
     this.#layout = layout;
     this.#cg = cgroupPath;
     this.#specEvery = opts.specEvery ?? 6;
+    this.#files = opts.files;
+  }
+
+  /** close closes the descriptors kept for this cgroup. */
+  close(): void {
+    this.#files?.close();
   }
 
   /** read returns the container's figures now. Throws CgroupParseError for a malformed file. */
@@ -148,7 +157,8 @@ export class ContainerStatsReader {
     const path = `${dir}/${file}`;
     if (this.#missing.has(path)) return undefined;
     // Every interface file but the pid lists is made by one show call: one read() is enough.
-    const t = readCgroupFile(path, file !== 'cgroup.procs' && file !== 'tasks');
+    const single = file !== 'cgroup.procs' && file !== 'tasks';
+    const t = this.#files !== undefined ? this.#files.read(path, single) : readCgroupFile(path, single);
     if (t === undefined) this.#missing.add(path);
     this.#path = path;
     return t;

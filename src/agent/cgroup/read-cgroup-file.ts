@@ -14,8 +14,13 @@ export function readCgroupFile(path: string, singleRecord = false): string | und
   try {
     return readText(path, singleRecord);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENODEV' || code === 'EOPNOTSUPP' || code === 'EINVAL' || code === 'ESRCH') return undefined;
+    if (isGone(e)) return undefined;
     throw e;
   }
+}
+
+/** isGone tells the errors that mean a cgroup file cannot be read: missing, its cgroup removed, or refused by the kernel. */
+export function isGone(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENODEV' || code === 'EOPNOTSUPP' || code === 'EINVAL' || code === 'ESRCH';
 }

@@ -46,22 +46,35 @@ let shared = Buffer.allocUnsafe(64 * 1024);
 export function readText(path: string, singleRecord = false): string {
   const fd = openSync(path, 'r');
   try {
-    let n = 0;
-    for (;;) {
-      if (n === shared.length) {
-        const bigger = Buffer.allocUnsafe(shared.length * 2);
-        shared.copy(bigger, 0, 0, n);
-        shared = bigger;
-      }
-      const room = shared.length - n;
-      const r = readSync(fd, shared, n, room, null);
-      n += r;
-      if (r === 0 || (singleRecord && r < room)) break;
-    }
-    return shared.toString('utf8', 0, n);
+    return readAll(fd, singleRecord, false);
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * readTextAt reads a whole file again through a descriptor kept open, from offset 0 (pread):
+ * a kernel file made by one show call is made afresh by a read at offset 0. Not for files
+ * that keep an iterator per open file (cgroup.procs, tasks). Errors are thrown.
+ */
+export function readTextAt(fd: number, singleRecord = false): string {
+  return readAll(fd, singleRecord, true);
+}
+
+function readAll(fd: number, singleRecord: boolean, fromStart: boolean): string {
+  let n = 0;
+  for (;;) {
+    if (n === shared.length) {
+      const bigger = Buffer.allocUnsafe(shared.length * 2);
+      shared.copy(bigger, 0, 0, n);
+      shared = bigger;
+    }
+    const room = shared.length - n;
+    const r = readSync(fd, shared, n, room, fromStart ? n : null);
+    n += r;
+    if (r === 0 || (singleRecord && r < room)) break;
+  }
+  return shared.toString('utf8', 0, n);
 }
 
 /** tryReadText reads a file, or returns undefined when it cannot be read (missing, no permission, an attribute the device refuses). */

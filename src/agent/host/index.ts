@@ -8,7 +8,7 @@ export type { FamilyView } from './metric-batch.js';
 export type { Collector } from './collector.js';
 export { HostCollector, HOST_COLLECTORS } from './host-collector.js';
 export type { HostCollectorConfig } from './host-collector.js';
-export { DEFAULT_HOST_PATHS, hostPaths, isMissing, listDir, readText, tryReadNumber, tryReadText } from './host-paths.js';
+export { DEFAULT_HOST_PATHS, hostPaths, isMissing, listDir, readText, readTextAt, tryReadNumber, tryReadText } from './host-paths.js';
 export type { HostPaths } from './host-paths.js';
 export { CpuCollector, parseCpuList, parseCpuinfo, parseProcStatCpus } from './cpu-collector.js';
 export type { CpuCollectorOptions, CpuInfo } from './cpu-collector.js';
