@@ -87,6 +87,8 @@ const cases: readonly Case[] = [
   { name: 'epoch seconds', line: '1700000000.250 lookup done', want: { format: 'text', t: 1_700_000_000_250 } },
   { name: 'a date alone is not a timestamp', line: '2026-11-21 report', want: { format: 'unknown' } },
   { name: 'invalid month', line: '2026-13-21T00:00:00Z x', want: { format: 'unknown' } },
+  { name: 'level word before a key=value tail without a level key', line: '2026-11-21T00:00:00Z ERROR payment failed order=7 amount=12.50', want: { format: 'text', level: 'error' } },
+  { name: 'a level key in the tail wins over the level word', line: '2026-11-21T00:00:00Z INFO x level=warn code=1', want: { format: 'text', level: 'warn' } },
   { name: 'lower-case level word not enclosed is ignored', line: '2026-11-21T00:00:00Z error count is 0', want: { format: 'text', level: '' } },
   // logfmt
   { name: 'logrus', line: 'time="2015-03-26T01:27:38-04:00" level=warning msg="x y" n=1', want: { format: 'logfmt', level: 'warn', t: iso('2015-03-26T05:27:38Z') } },

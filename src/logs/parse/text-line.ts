@@ -161,7 +161,8 @@ export function parseText(ctx: ParseContext, s: string, refMs: number, out: Pars
   out.format = LogFormat.Text;
   out.line = s;
   out.setTime(tr.t, tr.ns);
-  if (!refineFromLogfmt(ctx, s, end, refMs, out)) out.level = levelAfter(s, end);
+  // A key=value tail without a level key leaves the level word after the timestamp (`… ERROR boom code=7`).
+  if (!refineFromLogfmt(ctx, s, end, refMs, out) || out.level === '') out.level = levelAfter(s, end);
   return true;
 }
 
