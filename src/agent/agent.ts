@@ -16,6 +16,7 @@ import { ContainerCache, DockerClient } from './docker/index.js';
 import { EventsService } from './events/index.js';
 import { HostCollector, MetricBatch, MetricType, renderText, sortedSampleOrder } from './host/index.js';
 import { RemoteWriteSender, StalenessTracker } from './remote-write/index.js';
+import { addRegistry } from './self-metrics.js';
 
 /** Agent is the node agent; build it with options, then `run` it. */
 export class Agent {
@@ -144,7 +145,7 @@ export class Agent {
   /** push runs one push cycle at time t: collect, add self-metrics and staleness markers, send or append. */
   async push(t = Date.now(), signal?: AbortSignal): Promise<void> {
     const batch = await this.collect(signal);
-    addExposition(batch, this.registry.expose());
+    addRegistry(batch, this.registry);
     const stale = this.#staleness.track(batch);
     if (this.sender !== undefined) {
       this.sender.enqueue(batch, t);

@@ -4,7 +4,7 @@
  * @module
  */
 export { Counter, DEFAULT_BUCKETS, ExpositionWriter, Family, Gauge, Histogram, Registry, formatValue } from './registry.js';
-export type { Collector, FamilyType, HistogramOpts, MetricOpts } from './registry.js';
+export type { Collector, ExpositionSink, FamilyType, HistogramOpts, MetricOpts } from './registry.js';
 export { registerProcessMetrics } from './process-metrics.js';
 export { LogfmtLogger, NOP_LOGGER } from './logger.js';
 export type { LogFields, LogLevel, Logger, LogfmtLoggerOptions } from './logger.js';

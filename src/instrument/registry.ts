@@ -114,11 +114,19 @@ export class Family<T extends Counter | Gauge | Histogram> {
   }
 }
 
+/** ExpositionSink takes families and their samples as a registry walks them. */
+export interface ExpositionSink {
+  /** family starts a family; its samples follow (a histogram's as `_bucket`, `_sum`, `_count`). */
+  family(name: string, type: FamilyType, help: string): void;
+  /** sample takes one sample of the family last started. */
+  sample(name: string, labels: readonly (readonly [string, string])[], value: number): void;
+}
+
 /** Collector writes metrics computed at scrape time. */
-export type Collector = (w: ExpositionWriter) => void;
+export type Collector = (w: ExpositionSink) => void;
 
 /** ExpositionWriter writes families in text format 0.0.4. */
-export class ExpositionWriter {
+export class ExpositionWriter implements ExpositionSink {
   #out = '';
   /** family starts a family with its HELP and TYPE lines. */
   family(name: string, type: FamilyType, help: string): void {
@@ -179,6 +187,12 @@ export class Registry {
   /** expose renders every family and collector in text format 0.0.4, families sorted by name. */
   expose(): string {
     const w = new ExpositionWriter();
+    this.write(w);
+    return w.text();
+  }
+
+  /** write hands every family and collector to a sink, families sorted by name, as expose renders them. */
+  write(w: ExpositionSink): void {
     const names = [...this.#families.keys()].sort();
     for (const name of names) {
       const f = this.#families.get(name)!;
@@ -204,7 +218,6 @@ export class Registry {
       }
     }
     for (const c of this.#collectors) c(w);
-    return w.text();
   }
 }
 

@@ -3,7 +3,7 @@
  * caller hands in.
  * @module
  */
-import type { Counter, ExpositionWriter, Family, Gauge, Registry } from '../instrument/index.js';
+import type { Counter, ExpositionSink, Family, Gauge, Registry } from '../instrument/index.js';
 
 const QUANTILES = [0.01, 0.05, 0.5, 0.9, 0.99] as const;
 const WINDOW_MS = 10 * 60 * 1000;
@@ -46,7 +46,7 @@ export class WindowedSummary {
   }
 
   /** write renders the summary in the text format. */
-  write(w: ExpositionWriter, now = Date.now()): void {
+  write(w: ExpositionSink, now = Date.now()): void {
     if (this.#children.size === 0) return;
     w.family(this.name, 'summary', this.help);
     for (const [lv, c] of [...this.#children].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
