@@ -29,7 +29,11 @@ export interface JournalFollowerOptions {
   readonly sink: LogSink;
   /** Read the journal files directly (`files`, default) or run journalctl (`journalctl`). */
   readonly reader?: 'files' | 'journalctl';
-  /** With the file reader: how often to look for new entries when no file event comes (ms, default 250). */
+  /**
+   * With the file reader: how often to look for new entries when no file event comes (ms,
+   * default 1000). journald signals its writes to inotify at most every 250 ms, and fs.watch on
+   * the journal directories wakes the reader then; the poll covers filesystems without inotify.
+   */
   readonly pollIntervalMs?: number;
   /** With the file reader and neither directory nor namespace: the journal roots (default /run/log/journal and /var/log/journal). */
   readonly journalRoots?: readonly string[];
@@ -101,7 +105,7 @@ export class JournalFollower {
     const {
       sink, journalctl = 'journalctl', directory, namespace, units = [], matches = [], startAt = 'beginning', maxAgeMs, labels = { job: 'systemd-journal' },
       keepAddressFields = false, levelLabel = true, restartDelayMs = 1000, stdoutBufferBytes = 1 << 20, registry, logger = NOP_LOGGER,
-      reader = 'files', pollIntervalMs = 250, journalRoots = ['/run/log/journal', '/var/log/journal'],
+      reader = 'files', pollIntervalMs = 1000, journalRoots = ['/run/log/journal', '/var/log/journal'],
     } = options;
     if (reader !== 'files' && reader !== 'journalctl') throw new JournaldOptionError('reader', `must be "files" or "journalctl", got "${String(reader)}"`);
     if (!(pollIntervalMs > 0)) throw new JournaldOptionError('pollIntervalMs', `must be positive, got ${pollIntervalMs}`);
