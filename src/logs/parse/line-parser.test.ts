@@ -88,6 +88,8 @@ const cases: readonly Case[] = [
   { name: 'a date alone is not a timestamp', line: '2026-11-21 report', want: { format: 'unknown' } },
   { name: 'invalid month', line: '2026-13-21T00:00:00Z x', want: { format: 'unknown' } },
   { name: 'level word before a key=value tail without a level key', line: '2026-11-21T00:00:00Z ERROR payment failed order=7 amount=12.50', want: { format: 'text', level: 'error' } },
+  { name: 'an lvl key late in the tail', line: '2026-11-21T00:00:00Z INFO handled counts=3 lvl=error', want: { format: 'text', level: 'error' } },
+  { name: 'a time key in the tail refines the leading second', line: '2026-11-21T00:00:00Z x a=1 b=2 time="2026-11-21T00:00:00.123456Z"', want: { format: 'text', t: iso('2026-11-21T00:00:00.123Z'), ns: 456000 } },
   { name: 'a level key in the tail wins over the level word', line: '2026-11-21T00:00:00Z INFO x level=warn code=1', want: { format: 'text', level: 'warn' } },
   { name: 'lower-case level word not enclosed is ignored', line: '2026-11-21T00:00:00Z error count is 0', want: { format: 'text', level: '' } },
   // logfmt

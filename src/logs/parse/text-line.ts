@@ -121,6 +121,9 @@ export function levelAfter(s: string, i: number): Level | '' {
  */
 function refineFromLogfmt(ctx: ParseContext, s: string, from: number, refMs: number, out: ParsedLine): boolean {
   if (s.indexOf('=', from) < 0) return false;
+  // Only a level or a time key changes anything: a tail without one is not scanned (the caller
+  // then looks for the level word, as it does for a logfmt tail without a level key).
+  if (s.indexOf('level=', from) < 0 && s.indexOf('lvl=', from) < 0 && s.indexOf('time=', from) < 0 && s.indexOf('ts=', from) < 0) return false;
   const sc = ctx.logfmt;
   sc.reset(from === 0 ? s : s.slice(from));
   let pairs = 0;
