@@ -48,7 +48,7 @@ export interface BatchEncoder {
   add(stream: ShipStream, t: number, ns: number, line: string, fields: Readonly<Record<string, string>> | undefined): void;
   /** addEncoded is add with the fields already encoded: the UTF-8 bytes of a JSON object of strings (copied). */
   addEncoded(stream: ShipStream, t: number, ns: number, line: string, fieldsJson: Uint8Array | undefined): void;
-  /** finish returns the body and starts an empty one. */
+  /** finish returns the body and starts an empty one; the body may be a view the next add overwrites (copy it to keep it). */
   finish(): Buffer;
   /** serverFeatures takes the `Vigil-Logs-Features` the server last answered with; bodies started after it may use them. */
   serverFeatures(features: string): void;
@@ -153,8 +153,9 @@ class ByteSink {
     this.#len = o + 19;
   }
 
+  /** take returns what was written, as a view of the buffer valid until the next write, and empties the sink. */
   take(): Buffer {
-    const out = Buffer.from(this.#buf.subarray(0, this.#len));
+    const out = this.#buf.subarray(0, this.#len);
     this.#len = 0;
     return out;
   }

@@ -294,7 +294,9 @@ export class Shipper implements LogSink {
     const enc = this.#enc;
     if (enc.entries === 0 && this.#marks.size === 0) return;
     const entries = enc.entries;
-    const body = enc.finish();
+    // Compressed now, from the encoder's own buffer (the next entry overwrites it): a sealed
+    // batch leaves no uncompressed copy behind.
+    const body = entries === 0 ? Buffer.alloc(0) : this.#compress(enc.finish());
     // Positions are copied now: a source may keep mutating the object it marked.
     const positions: Record<string, unknown> = {};
     for (const [k, v] of this.#marks) positions[k] = v === null || typeof v !== 'object' ? v : (JSON.parse(JSON.stringify(v)) as unknown);
@@ -314,9 +316,8 @@ export class Shipper implements LogSink {
       });
   }
 
-  async #store(seq: number, entries: number, raw: Buffer, positions: Positions): Promise<void> {
+  async #store(seq: number, entries: number, body: Buffer, positions: Positions): Promise<void> {
     const t0 = Date.now();
-    const body = entries === 0 ? Buffer.alloc(0) : this.#compress(raw);
     for (let attempt = 1; ; attempt++) {
       try {
         const dropped = await this.#queue.append({ seq, entries, format: this.#enc.format, compression: this.#compression, positions, body }, this.#inFlight);
@@ -342,7 +343,7 @@ export class Shipper implements LogSink {
         // In JavaScript (remote-write's): the native addon costs 6–15 MB RSS and its threads.
         return compressSnappyBlock(raw);
       default:
-        return raw;
+        return Buffer.from(raw);
     }
   }
 
