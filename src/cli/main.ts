@@ -3,7 +3,7 @@
  * wires engines together in its own file.
  * @module
  */
-import { keepYoungGenerationSmall } from './agent-heap.js';
+import { keepOldGenerationTight, keepYoungGenerationSmall } from './agent-heap.js';
 import { FlagError } from './flags.js';
 import { VERSION } from './version.js';
 
@@ -17,7 +17,7 @@ interface Command {
 const COMMANDS: readonly Command[] = [
   { name: 'up', summary: 'server and agent in one process: the embedded default for one machine', run: lazy('./cmd-server.js', 'runUp') },
   { name: 'server', summary: 'central server: scrape, TSDB, PromQL, log gateway and store, HTTP APIs', run: lazy('./cmd-server.js', 'runServer') },
-  { name: 'agent', summary: 'node agent: host and container metrics, events, logs; ships to a server', run: (argv) => (keepYoungGenerationSmall(), lazy('./cmd-agent.js', 'runAgent')(argv)) },
+  { name: 'agent', summary: 'node agent: host and container metrics, events, logs; ships to a server', run: (argv) => (keepYoungGenerationSmall(), keepOldGenerationTight(), lazy('./cmd-agent.js', 'runAgent')(argv)) },
   { name: 'query', summary: 'run a PromQL query against a server or a data directory', run: lazy('./cmd-query.js', 'runQuery') },
   { name: 'logs', summary: 'run a LogQL query or follow logs, against a server or a data directory', run: lazy('./cmd-logs.js', 'runLogs') },
   { name: 'check', summary: 'check Prometheus-format configuration files as promtool does (check config)', run: lazy('./cmd-check.js', 'runCheck') },
