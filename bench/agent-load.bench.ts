@@ -17,11 +17,12 @@
 //   AGENT_BARE=1                 run the agent as `vigil agent` by hand: neither default above
 //   VIGIL_BENCH_PROF=<dir>       --cpu-prof of the agent into <dir> (written when it stops)
 //   AGENT_ARGS="…"               more agent flags
+//   AGENT_STDOUT=<file>          the agent's stdout into <file> (for V8 traces such as --trace-opt --trace-deopt)
 //   BENCH_LOGS_FEATURES=…        Vigil-Logs-Features the counting server announces (default `defaults`, as vigil's gateway; empty: as an older one)
 //
 // Needs root (cgroups, journald). Prints figures; never a pass/fail test.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -118,7 +119,8 @@ async function main(): Promise<void> {
       ...(process.env.AGENT_ARGS ?? '').split(' ').filter((x) => x !== ''),
     ];
     let agentErr = '';
-    agent = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...extraEnv } });
+    const agentOut = process.env.AGENT_STDOUT === undefined ? 'ignore' : openSync(process.env.AGENT_STDOUT, 'w');
+    agent = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', agentOut, 'pipe'], env: { ...process.env, ...extraEnv } });
     agent.stderr!.on('data', (b: Buffer) => (agentErr = (agentErr + b.toString()).slice(-4000)));
     const agentPid = agent.pid!;
 

@@ -379,7 +379,10 @@ export class JournalFile {
       return 0;
     }
     if (this.#win.length < WINDOW) this.#win = Buffer.allocUnsafe(WINDOW);
-    const start = off - (off % 4096);
+    // Going forward, the window starts a page early: an entry's new DATA objects (its MESSAGE)
+    // lie just before it, and are read right after it.
+    const back = off >= this.#winStart + this.#winLen && off >= 4096 && len + 8192 <= WINDOW ? 4096 : 0;
+    const start = off - (off % 4096) - back;
     const want = Math.min(WINDOW, this.#limit - start);
     const n = this.#read(this.#win, start, want);
     this.#winStart = start;

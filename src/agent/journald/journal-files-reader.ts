@@ -74,6 +74,10 @@ export class JournalFilesReader {
   #curN = 0;
   #curBad = '';
   readonly #cursorBuf = Buffer.allocUnsafe(160);
+  /** The file and item offsets of the last entry whose items all gave their DATA objects (then data[k] is item k's). */
+  #prevFile: JournalFile | undefined;
+  readonly #prevItems: number[] = [];
+  #prevN = 0;
   #dirs: string[] = [];
 
   constructor({ roots, match, onSkip = () => undefined }: JournalFilesReaderOptions) {
@@ -372,17 +376,34 @@ export class JournalFilesReader {
     const f = t.file;
     if (this.#data.length < e.nItems) this.#data = new Array<JournalData>(e.nItems * 2);
     const data = this.#data;
+    // Entries of one stream repeat their fields' DATA objects item for item: while the previous
+    // entry read in full came from the same file, an item at the same offset is the same object.
+    const prev = this.#prevFile === f ? this.#prevItems : undefined;
+    const prevN = this.#prevN;
     let n = 0;
     let bad = '';
     for (let k = 0; k < e.nItems; k++) {
+      const off = e.items[k]!;
+      const same = data[k];
+      if (prev !== undefined && k < prevN && prev[k] === off && same !== undefined && same.offset === off) {
+        data[n++] = same; // n < k after an item of this entry that failed
+        continue;
+      }
       try {
-        const d = f.data(e.items[k]!);
+        const d = f.data(off);
         if (d.error !== '') bad += `${bad === '' ? '' : '; '}field at ${d.offset}: ${d.error}`;
         else data[n++] = d;
       } catch (err) {
         bad += `${bad === '' ? '' : '; '}${err instanceof Error ? err.message : String(err)}`;
       }
     }
+    // Kept for the next entry only when every item gave its object (data[k] is item k's).
+    if (n === e.nItems) {
+      const items = this.#prevItems;
+      for (let k = 0; k < n; k++) items[k] = e.items[k]!;
+      this.#prevFile = f;
+      this.#prevN = n;
+    } else this.#prevFile = undefined;
     if (this.#match !== undefined && !this.#match.test(data, n)) return false;
     this.#cur = t;
     this.#curN = n;

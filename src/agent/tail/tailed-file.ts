@@ -107,7 +107,7 @@ export class TailedFile {
     for (;;) {
       const nl = buf.indexOf(10, pos);
       if (nl < 0 || nl >= n) break;
-      this.#line(buf.subarray(pos, nl + 1), base + pos, base + nl + 1, now);
+      this.#line(buf, pos, nl, base, now);
       pos = nl + 1;
     }
     if (pos < n) {
@@ -162,14 +162,16 @@ export class TailedFile {
     return new LogStreamDecoder({ parser: this.#parser, maxLineBytes: this.#maxLine, multiline: this.#multiline });
   }
 
-  // One line [s, e) including its newline.
-  #line(seg: Buffer, s: number, e: number, now: number): void {
+  // One line buf[a, nl] including its newline, buf[0] at file offset base.
+  #line(buf: Buffer, a: number, nl: number, base: number, now: number): void {
     const dec = this.#dec;
+    const s = base + a;
+    const e = base + nl + 1;
     // A line whose head was fed earlier started where the decoder's partial line began.
     const start = dec.partialSince >= 0 ? this.#lineStart : s;
     const was = dec.holding;
     this.#emitted = false;
-    dec.write(seg, now, this.#emit);
+    dec.writeLine(buf, a, nl, now, this.#emit);
     if (!dec.holding) this.#heldStart = -1;
     else if (!was || this.#emitted) this.#heldStart = start;
     this.#lineStart = e;

@@ -121,6 +121,35 @@ describe('parser fuzzing', () => {
     );
   });
 
+  it('writeLine gives what write gives for the same lines', () => {
+    // Corpus lines and odd bytes (invalid UTF-8, CR, a real U+FFFD, `_` and `-- ` starts, a
+    // line too long), fed line by line both ways, with partial lines between (write only, as
+    // a file tailer does when a line is still being written: the rest then comes through
+    // writeLine with the head pending).
+    const odd = fc.constantFrom('', '\r', '\uFFFD', '_x', '__CURSOR=s=1', '-- Boot 0123456789abcdef0123456789abcdef --', 'x'.repeat(200), '\u00e9');
+    const bytesOf = (l: string, bad: number): Buffer => (bad === 0 ? Buffer.from(l) : Buffer.concat([Buffer.from(l), Buffer.from([0xc3, bad])]));
+    const line = fc.tuple(fc.oneof(fc.constantFrom(...LINES), fc.string({ maxLength: 80 })), odd, fc.constantFrom(0, 0x28, 0xff), fc.boolean());
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 12 }), fc.boolean(), (ls, multiline) => {
+        const out: string[][] = [[], []];
+        for (const way of [0, 1]) {
+          const d = new LogStreamDecoder({ multiline, maxLineBytes: 400 });
+          const sink = (p: ParsedLine): void => void out[way]!.push(JSON.stringify([p.format, p.t, p.level, p.line, p.fields ?? {}, rawBytes(p.toEntry()).toString('hex')]));
+          for (const [text, extra, bad, split] of ls) {
+            const b = Buffer.concat([bytesOf(text + extra, bad), Buffer.from('\n')]);
+            const at = split ? b.length >> 1 : 0;
+            if (at > 0) d.write(b.subarray(0, at), 5, sink);
+            if (way === 0) d.write(b.subarray(at), 5, sink);
+            else d.writeLine(b, at, b.length - 1, 5, sink);
+          }
+          d.end(5, sink);
+        }
+        expect(out[1]).toEqual(out[0]);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('pathological JSON nesting is an error, not a stack overflow', () => {
     const out = new ParsedLine();
     new LineParser().parse(`{"a":${'['.repeat(100_000)}`, 0, out);

@@ -145,6 +145,25 @@ export class LogStreamDecoder {
     }
   }
 
+  /**
+   * writeLine feeds one complete line, buf[a, nl] with buf[nl] its newline: the same as
+   * `write(buf.subarray(a, nl + 1), …)`, without the framing work when nothing is pending (a
+   * file tailer hands over its lines one at a time, to keep a position per line).
+   */
+  writeLine(buf: Buffer, a: number, nl: number, arrivalMs: number, sink: ParsedLineSink): void {
+    if (this.#mode !== Mode.Lines || this.#cut !== Cut.None || this.#carryLen > 0 || buf[a] === 95 || (nl - a) * 3 > this.#max) {
+      this.write(buf.subarray(a, nl + 1), arrivalMs, sink);
+      return;
+    }
+    this.#arrival = arrivalMs;
+    this.#sink = sink;
+    const e = nl > a && buf[nl - 1] === 13 ? nl - 1 : nl;
+    const text = buf.toString('utf8', a, e);
+    // Bytes that are not UTF-8 decode to U+FFFD: only then is the line checked (and kept raw if so).
+    if (text.indexOf('\uFFFD') >= 0 && !isUtf8(buf.subarray(a, e))) this.#lineBytes(buf, a, nl);
+    else this.#lineText(text, undefined);
+  }
+
   /** flushHeld emits the entries held for possible continuation lines. */
   flushHeld(sink: ParsedLineSink): void {
     this.#joiner.flush(sink);

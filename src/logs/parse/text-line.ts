@@ -114,16 +114,20 @@ export function levelAfter(s: string, i: number): Level | '' {
   return '';
 }
 
+// The keys refineFromLogfmt acts on, as substrings (a fixed pattern of ours: one native scan
+// instead of four indexOf calls).
+const TAIL_KEYS = /level=|lvl=|time=|ts=/g;
+
 /**
  * refineFromLogfmt reads a logfmt tail (`… time="…" level=debug msg="…"`, as in dockerd output
  * prefixed by a capture timestamp): its level, and its time when it falls in the same second
  * as the leading timestamp (more precise). Returns whether the tail was logfmt.
  */
 function refineFromLogfmt(ctx: ParseContext, s: string, from: number, refMs: number, out: ParsedLine): boolean {
-  if (s.indexOf('=', from) < 0) return false;
   // Only a level or a time key changes anything: a tail without one is not scanned (the caller
   // then looks for the level word, as it does for a logfmt tail without a level key).
-  if (s.indexOf('level=', from) < 0 && s.indexOf('lvl=', from) < 0 && s.indexOf('time=', from) < 0 && s.indexOf('ts=', from) < 0) return false;
+  TAIL_KEYS.lastIndex = from;
+  if (!TAIL_KEYS.test(s)) return false;
   const sc = ctx.logfmt;
   sc.reset(from === 0 ? s : s.slice(from));
   let pairs = 0;
