@@ -219,7 +219,7 @@ export class JournalEntryEncoder {
     const p = d.payload;
     const eq = d.nameLength;
     // MESSAGE, new in nearly every entry, is known without making its name.
-    const name = eq === MESSAGE_NAME.length && p.compare(MESSAGE_NAME, 0, eq, 0, eq) === 0 ? 'MESSAGE' : p.toString('latin1', 0, eq);
+    const name = isMessage(p, eq) ? 'MESSAGE' : p.toString('latin1', 0, eq);
     let slot = this.#names.get(name);
     if (slot === undefined) {
       if (this.#names.size >= MAX_NAMES) this.#names.clear();
@@ -227,14 +227,15 @@ export class JournalEntryEncoder {
     }
     const va = eq + 1;
     const vb = p.length;
-    if (name.startsWith('__') || vb - va > this.#maxField || !isUtf8(p.subarray(va, vb))) {
-      return { kind: Kind.Refuse, name: slot, json: undefined, text: '', empty: true, level: '', micros: -1 };
-    }
     const kind = SPECIAL[name] ?? Kind.Field;
     const empty = vb === va;
     if (kind === Kind.Message || kind === Kind.Unit || kind === Kind.Host || kind === Kind.Identifier || kind === Kind.Container) {
-      return { kind, name: slot, json: undefined, text: p.toString('utf8', va, vb), empty, level: '', micros: -1 };
+      // Decoded first: bytes that are not UTF-8 show as U+FFFD, and only then is the value checked.
+      const text = vb - va > this.#maxField ? '' : p.toString('utf8', va, vb);
+      if (vb - va > this.#maxField || (text.indexOf('\uFFFD') >= 0 && !isUtf8(p.subarray(va, vb)))) return refused(slot);
+      return { kind, name: slot, json: undefined, text, empty, level: '', micros: -1 };
     }
+    if (name.startsWith('__') || vb - va > this.#maxField || !isUtf8(p.subarray(va, vb))) return refused(slot);
     let level: Level | '' = '';
     let micros = -1;
     if (kind === Kind.Priority && !empty) {
@@ -245,6 +246,17 @@ export class JournalEntryEncoder {
     if (kind === Kind.SourceRealtime) micros = readMicros(p, va, vb);
     return { kind, name: slot, json: jsonField(p, eq), text: '', empty, level, micros };
   }
+}
+
+function refused(name: NameSlot): Encoded {
+  return { kind: Kind.Refuse, name, json: undefined, text: '', empty: true, level: '', micros: -1 };
+}
+
+/** Whether payload p with its '=' at eq names MESSAGE (compared here: shorter than a native call). */
+function isMessage(p: Buffer, eq: number): boolean {
+  if (eq !== 7) return false;
+  for (let i = 0; i < 7; i++) if (p[i] !== MESSAGE_NAME[i]) return false;
+  return true;
 }
 
 /** `"NAME":"value"` with the value JSON-escaped (valid UTF-8 is copied as is). */

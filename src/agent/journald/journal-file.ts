@@ -284,7 +284,7 @@ export class JournalFile {
       payload = Buffer.alloc(0);
       error = `cannot decompress: ${e instanceof Error ? e.message : String(e)}`;
     }
-    let eq = error === '' ? payload.indexOf(61) : -1;
+    let eq = error === '' ? nameEnd(payload) : -1;
     if (error === '' && eq <= 0) {
       error = 'payload is not FIELD=value';
       eq = -1;
@@ -404,6 +404,13 @@ export class JournalFile {
     }
     return got;
   }
+}
+
+/** The position of the first '=' (names are short: looked for here before a native search). */
+function nameEnd(p: Buffer): number {
+  const n = Math.min(p.length, 66);
+  for (let i = 0; i < n; i++) if (p[i] === 61) return i;
+  return p.length > 66 ? p.indexOf(61, 66) : -1;
 }
 
 /** An unsigned 64-bit little-endian number (exact below 2^53). */
