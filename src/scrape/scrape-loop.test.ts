@@ -76,16 +76,22 @@ describe('ScrapeLoop', () => {
 
   it('writes staleness markers two intervals after being stopped', async () => {
     const store = new RecordingStorage();
-    const scraper = new FakeScraper(() => 'm 1\n');
+    let lastScrapeAt = 0;
+    const scraper = new FakeScraper(() => {
+      lastScrapeAt = Date.now();
+      return 'm 1\n';
+    });
     const loop = loopFor(scraper, store);
     const shutdown = new AbortController();
     const run = loop.run(shutdown.signal);
     await until(() => scraper.calls >= 1 && store.commits >= 1);
-    const stoppedAt = Date.now();
     await loop.stop();
     const calls = scraper.calls;
     await run; // resolves after the end-of-run markers
-    expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(150);
+    // Two intervals (100 ms) past the last scrape's tick, and a tenth more: counted from the
+    // scrape itself (the tick, or a little after it on a busy machine), not from the stop,
+    // which may come late in an interval.
+    expect(Date.now() - lastScrapeAt).toBeGreaterThanOrEqual(150);
     expect(scraper.calls).toBe(calls);
     const stale = store.samples.filter((s) => s.v === 'stale').map((s) => s.series.slice(0, s.series.indexOf(',')));
     expect(stale.sort()).toEqual(['{__name__="m"', '{__name__="scrape_duration_seconds"', '{__name__="scrape_samples_post_metric_relabeling"', '{__name__="scrape_samples_scraped"', '{__name__="scrape_series_added"', '{__name__="up"'].sort());
