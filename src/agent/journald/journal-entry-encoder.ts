@@ -230,9 +230,10 @@ export class JournalEntryEncoder {
     const kind = SPECIAL[name] ?? Kind.Field;
     const empty = vb === va;
     if (kind === Kind.Message || kind === Kind.Unit || kind === Kind.Host || kind === Kind.Identifier || kind === Kind.Container) {
+      if (vb - va > this.#maxField) return refused(slot);
       // Decoded first: bytes that are not UTF-8 show as U+FFFD, and only then is the value checked.
-      const text = vb - va > this.#maxField ? '' : p.toString('utf8', va, vb);
-      if (vb - va > this.#maxField || (text.indexOf('\uFFFD') >= 0 && !isUtf8(p.subarray(va, vb)))) return refused(slot);
+      const text = p.toString('utf8', va, vb);
+      if (text.indexOf('\uFFFD') >= 0 && !isUtf8(p.subarray(va, vb))) return refused(slot);
       return { kind, name: slot, json: undefined, text, empty, level: '', micros: -1 };
     }
     if (name.startsWith('__') || vb - va > this.#maxField || !isUtf8(p.subarray(va, vb))) return refused(slot);
