@@ -83,6 +83,8 @@ export class JournalEntryEncoder {
    * until the next call.
    */
   encode(e: JournalEntry, data: readonly JournalData[], n: number, out: JournalExportEntry): boolean {
+    // A limit under the boot id's 32 digits would cut _BOOT_ID too: the export path does that.
+    if (this.#maxField < 32) return false;
     if (this.#prevMsg >= 0 && n === this.#prevN && e.bootBytes === this.#bootBytes && this.#again(e, data, n, out)) return true;
     this.#prevMsg = -1;
     const stamp = ++this.#stamp;

@@ -71,7 +71,7 @@ function fixtureRuns(n: number): Buffer {
     lines.push(`__REALTIME_TIMESTAMP=${1_795_330_271_000_000 + i * 1000}`, `__MONOTONIC_TIMESTAMP=${i * 10}`, `_BOOT_ID=${run % 4 === 3 ? 'fedcba9876543210fedcba9876543210' : '0123456789abcdef0123456789abcdef'}`);
     lines.push('_HOSTNAME=vm', '_TRANSPORT=stdout', `_PID=${100 + run}`, '_SYSTEMD_UNIT=shop.service', `PRIORITY=${run % 8}`, 'SYSLOG_IDENTIFIER=shop');
     if (run % 3 === 1) lines.push(`_SOURCE_REALTIME_TIMESTAMP=${1_795_330_270_000_000 + run}`);
-    lines.push(`MESSAGE=${i % 10 === 0 ? 'the same message' : `request ${i} handled é`}`);
+    lines.push(`MESSAGE=${i % 10 === 0 ? 'the same message' : i % 7 === 0 ? `request ${i} handled é, ${'with more words '.repeat(4)}` : `request ${i} handled é`}`);
     if (i % 29 === 0) lines.push(`MESSAGE=a second message ${i}`);
     lines.push('');
   }
@@ -188,6 +188,11 @@ describe.skipIf(!haveRemote)('JournalFilesReader and journalctl on systemd-journ
     expect(total).toBe(301);
     // Refused: only the entry whose MESSAGE is not UTF-8 (a second MESSAGE is taken: the first wins).
     expect(refused).toBe(1);
+    // With a 40-byte field limit the long MESSAGEs (every 7th) go the export way, which cuts
+    // them; the rest still match.
+    expect(bothWays(d, 40).refused).toBeGreaterThan(30);
+    // Under 32 bytes even _BOOT_ID is cut: every entry goes the export way.
+    expect(bothWays(d, 20).refused).toBe(301);
   });
 
   it.each([
