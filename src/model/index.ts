@@ -4,7 +4,7 @@
  */
 export { Labels, LabelsBuilder, METRIC_NAME, compareStrings, quoteGo } from './labels.js';
 export { Matcher, MatchType, matchesAll } from './matcher.js';
-export { compileAnchored, compileUnanchored, RegexSyntaxError } from './regex.js';
+export { compileAnchored, compileUnanchored, memoized, RegexSyntaxError } from './regex.js';
 export type { Regex } from './regex.js';
 export { STALE_NAN, STALE_NAN_HI, STALE_NAN_LO, isStaleNaN } from './stale.js';
 export { parseDuration, formatDuration, DurationError } from './time.js';

@@ -87,6 +87,29 @@ function compile(source: string, anchored: boolean): Regex {
   };
 }
 
+/**
+ * memoized wraps a regex for inputs that repeat (a host's device names, mount points and vmstat
+ * keys, matched again every collection cycle): each distinct string is matched once and the
+ * answer kept, for at most `max` strings (then the kept answers are dropped and gathered again).
+ */
+export function memoized(r: Regex, max = 4096): Regex {
+  const seen = new Map<string, boolean>();
+  return {
+    source: r.source,
+    setMatches: r.setMatches,
+    prefix: r.prefix,
+    test: (s) => {
+      let v = seen.get(s);
+      if (v === undefined) {
+        if (seen.size >= max) seen.clear();
+        v = r.test(s);
+        seen.set(s, v);
+      }
+      return v;
+    },
+  };
+}
+
 // literalAlternatives returns the strings of `a|b|c` (optionally wrapped in one group) when
 // every branch is a plain literal, else undefined.
 function literalAlternatives(source: string): string[] | undefined {

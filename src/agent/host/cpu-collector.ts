@@ -3,7 +3,7 @@
  * throttle counts and isolated CPUs from /sys.
  * @module
  */
-import { compileUnanchored, type Regex } from '../../model/index.js';
+import { compileUnanchored, memoized, type Regex } from '../../model/index.js';
 import type { Collector } from './collector.js';
 import { ProcParseError } from './errors.js';
 import { listDir, tryReadNumber, tryReadText, under, type HostPaths } from './host-paths.js';
@@ -125,8 +125,8 @@ export class CpuCollector implements Collector {
   constructor(opts: CpuCollectorOptions) {
     this.#paths = opts.paths;
     this.#guest = opts.guest ?? true;
-    this.#flags = (opts.flagsInclude ?? '') !== '' ? compileUnanchored(opts.flagsInclude!) : undefined;
-    this.#bugs = (opts.bugsInclude ?? '') !== '' ? compileUnanchored(opts.bugsInclude!) : undefined;
+    this.#flags = (opts.flagsInclude ?? '') !== '' ? memoized(compileUnanchored(opts.flagsInclude!)) : undefined;
+    this.#bugs = (opts.bugsInclude ?? '') !== '' ? memoized(compileUnanchored(opts.bugsInclude!)) : undefined;
     this.#info = (opts.info ?? false) || this.#flags !== undefined || this.#bugs !== undefined;
     this.#isolated = parseCpuList(tryReadText(under(opts.paths.sysfs, 'devices/system/cpu/isolated')) ?? '');
   }

@@ -4,7 +4,7 @@
  * ATA properties). Partitions of whole disks, RAM disks and loops are left out by default.
  * @module
  */
-import { compileUnanchored, type Regex } from '../../model/index.js';
+import { compileUnanchored, memoized, type Regex } from '../../model/index.js';
 import type { Collector } from './collector.js';
 import { ProcParseError } from './errors.js';
 import { readText, tryReadText, under, type HostPaths } from './host-paths.js';
@@ -96,9 +96,9 @@ export class DiskstatsCollector implements Collector {
 
   constructor(opts: DiskstatsCollectorOptions) {
     this.#paths = opts.paths;
-    this.#include = opts.include !== undefined && opts.include !== '' ? compileUnanchored(opts.include) : undefined;
+    this.#include = opts.include !== undefined && opts.include !== '' ? memoized(compileUnanchored(opts.include)) : undefined;
     const ex = this.#include !== undefined ? '' : (opts.exclude ?? DEFAULT_DISK_EXCLUDE);
-    this.#exclude = ex !== '' ? compileUnanchored(ex) : undefined;
+    this.#exclude = ex !== '' ? memoized(compileUnanchored(ex)) : undefined;
   }
 
   collect(out: MetricBatch): void {

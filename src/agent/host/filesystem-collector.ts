@@ -7,7 +7,7 @@
  * @module
  */
 import { statfs } from 'node:fs/promises';
-import { compileUnanchored, type Regex } from '../../model/index.js';
+import { compileUnanchored, memoized, type Regex } from '../../model/index.js';
 import type { Collector } from './collector.js';
 import { ProcParseError } from './errors.js';
 import { isMissing, readText, under, type HostPaths } from './host-paths.js';
@@ -61,8 +61,8 @@ export class FilesystemCollector implements Collector {
 
   constructor(opts: FilesystemCollectorOptions) {
     this.#paths = opts.paths;
-    this.#mpExclude = compileUnanchored(opts.mountPointsExclude ?? DEFAULT_MOUNT_POINTS_EXCLUDE);
-    this.#fsExclude = compileUnanchored(opts.fsTypesExclude ?? DEFAULT_FS_TYPES_EXCLUDE);
+    this.#mpExclude = memoized(compileUnanchored(opts.mountPointsExclude ?? DEFAULT_MOUNT_POINTS_EXCLUDE));
+    this.#fsExclude = memoized(compileUnanchored(opts.fsTypesExclude ?? DEFAULT_FS_TYPES_EXCLUDE));
     this.#timeoutMs = opts.mountTimeoutMs ?? 5000;
   }
 

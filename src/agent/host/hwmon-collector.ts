@@ -6,7 +6,7 @@
  */
 import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { compileUnanchored, type Regex } from '../../model/index.js';
+import { compileUnanchored, memoized, type Regex } from '../../model/index.js';
 import type { Collector } from './collector.js';
 import { NoDataError } from './errors.js';
 import { listDir, tryReadText, under, type HostPaths } from './host-paths.js';
@@ -79,8 +79,8 @@ class DeviceFilter {
   readonly #exclude: Regex | undefined;
   constructor(include: string | undefined, exclude: string | undefined, what: string) {
     if ((include ?? '') !== '' && (exclude ?? '') !== '') throw new Error(`hwmon: ${what}-include and ${what}-exclude are mutually exclusive`);
-    this.#include = (include ?? '') !== '' ? compileUnanchored(include!) : undefined;
-    this.#exclude = (exclude ?? '') !== '' ? compileUnanchored(exclude!) : undefined;
+    this.#include = (include ?? '') !== '' ? memoized(compileUnanchored(include!)) : undefined;
+    this.#exclude = (exclude ?? '') !== '' ? memoized(compileUnanchored(exclude!)) : undefined;
   }
   ignored(name: string): boolean {
     return (this.#exclude !== undefined && this.#exclude.test(name)) || (this.#include !== undefined && !this.#include.test(name));

@@ -4,7 +4,7 @@
  * @module
  */
 import { lstatSync } from 'node:fs';
-import { compileUnanchored, type Regex } from '../../model/index.js';
+import { compileUnanchored, memoized, type Regex } from '../../model/index.js';
 import type { Collector } from './collector.js';
 import { NoDataError } from './errors.js';
 import { listDir, tryReadText, under, type HostPaths } from './host-paths.js';
@@ -51,7 +51,7 @@ export class NetclassCollector implements Collector {
 
   constructor(opts: { paths: HostPaths; ignoredDevices?: string; ignoreInvalidSpeed?: boolean }) {
     this.#paths = opts.paths;
-    this.#ignored = compileUnanchored(opts.ignoredDevices ?? '^$');
+    this.#ignored = memoized(compileUnanchored(opts.ignoredDevices ?? '^$'));
     this.#ignoreInvalidSpeed = opts.ignoreInvalidSpeed ?? false;
   }
 

@@ -5,7 +5,7 @@
  * adds up), plus receive_nohandler from sysfs where the kernel has it.
  * @module
  */
-import { compileUnanchored, type Regex } from '../../model/index.js';
+import { compileUnanchored, memoized, type Regex } from '../../model/index.js';
 import type { Collector } from './collector.js';
 import { ProcParseError } from './errors.js';
 import { readText, tryReadNumber, under, type HostPaths } from './host-paths.js';
@@ -75,8 +75,8 @@ export class NetdevCollector implements Collector {
   constructor(opts: NetdevCollectorOptions) {
     if ((opts.exclude ?? '') !== '' && (opts.include ?? '') !== '') throw new Error('netdev: device-exclude and device-include are mutually exclusive');
     this.#paths = opts.paths;
-    this.#exclude = (opts.exclude ?? '') !== '' ? compileUnanchored(opts.exclude!) : undefined;
-    this.#include = (opts.include ?? '') !== '' ? compileUnanchored(opts.include!) : undefined;
+    this.#exclude = (opts.exclude ?? '') !== '' ? memoized(compileUnanchored(opts.exclude!)) : undefined;
+    this.#include = (opts.include ?? '') !== '' ? memoized(compileUnanchored(opts.include!)) : undefined;
   }
 
   collect(out: MetricBatch): void {

@@ -3,7 +3,7 @@
  * `^(oom_kill|pgpg|pswp|pg.*fault).*`) as untyped node_vmstat_<field>.
  * @module
  */
-import { compileUnanchored, type Regex } from '../../model/index.js';
+import { compileUnanchored, memoized, type Regex } from '../../model/index.js';
 import type { Collector } from './collector.js';
 import { ProcParseError } from './errors.js';
 import { readText, under, type HostPaths } from './host-paths.js';
@@ -20,7 +20,7 @@ export class VmstatCollector implements Collector {
 
   constructor(opts: { paths: HostPaths; fields?: string }) {
     this.#path = under(opts.paths.procfs, 'vmstat');
-    this.#fields = compileUnanchored(opts.fields ?? DEFAULT_VMSTAT_FIELDS);
+    this.#fields = memoized(compileUnanchored(opts.fields ?? DEFAULT_VMSTAT_FIELDS));
   }
 
   collect(out: MetricBatch): void {
