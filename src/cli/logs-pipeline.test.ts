@@ -81,8 +81,10 @@ describe('LogsPipeline', () => {
       body: JSON.stringify({ streams }),
     });
 
+  // An explicit end a minute ahead: with the default end (now), an entry stamped in the current
+  // millisecond plus some nanoseconds (as the event test's) can fall after it.
   const query = async (token: string | undefined, q: string, extra: Record<string, string> = {}): Promise<{ status: number; lines: string[]; streams: { stream: Record<string, string>; values: [string, string][] }[] }> => {
-    const r = await fetch(`${url}/loki/api/v1/query_range?${new URLSearchParams({ query: q, limit: '100', direction: 'forward', start: String((Date.now() - 3_600_000) * 1e6) })}`, {
+    const r = await fetch(`${url}/loki/api/v1/query_range?${new URLSearchParams({ query: q, limit: '100', direction: 'forward', start: String((Date.now() - 3_600_000) * 1e6), end: String((Date.now() + 60_000) * 1e6) })}`, {
       headers: { ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}), ...extra },
     });
     if (r.status !== 200) return { status: r.status, lines: [], streams: [] };
