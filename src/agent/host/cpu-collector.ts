@@ -3,8 +3,9 @@
  * throttle counts and isolated CPUs from /sys.
  * @module
  */
-import { compileUnanchored, memoized, type Regex } from '../../model/index.js';
+import type { Regex } from '../../model/index.js';
 import type { Collector } from './collector.js';
+import { nameFilter } from './name-filter.js';
 import { ProcParseError } from './errors.js';
 import { listDir, tryReadNumber, tryReadText, under, type HostPaths } from './host-paths.js';
 import { MetricType, type MetricBatch } from './metric-batch.js';
@@ -125,8 +126,8 @@ export class CpuCollector implements Collector {
   constructor(opts: CpuCollectorOptions) {
     this.#paths = opts.paths;
     this.#guest = opts.guest ?? true;
-    this.#flags = (opts.flagsInclude ?? '') !== '' ? memoized(compileUnanchored(opts.flagsInclude!)) : undefined;
-    this.#bugs = (opts.bugsInclude ?? '') !== '' ? memoized(compileUnanchored(opts.bugsInclude!)) : undefined;
+    this.#flags = (opts.flagsInclude ?? '') !== '' ? nameFilter(opts.flagsInclude!) : undefined;
+    this.#bugs = (opts.bugsInclude ?? '') !== '' ? nameFilter(opts.bugsInclude!) : undefined;
     this.#info = (opts.info ?? false) || this.#flags !== undefined || this.#bugs !== undefined;
     this.#isolated = parseCpuList(tryReadText(under(opts.paths.sysfs, 'devices/system/cpu/isolated')) ?? '');
   }

@@ -4,8 +4,9 @@
  * ATA properties). Partitions of whole disks, RAM disks and loops are left out by default.
  * @module
  */
-import { compileUnanchored, memoized, type Regex } from '../../model/index.js';
+import type { Regex } from '../../model/index.js';
 import type { Collector } from './collector.js';
+import { nameFilter } from './name-filter.js';
 import { ProcParseError } from './errors.js';
 import { readText, tryReadText, under, type HostPaths } from './host-paths.js';
 import { MetricType, type MetricBatch } from './metric-batch.js';
@@ -96,9 +97,9 @@ export class DiskstatsCollector implements Collector {
 
   constructor(opts: DiskstatsCollectorOptions) {
     this.#paths = opts.paths;
-    this.#include = opts.include !== undefined && opts.include !== '' ? memoized(compileUnanchored(opts.include)) : undefined;
+    this.#include = opts.include !== undefined && opts.include !== '' ? nameFilter(opts.include) : undefined;
     const ex = this.#include !== undefined ? '' : (opts.exclude ?? DEFAULT_DISK_EXCLUDE);
-    this.#exclude = ex !== '' ? memoized(compileUnanchored(ex)) : undefined;
+    this.#exclude = ex !== '' ? nameFilter(ex) : undefined;
   }
 
   collect(out: MetricBatch): void {

@@ -7,8 +7,9 @@
  * @module
  */
 import { statfs } from 'node:fs/promises';
-import { compileUnanchored, memoized, type Regex } from '../../model/index.js';
+import type { Regex } from '../../model/index.js';
 import type { Collector } from './collector.js';
+import { nameFilter } from './name-filter.js';
 import { ProcParseError } from './errors.js';
 import { isMissing, readText, under, type HostPaths } from './host-paths.js';
 import { MetricType, type MetricBatch } from './metric-batch.js';
@@ -61,8 +62,8 @@ export class FilesystemCollector implements Collector {
 
   constructor(opts: FilesystemCollectorOptions) {
     this.#paths = opts.paths;
-    this.#mpExclude = memoized(compileUnanchored(opts.mountPointsExclude ?? DEFAULT_MOUNT_POINTS_EXCLUDE));
-    this.#fsExclude = memoized(compileUnanchored(opts.fsTypesExclude ?? DEFAULT_FS_TYPES_EXCLUDE));
+    this.#mpExclude = nameFilter(opts.mountPointsExclude ?? DEFAULT_MOUNT_POINTS_EXCLUDE);
+    this.#fsExclude = nameFilter(opts.fsTypesExclude ?? DEFAULT_FS_TYPES_EXCLUDE);
     this.#timeoutMs = opts.mountTimeoutMs ?? 5000;
   }
 

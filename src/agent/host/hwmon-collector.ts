@@ -6,8 +6,9 @@
  */
 import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { compileUnanchored, memoized, type Regex } from '../../model/index.js';
+import type { Regex } from '../../model/index.js';
 import type { Collector } from './collector.js';
+import { nameFilter } from './name-filter.js';
 import { NoDataError } from './errors.js';
 import { listDir, tryReadText, under, type HostPaths } from './host-paths.js';
 import { MetricType, type MetricBatch } from './metric-batch.js';
@@ -79,8 +80,8 @@ class DeviceFilter {
   readonly #exclude: Regex | undefined;
   constructor(include: string | undefined, exclude: string | undefined, what: string) {
     if ((include ?? '') !== '' && (exclude ?? '') !== '') throw new Error(`hwmon: ${what}-include and ${what}-exclude are mutually exclusive`);
-    this.#include = (include ?? '') !== '' ? memoized(compileUnanchored(include!)) : undefined;
-    this.#exclude = (exclude ?? '') !== '' ? memoized(compileUnanchored(exclude!)) : undefined;
+    this.#include = (include ?? '') !== '' ? nameFilter(include!) : undefined;
+    this.#exclude = (exclude ?? '') !== '' ? nameFilter(exclude!) : undefined;
   }
   ignored(name: string): boolean {
     return (this.#exclude !== undefined && this.#exclude.test(name)) || (this.#include !== undefined && !this.#include.test(name));

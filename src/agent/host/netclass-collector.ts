@@ -4,8 +4,9 @@
  * @module
  */
 import { lstatSync } from 'node:fs';
-import { compileUnanchored, memoized, type Regex } from '../../model/index.js';
+import type { Regex } from '../../model/index.js';
 import type { Collector } from './collector.js';
+import { nameFilter } from './name-filter.js';
 import { NoDataError } from './errors.js';
 import { listDir, tryReadText, under, type HostPaths } from './host-paths.js';
 import { MetricType, type MetricBatch } from './metric-batch.js';
@@ -51,7 +52,7 @@ export class NetclassCollector implements Collector {
 
   constructor(opts: { paths: HostPaths; ignoredDevices?: string; ignoreInvalidSpeed?: boolean }) {
     this.#paths = opts.paths;
-    this.#ignored = memoized(compileUnanchored(opts.ignoredDevices ?? '^$'));
+    this.#ignored = nameFilter(opts.ignoredDevices ?? '^$');
     this.#ignoreInvalidSpeed = opts.ignoreInvalidSpeed ?? false;
   }
 

@@ -5,8 +5,9 @@
  * adds up), plus receive_nohandler from sysfs where the kernel has it.
  * @module
  */
-import { compileUnanchored, memoized, type Regex } from '../../model/index.js';
+import type { Regex } from '../../model/index.js';
 import type { Collector } from './collector.js';
+import { nameFilter } from './name-filter.js';
 import { ProcParseError } from './errors.js';
 import { readText, tryReadNumber, under, type HostPaths } from './host-paths.js';
 import { MetricType, type MetricBatch } from './metric-batch.js';
@@ -75,8 +76,8 @@ export class NetdevCollector implements Collector {
   constructor(opts: NetdevCollectorOptions) {
     if ((opts.exclude ?? '') !== '' && (opts.include ?? '') !== '') throw new Error('netdev: device-exclude and device-include are mutually exclusive');
     this.#paths = opts.paths;
-    this.#exclude = (opts.exclude ?? '') !== '' ? memoized(compileUnanchored(opts.exclude!)) : undefined;
-    this.#include = (opts.include ?? '') !== '' ? memoized(compileUnanchored(opts.include!)) : undefined;
+    this.#exclude = (opts.exclude ?? '') !== '' ? nameFilter(opts.exclude!) : undefined;
+    this.#include = (opts.include ?? '') !== '' ? nameFilter(opts.include!) : undefined;
   }
 
   collect(out: MetricBatch): void {

@@ -3,8 +3,9 @@
  * `^(oom_kill|pgpg|pswp|pg.*fault).*`) as untyped node_vmstat_<field>.
  * @module
  */
-import { compileUnanchored, memoized, type Regex } from '../../model/index.js';
+import type { Regex } from '../../model/index.js';
 import type { Collector } from './collector.js';
+import { nameFilter } from './name-filter.js';
 import { ProcParseError } from './errors.js';
 import { readText, under, type HostPaths } from './host-paths.js';
 import { MetricType, type MetricBatch } from './metric-batch.js';
@@ -20,7 +21,7 @@ export class VmstatCollector implements Collector {
 
   constructor(opts: { paths: HostPaths; fields?: string }) {
     this.#path = under(opts.paths.procfs, 'vmstat');
-    this.#fields = memoized(compileUnanchored(opts.fields ?? DEFAULT_VMSTAT_FIELDS));
+    this.#fields = nameFilter(opts.fields ?? DEFAULT_VMSTAT_FIELDS);
   }
 
   collect(out: MetricBatch): void {
