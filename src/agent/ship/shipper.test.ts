@@ -132,6 +132,40 @@ describe('Shipper', () => {
     await again.queue.close();
   });
 
+  it('seals a batch flushIntervalMs after its first entry and a lone position at once, with a timer only while something waits', async () => {
+    const g = await gateway();
+    const dir = tmp();
+    const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const s = shipper({ url: g.url, dataDir: dir, flushIntervalMs: 400 });
+    const ac = new AbortController();
+    const run = s.run(ac.signal);
+    await new Promise((r) => setTimeout(r, 50));
+    const idle = timers();
+    const st = s.stream(L);
+    const t0 = Date.now();
+    s.add(st, 1763771000123, 0, 'one');
+    expect(timers()).toBe(idle + 1); // the batch's seal timer
+    s.mark('file:/x', { off: 4 });
+    await new Promise((r) => setTimeout(r, 150));
+    s.add(st, 1763771000124, 0, 'two'); // same batch: the interval runs from the first entry
+    s.mark('file:/x', { off: 8 });
+    await until(() => s.ackedSeq === 1);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(390);
+    expect(g.lines().map((l) => (JSON.parse(l) as { line: string }).line)).toEqual(['one', 'two']);
+    // A position with no entry after it (a skipped line, a dropped file) is not held for the interval.
+    const t1 = Date.now();
+    s.mark('file:/y', null);
+    s.mark('file:/x', { off: 9 });
+    await until(() => s.ackedSeq === 2);
+    expect(Date.now() - t1).toBeLessThan(390);
+    expect(savedPositions(dir)).toEqual({ 'file:/x': { off: 9 } });
+    g.server.closeAllConnections(); // the gateway's keep-alive timers live in this process too
+    await new Promise((r) => setTimeout(r, 50));
+    expect(timers()).toBe(idle); // nothing waits: no timer
+    ac.abort();
+    await run;
+  });
+
   it('keeps everything in the disk queue while the server is down and delivers it in order once back', async () => {
     const g = await gateway();
     g.status = () => 503;

@@ -116,6 +116,10 @@ export class Shipper implements LogSink {
   #closing = false;
   #inFlight = -1;
   #writableWaiters: (() => void)[] = [];
+  // The seal timer is armed only while a batch or a position waits (an idle agent has no
+  // wake-ups for it), and only while run() runs.
+  #running = false;
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(options: ShipperOptions) {
     const {
@@ -207,7 +211,7 @@ export class Shipper implements LogSink {
 
   add(stream: ShipStream, t: number, ns: number, line: string, fields?: Readonly<Record<string, string>>): void {
     const enc = this.#enc;
-    if (enc.entries === 0) this.#firstAt = Date.now();
+    if (enc.entries === 0) this.#started();
     enc.add(stream, t, ns, line, fields);
     // Sources mark after their entries; only a source that never marks can push a batch this far.
     if (enc.bytes >= 4 * this.#maxBytes) this.#seal();
@@ -215,7 +219,7 @@ export class Shipper implements LogSink {
 
   addEncoded(stream: ShipStream, t: number, ns: number, line: string, fieldsJson: Uint8Array | undefined): void {
     const enc = this.#enc;
-    if (enc.entries === 0) this.#firstAt = Date.now();
+    if (enc.entries === 0) this.#started();
     enc.addEncoded(stream, t, ns, line, fieldsJson);
     if (enc.bytes >= 4 * this.#maxBytes) this.#seal();
   }
@@ -226,6 +230,8 @@ export class Shipper implements LogSink {
     else this.#resume.set(source, position);
     const enc = this.#enc;
     if (enc.entries >= this.#maxEntries || enc.bytes >= this.#maxBytes) this.#seal();
+    // A position with no entry after it goes out within a quarter second.
+    else if (enc.entries === 0) this.#arm(Math.min(this.#flushMs, 250));
   }
 
   position(source: string): unknown {
@@ -266,13 +272,15 @@ export class Shipper implements LogSink {
    * queue, keeps sending for up to `drainMs`, and closes the queue.
    */
   async run(signal: AbortSignal): Promise<void> {
-    const timer = setInterval(() => {
-      if ((this.#enc.entries > 0 && Date.now() - this.#firstAt >= this.#flushMs) || (this.#enc.entries === 0 && this.#marks.size > 0)) this.#seal();
-    }, Math.max(10, Math.min(this.#flushMs, 250)));
+    this.#running = true;
+    if (this.#enc.entries > 0) this.#arm(this.#flushMs - (Date.now() - this.#firstAt));
+    else if (this.#marks.size > 0) this.#arm(0);
     try {
       await this.#sendLoop(signal);
     } finally {
-      clearInterval(timer);
+      this.#running = false;
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
       this.#seal();
       await this.#chain;
       if (this.#drainMs > 0 && this.#queue.length > 0) {
@@ -289,6 +297,28 @@ export class Shipper implements LogSink {
       this.#transport.close();
     }
   }
+
+  // A batch begins: its first entry starts the flush interval.
+  #started(): void {
+    this.#firstAt = Date.now();
+    this.#arm(this.#flushMs);
+  }
+
+  #arm(delay: number): void {
+    if (this.#timer !== undefined || !this.#running) return;
+    this.#timer = setTimeout(this.#onTimer, Math.max(10, delay));
+  }
+
+  // Seals the batch once it is flushMs old (a batch begun after the timer was armed sets it
+  // again), or the positions marked with no entry after them.
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
+    if (this.#enc.entries > 0) {
+      const left = this.#flushMs - (Date.now() - this.#firstAt);
+      if (left > 0) return this.#arm(left);
+    } else if (this.#marks.size === 0) return;
+    this.#seal();
+  };
 
   #seal(): void {
     const enc = this.#enc;

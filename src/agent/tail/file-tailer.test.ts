@@ -201,10 +201,40 @@ describe('FileTailer', () => {
     expect(t.files()).toEqual([]);
   });
 
+  it('polls quiet files at the idle interval, and at the poll interval after new bytes, with a held group or a rotated file', () => {
+    const d = tmp();
+    const f = join(d, 'app.log');
+    writeFileSync(f, 'one\n');
+    const sink = new MemorySink();
+    const t = tailer(sink, [f], { pollIntervalMs: 100, idlePollIntervalMs: 2000, multiline: true, quietMs: 1000, rotateWaitMs: 5000 });
+    t.open();
+    const t0 = Date.now();
+    t.step(t0);
+    expect(t.nextPollMs(t0 + 10)).toBe(100); // bytes came just now, and 'one' is held for continuation lines
+    t.step(t0 + 1500);
+    expect(sink.lines()).toEqual(['one']);
+    expect(t.nextPollMs(t0 + 4900)).toBe(100);
+    expect(t.nextPollMs(t0 + 5000)).toBe(2000); // five quiet seconds
+    appendFileSync(f, 'Exception in thread "main" java.lang.IllegalStateException: x\n');
+    t.step(t0 + 6000);
+    appendFileSync(f, '\tat com.example.Main.run(Main.java:10)\n');
+    t.step(t0 + 6100);
+    expect(t.nextPollMs(t0 + 12_000)).toBe(100); // a group held for more continuation lines
+    t.step(t0 + 12_000); // quiet: the group goes out
+    expect(sink.lines()).toHaveLength(2);
+    expect(t.nextPollMs(t0 + 12_000)).toBe(2000);
+    renameSync(f, f + '.1');
+    t.step(t0 + 12_100);
+    expect(t.nextPollMs(t0 + 20_000)).toBe(100); // rotated away, still drained
+    t.close();
+    expect(new FileTailer({ include: [f], sink, pollIntervalMs: 3000 }).nextPollMs()).toBe(3000); // never below the poll interval
+  });
+
   it.each([
     { name: 'no globs', o: { include: [] }, option: 'include' },
     { name: 'bad startAt', o: { startAt: 'middle' }, option: 'startAt' },
     { name: 'zero poll', o: { pollIntervalMs: 0 }, option: 'pollIntervalMs' },
+    { name: 'negative idle poll', o: { idlePollIntervalMs: -1 }, option: 'idlePollIntervalMs' },
     { name: 'bad prefix', o: { sourcePrefix: 'A:B' }, option: 'sourcePrefix' },
   ])('refuses $name', ({ o, option }) => {
     try {

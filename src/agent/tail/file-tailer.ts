@@ -48,6 +48,12 @@ export interface FileTailerOptions {
   readonly startAt?: 'beginning' | 'end';
   /** How often files are checked for new bytes (default 250 ms). */
   readonly pollIntervalMs?: number;
+  /**
+   * How often they are checked once none has had new bytes for 5 s, none holds a multi-line
+   * group and none is being drained after a rotation (default 1 s, at least pollIntervalMs): a
+   * quiet host is not woken four times a second. New bytes bring back pollIntervalMs.
+   */
+  readonly idlePollIntervalMs?: number;
   /** How often the globs are expanded again (default 5 s; sooner after a rotation). */
   readonly scanIntervalMs?: number;
   /** A file renamed or deleted is still read until it has been idle this long (default 5 s). */
@@ -77,6 +83,8 @@ interface Candidate {
 const READ_BUF = 64 * 1024;
 const MAX_READ_PER_POLL = 1 << 20;
 const CANDIDATE_TTL_MS = 10 * 60_000;
+/** No new bytes for this long: polled at the idle interval. */
+const QUIET_AFTER_MS = 5000;
 
 /** FileTailer is a Service following files. */
 export class FileTailer {
@@ -89,6 +97,7 @@ export class FileTailer {
   readonly #labelsFor: FileTailerOptions['labelsFor'];
   readonly #startAt: 'beginning' | 'end';
   readonly #pollMs: number;
+  readonly #idlePollMs: number;
   readonly #scanMs: number;
   readonly #rotateWaitMs: number;
   readonly #quietMs: number;
@@ -103,16 +112,17 @@ export class FileTailer {
   readonly #buf = Buffer.allocUnsafe(READ_BUF);
   #lastScan = 0;
   #scanSoon = false;
+  #lastDataAt = 0;
   readonly #m: { files: Gauge; readBytes: Counter; reads: Counter; rotations: Counter; truncations: Counter } | undefined;
 
   constructor(options: FileTailerOptions) {
     const {
-      include, exclude = [], sink, labels = {}, filenameLabel = true, labelsFor, startAt = 'end', pollIntervalMs = 250, scanIntervalMs = 5000,
+      include, exclude = [], sink, labels = {}, filenameLabel = true, labelsFor, startAt = 'end', pollIntervalMs = 250, idlePollIntervalMs = Math.max(1000, pollIntervalMs), scanIntervalMs = 5000,
       rotateWaitMs = 5000, quietMs = 1000, maxLineBytes = 256 * 1024, multiline = true, timeZone, levelLabel = true, sourcePrefix = 'file', registry, logger = NOP_LOGGER,
     } = options;
     if (include.length === 0) throw new TailOptionError('include', 'needs at least one glob');
     if (startAt !== 'beginning' && startAt !== 'end') throw new TailOptionError('startAt', `must be "beginning" or "end", got "${String(startAt)}"`);
-    for (const [k, v] of [['pollIntervalMs', pollIntervalMs], ['scanIntervalMs', scanIntervalMs], ['quietMs', quietMs], ['maxLineBytes', maxLineBytes]] as const) {
+    for (const [k, v] of [['pollIntervalMs', pollIntervalMs], ['idlePollIntervalMs', idlePollIntervalMs], ['scanIntervalMs', scanIntervalMs], ['quietMs', quietMs], ['maxLineBytes', maxLineBytes]] as const) {
       if (!Number.isFinite(v) || v <= 0) throw new TailOptionError(k, `must be positive, got ${v}`);
     }
     if (!(rotateWaitMs >= 0)) throw new TailOptionError('rotateWaitMs', `must be ≥ 0, got ${rotateWaitMs}`);
@@ -128,6 +138,7 @@ export class FileTailer {
     this.#labelsFor = labelsFor;
     this.#startAt = startAt;
     this.#pollMs = pollIntervalMs;
+    this.#idlePollMs = Math.max(idlePollIntervalMs, pollIntervalMs);
     this.#scanMs = scanIntervalMs;
     this.#rotateWaitMs = rotateWaitMs;
     this.#quietMs = quietMs;
@@ -157,15 +168,24 @@ export class FileTailer {
   /** run follows the files until the signal aborts. */
   async run(signal: AbortSignal): Promise<void> {
     this.open();
+    const sleeper = new Sleeper(signal);
     try {
       while (!signal.aborted) {
         if (!this.#sink.writable) await this.#sink.whenWritable(signal);
         const busy = this.step();
-        await sleep(busy ? 0 : this.#pollMs, signal);
+        await sleeper.sleep(busy ? 0 : this.nextPollMs());
       }
     } finally {
+      sleeper.close();
       this.close();
     }
+  }
+
+  /** nextPollMs is the wait before the next poll when nothing is waiting now. */
+  nextPollMs(now = Date.now()): number {
+    if (now - this.#lastDataAt < QUIET_AFTER_MS || this.#scanSoon) return this.#pollMs;
+    for (const f of this.#files.values()) if (f.holding || f.rotatedAt >= 0) return this.#pollMs;
+    return this.#idlePollMs;
   }
 
   /** open finds the files and places each at its position (run calls it; tests may step by hand). */
@@ -218,13 +238,15 @@ export class FileTailer {
       this.#scanSoon = true;
     }
     let read = 0;
-    while (read < MAX_READ_PER_POLL) {
+    // Nothing appended: no read.
+    while (size !== f.offset && read < MAX_READ_PER_POLL) {
       const n = f.read(this.#buf, MAX_READ_PER_POLL - read, now);
       if (n === 0) break;
       read += n;
       this.#m?.readBytes.inc(n);
       this.#m?.reads.inc();
     }
+    if (read > 0) this.#lastDataAt = now;
     if (read >= MAX_READ_PER_POLL) return true;
     if (read > 0) return false;
     // At the end: emit held groups after a quiet spell, notice rotation.
@@ -436,15 +458,32 @@ function lastLineStart(fd: number, size: number): number {
   return nl < 0 ? (size > len ? size : 0) : size - len + nl + 1;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = ms === 0 ? setTimeout(done, 0) : setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
+/** Sleeper sleeps until a time passes or the signal aborts, with one abort listener for all its sleeps. */
+class Sleeper {
+  readonly #signal: AbortSignal;
+  #wake: (() => void) | undefined;
+  readonly #onAbort = (): void => this.#wake?.();
+
+  constructor(signal: AbortSignal) {
+    this.#signal = signal;
+    signal.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  sleep(ms: number): Promise<void> {
+    if (this.#signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      const self = this;
+      function done(): void {
+        clearTimeout(t);
+        self.#wake = undefined;
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+
+  close(): void {
+    this.#signal.removeEventListener('abort', this.#onAbort);
+  }
 }

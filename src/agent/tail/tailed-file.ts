@@ -88,6 +88,11 @@ export class TailedFile {
     return { path: this.path, dev: this.dev, ino: this.ino, off: this.#markOffset(), fp: this.#fp, fpLen: this.#fpLen };
   }
 
+  /** holding tells whether an entry is held for possible continuation lines. */
+  get holding(): boolean {
+    return this.#dec.holding;
+  }
+
   /** size returns the file's current size. */
   size(): number {
     return fstatSync(this.#fd).size;
