@@ -25,6 +25,13 @@ export interface FollowJournalFilesOptions {
   /** Poll interval when no file event comes (ms). */
   readonly pollIntervalMs: number;
   /**
+   * Poll interval while fs.watch covers every directory and has announced every change a poll
+   * found (default 5 × pollIntervalMs): journald signals each append within a quarter second,
+   * so a quiet journal is not polled every second. A poll that finds entries no event announced
+   * goes back to pollIntervalMs for the rest of the run.
+   */
+  readonly watchedPollIntervalMs?: number;
+  /**
    * Takes a batch of entries from the reader (reader.next()); a promise returned is awaited
    * before reading on (the sink is behind). Called again at once while the reader is not exhausted.
    */
@@ -48,11 +55,19 @@ export async function followJournalFiles(o: FollowJournalFilesOptions, signal: A
   const watchers = new Map<string, FSWatcher>();
   let wake: (() => void) | undefined;
   let rescan = false;
+  // An event seen since the last refresh (also while reading: no wait then).
+  let pending = false;
+  let watchMissed = false;
+  const watchedPollMs = Math.max(o.pollIntervalMs, o.watchedPollIntervalMs ?? 5 * o.pollIntervalMs);
   const poke = (): void => {
+    pending = true;
     const w = wake;
     wake = undefined;
     w?.();
   };
+  // One abort listener for the whole run.
+  const onAbort = (): void => wake?.();
+  signal.addEventListener('abort', onAbort, { once: true });
   const watchDirs = (): void => {
     for (const d of reader.directories) {
       if (watchers.has(d)) continue;
@@ -92,19 +107,23 @@ export async function followJournalFiles(o: FollowJournalFilesOptions, signal: A
         await new Promise<void>((r) => setImmediate(r));
       }
       if (signal.aborted) break;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(done, o.pollIntervalMs);
-        function done(): void {
-          clearTimeout(t);
-          signal.removeEventListener('abort', done);
-          wake = undefined;
-          resolve();
-        }
-        wake = done;
-        signal.addEventListener('abort', done, { once: true });
-      });
+      const watched = !watchMissed && watchers.size > 0 && reader.directories.every((d) => watchers.has(d));
+      if (!pending) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(done, watched ? watchedPollMs : o.pollIntervalMs);
+          function done(): void {
+            clearTimeout(t);
+            wake = undefined;
+            resolve();
+          }
+          wake = done;
+        });
+      }
       if (signal.aborted) break;
+      const byEvent = pending;
+      pending = false;
       const r = reader.refresh();
+      if (watched && r.grew && !byEvent) watchMissed = true;
       if (rescan || r.archived || ++polls >= RESCAN_POLLS) {
         rescan = false;
         polls = 0;
@@ -117,6 +136,7 @@ export async function followJournalFiles(o: FollowJournalFilesOptions, signal: A
     if (e instanceof JournalFileError && e.unsupported) return { kind: 'fallback', reason: e.message };
     throw e;
   } finally {
+    signal.removeEventListener('abort', onAbort);
     for (const w of watchers.values()) w.close();
     reader.close();
   }

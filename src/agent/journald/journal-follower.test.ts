@@ -176,6 +176,34 @@ describe.skipIf(!have)('JournalFollower with real journal files', () => {
     }
   });
 
+  it.skipIf(process.getuid?.() !== 0 || !existsSync('/lib/systemd/systemd-journald'))('is woken by journald through fs.watch, without waiting for a poll (file reader)', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'vigil-journal-jd-'));
+    const jd = join(d, 'jd');
+    try {
+      const up = execFileSync(FIXTURE, ['journald-up', jd, `vigilw${process.pid}`], { encoding: 'utf8' });
+      const jdir = /JOURNAL_DIR=(.*)/.exec(up)![1]!;
+      const sink = new MemorySink();
+      // Polls a minute apart: only the file events can bring the entries in time.
+      const f = new JournalFollower({ sink, directory: jdir, matches: ['SYSLOG_IDENTIFIER=vigil-writer'], pollIntervalMs: 60_000, watchedPollIntervalMs: 60_000 });
+      const ac = new AbortController();
+      const run = f.run(ac.signal);
+      await new Promise((r) => setTimeout(r, 300));
+      execFileSync(FIXTURE, ['log', jd, '1', '5']);
+      await until(() => sink.entries.length >= 5, 3000);
+      // Quiet for a while, then more: the reader was waiting, not polling.
+      await new Promise((r) => setTimeout(r, 1500));
+      execFileSync(FIXTURE, ['log', jd, '6', '10']);
+      await until(() => sink.entries.length >= 10, 3000);
+      ac.abort();
+      await run;
+      expect(f.reader).toBe('files');
+      expect(seqs(sink)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    } finally {
+      execFileSync(FIXTURE, ['journald-down', jd], { stdio: 'ignore' });
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
   it.skipIf(process.getuid?.() !== 0 || !existsSync('/usr/bin/setpriv'))('falls back to journalctl when a file cannot be opened (no permission)', () => {
     const d = mkdtempSync(join(tmpdir(), 'vigil-journal-perm-'));
     execFileSync(FIXTURE, ['remote-write', d, '1', '3'], { stdio: 'ignore' });

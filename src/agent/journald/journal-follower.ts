@@ -35,6 +35,8 @@ export interface JournalFollowerOptions {
    * the journal directories wakes the reader then; the poll covers filesystems without inotify.
    */
   readonly pollIntervalMs?: number;
+  /** File reader: poll interval while fs.watch covers the journal directories and announces every change (default 5 × pollIntervalMs). */
+  readonly watchedPollIntervalMs?: number;
   /** With the file reader and neither directory nor namespace: the journal roots (default /run/log/journal and /var/log/journal). */
   readonly journalRoots?: readonly string[];
   /** The journalctl binary (default `journalctl` on the PATH). */
@@ -98,6 +100,7 @@ export class JournalFollower {
   readonly #roots: readonly JournalRoot[];
   readonly #match: JournalMatch | undefined;
   readonly #pollMs: number;
+  readonly #watchedPollMs: number | undefined;
   /** `stdbuf` and its arguments to put before journalctl (empty: run journalctl itself). */
   #wrap: readonly string[];
 
@@ -133,6 +136,8 @@ export class JournalFollower {
     this.#restartMs = restartDelayMs;
     this.#useFiles = reader === 'files';
     this.#pollMs = pollIntervalMs;
+    if (options.watchedPollIntervalMs !== undefined && !(options.watchedPollIntervalMs > 0)) throw new JournaldOptionError('watchedPollIntervalMs', `must be positive, got ${options.watchedPollIntervalMs}`);
+    this.#watchedPollMs = options.watchedPollIntervalMs;
     this.#roots = journalRootsOf(directory, namespace, journalRoots);
     try {
       this.#match = JournalMatch.compile(units, matches);
@@ -296,6 +301,7 @@ export class JournalFollower {
         startAt: this.#startAt,
         ...(this.#maxAgeMs === undefined ? {} : { maxAgeMs: this.#maxAgeMs }),
         pollIntervalMs: this.#pollMs,
+        ...(this.#watchedPollMs === undefined ? {} : { watchedPollIntervalMs: this.#watchedPollMs }),
         pull: (r) => {
           const now = Date.now();
           let took = 0;
